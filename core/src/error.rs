@@ -1,1 +1,133 @@
-//! placeholder
+//! The public error of the flow API: one small enum where every variant is an action the app can
+//! take. The detailed, flat errors of each module ([`OptionsError`], [`TransitionError`],
+//! [`SnapshotError`], [`ReturnUrlConfigError`], the backend's errors) convert into it; their message
+//! is kept so a developer reading a log knows exactly what went wrong. If there is no action for a
+//! case, it goes in [`Error::Other`].
+
+use crate::options::OptionsError;
+use crate::return_url::ReturnUrlConfigError;
+use crate::state::{SnapshotError, TransitionError};
+
+/// What went wrong, grouped by what the app should do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Fix the app's configuration or session options (a developer mistake; do not retry).
+    #[error("invalid configuration: {message}")]
+    InvalidConfiguration { message: String },
+    /// The call does not fit the flow's current state (an app bug, e.g. presenting twice).
+    #[error("invalid flow state: {message}")]
+    InvalidState { message: String },
+    /// The device is offline or the backend cannot be reached: tell the user, retry later.
+    #[error("offline: {message}")]
+    Offline { message: String },
+    /// The backend did not answer in time: retry.
+    #[error("timed out: {message}")]
+    Timeout { message: String },
+    /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
+    #[error("unauthorized ({status}): {message}")]
+    Unauthorized { status: u16, message: String },
+    /// The backend rejected the request (another 4xx): show an error, don't retry as is.
+    #[error("rejected by the backend ({status}): {message}")]
+    Rejected { status: u16, message: String },
+    /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
+    #[error("service unavailable{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    ServiceUnavailable {
+        status: Option<u16>,
+        message: String,
+        retry_after_ms: Option<u64>,
+    },
+    /// A saved flow cannot be restored: discard it and start a new flow.
+    #[error("flow snapshot unusable: {message}")]
+    SnapshotUnusable { message: String },
+    /// Anything else (a malformed backend response, a storage failure, a bug).
+    #[error("{message}")]
+    Other { message: String },
+}
+
+impl Error {
+    /// A short stable code for logs and analytics (`offline`, `timeout`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidConfiguration { .. } => "invalid_configuration",
+            Error::InvalidState { .. } => "invalid_state",
+            Error::Offline { .. } => "offline",
+            Error::Timeout { .. } => "timeout",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::Rejected { .. } => "rejected",
+            Error::ServiceUnavailable { .. } => "service_unavailable",
+            Error::SnapshotUnusable { .. } => "snapshot_unusable",
+            Error::Other { .. } => "other",
+        }
+    }
+
+    /// True when retrying the same call later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Offline { .. } | Error::Timeout { .. } | Error::ServiceUnavailable { .. }
+        )
+    }
+}
+
+impl From<OptionsError> for Error {
+    fn from(e: OptionsError) -> Self {
+        Error::InvalidConfiguration {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ReturnUrlConfigError> for Error {
+    fn from(e: ReturnUrlConfigError) -> Self {
+        Error::InvalidConfiguration {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<TransitionError> for Error {
+    fn from(e: TransitionError) -> Self {
+        Error::InvalidState {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<SnapshotError> for Error {
+    fn from(e: SnapshotError) -> Self {
+        Error::SnapshotUnusable {
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::FlowPhase;
+
+    #[test]
+    fn module_errors_map_to_actions_and_keep_their_message() {
+        let e: Error = OptionsError::NoPermissions.into();
+        assert_eq!(e.code(), "invalid_configuration");
+        assert!(e.to_string().contains("at least one permission"));
+        let e: Error = TransitionError::AlreadyFinished {
+            phase: FlowPhase::Completed,
+        }
+        .into();
+        assert_eq!(e.code(), "invalid_state");
+        assert!(e.to_string().contains("already ended (completed)"));
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn service_unavailable_message_names_the_status() {
+        let e = Error::ServiceUnavailable {
+            status: Some(503),
+            message: "backend overloaded".into(),
+            retry_after_ms: None,
+        };
+        assert_eq!(e.to_string(), "service unavailable (503): backend overloaded");
+        assert!(e.is_retryable());
+    }
+}

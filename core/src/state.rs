@@ -1,1 +1,415 @@
-//! placeholder
+//! The per-flow state machine and its snapshot.
+//!
+//! ```text
+//! Idle ─begin_create─▶ CreatingSession ─session_created─▶ Ready ─present─▶ Presenting
+//!                            │                              │                │  ▲
+//!                            │ create_failed                │ sheet_result   │  │ return_url_received
+//!                            ▼                              ▼                ▼  │ (user is back)
+//!                          Failed                      Reconciling ◀──── AwaitingReturn
+//!                                                           │  ▲  (user_left_app while presenting)
+//!                                                  finish   │  └── resume_after_restart (from Ready,
+//!                                                           ▼      Presenting or AwaitingReturn)
+//!                                           Completed / Canceled / Failed
+//! ```
+//! `cancel` ends a flow that has not been presented yet. Every other move is a
+//! [`TransitionError`], never a panic.
+//!
+//! ## Snapshots
+//! [`FlowMachine::snapshot`] writes versioned JSON at any state; [`FlowMachine::restore`] reads it
+//! back. The snapshot never holds the client secret or the publishable key: after a restore those
+//! are gone, the sheet cannot be shown again, and the result is asked from the server with the
+//! session id ([`FlowMachine::resume_after_restart`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::options::SessionOptions;
+use crate::reconcile::{FlowResult, FlowStatus, SheetOutcome};
+use crate::return_url::ReturnUrlHints;
+use crate::secret::Secret;
+
+/// The snapshot format this build writes. Older versions are migrated on restore; newer ones are
+/// refused (an app downgrade must not misread a flow).
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Where a flow is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowPhase {
+    Idle,
+    CreatingSession,
+    Ready,
+    Presenting,
+    AwaitingReturn,
+    Reconciling,
+    Completed,
+    Canceled,
+    Failed,
+}
+
+impl FlowPhase {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FlowPhase::Idle => "idle",
+            FlowPhase::CreatingSession => "creating_session",
+            FlowPhase::Ready => "ready",
+            FlowPhase::Presenting => "presenting",
+            FlowPhase::AwaitingReturn => "awaiting_return",
+            FlowPhase::Reconciling => "reconciling",
+            FlowPhase::Completed => "completed",
+            FlowPhase::Canceled => "canceled",
+            FlowPhase::Failed => "failed",
+        }
+    }
+
+    /// Completed, canceled or failed: nothing more can happen.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, FlowPhase::Completed | FlowPhase::Canceled | FlowPhase::Failed)
+    }
+
+    /// Every phase, in flow order (for tests and tools).
+    pub const ALL: [FlowPhase; 9] = [
+        FlowPhase::Idle,
+        FlowPhase::CreatingSession,
+        FlowPhase::Ready,
+        FlowPhase::Presenting,
+        FlowPhase::AwaitingReturn,
+        FlowPhase::Reconciling,
+        FlowPhase::Completed,
+        FlowPhase::Canceled,
+        FlowPhase::Failed,
+    ];
+}
+
+impl std::fmt::Display for FlowPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The facts about the session a backend created that are safe to persist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub session_id: String,
+    #[serde(default)]
+    pub livemode: bool,
+    /// Connected account the session belongs to (Stripe Connect platforms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account: Option<String>,
+    /// The backend's per-session report token (see `docs/backend-contract.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_token: Option<ReportToken>,
+}
+
+/// The backend's per-session token proving a completion report comes from the app that created
+/// the session. It only lets the app ask the backend to re-check that one session, so it is kept
+/// in snapshots and the outbox (a report must be deliverable after the app was killed); it is not
+/// a Stripe secret, but `Debug` hides it all the same.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReportToken(pub String);
+
+impl std::fmt::Debug for ReportToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReportToken([redacted])")
+    }
+}
+
+/// What the Stripe sheet needs to start. Never persisted, never printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetCredentials {
+    pub client_secret: Secret,
+    pub publishable_key: Secret,
+}
+
+/// Why a flow ended in `Failed` without a reconciled result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowFailure {
+    /// Stable code (`backend_rejected`, `invalid_options`, …).
+    pub code: String,
+    /// Human-readable message, free of secrets.
+    pub message: String,
+}
+
+/// An illegal move. The flow is left unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("cannot {action} while the flow is {phase}")]
+    NotAllowed { action: &'static str, phase: FlowPhase },
+    #[error("the flow already ended ({phase}); start a new flow")]
+    AlreadyFinished { phase: FlowPhase },
+    #[error("the sheet credentials are gone (the flow was restored from a snapshot); reconcile with the server instead of presenting")]
+    CredentialsLost,
+}
+
+/// Why a snapshot could not be restored. The app should discard it and start a new flow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the flow snapshot is not valid JSON or is missing fields: {0}")]
+    Malformed(String),
+    #[error("the flow snapshot has version {found}, this SDK reads up to {supported}: was the app downgraded?")]
+    UnsupportedVersion { found: u32, supported: u32 },
+    #[error("the flow snapshot is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// Something a transition did, for the host's event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseChange {
+    pub from: FlowPhase,
+    pub to: FlowPhase,
+}
+
+/// One flow: its phase and what it has learned so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowMachine {
+    data: FlowData,
+    credentials: Option<SheetCredentials>,
+    /// True once restored from a snapshot (the credentials are gone).
+    restored: bool,
+}
+
+/// The persistable part of a flow: exactly what a snapshot holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FlowData {
+    version: u32,
+    flow_id: String,
+    phase: FlowPhase,
+    options: SessionOptions,
+    /// Sent with `POST /sessions`; reused on every retry and after a restore, so the backend never
+    /// creates a second session for one flow.
+    idempotency_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<SessionInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url_hints: Option<ReturnUrlHints>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sheet_outcome: Option<SheetOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result: Option<FlowResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failure: Option<FlowFailure>,
+}
+
+impl FlowMachine {
+    /// A new flow in `Idle`. `flow_id` and `idempotency_key` come from the caller (this module has
+    /// no randomness): use unique, unguessable values.
+    pub fn new(flow_id: impl Into<String>, idempotency_key: impl Into<String>, options: SessionOptions) -> Self {
+        FlowMachine {
+            data: FlowData {
+                version: SNAPSHOT_VERSION,
+                flow_id: flow_id.into(),
+                phase: FlowPhase::Idle,
+                options,
+                idempotency_key: idempotency_key.into(),
+                session: None,
+                url_hints: None,
+                sheet_outcome: None,
+                result: None,
+                failure: None,
+            },
+            credentials: None,
+            restored: false,
+        }
+    }
+
+    pub fn phase(&self) -> FlowPhase {
+        self.data.phase
+    }
+    pub fn flow_id(&self) -> &str {
+        &self.data.flow_id
+    }
+    pub fn options(&self) -> &SessionOptions {
+        &self.data.options
+    }
+    pub fn idempotency_key(&self) -> &str {
+        &self.data.idempotency_key
+    }
+    pub fn session(&self) -> Option<&SessionInfo> {
+        self.data.session.as_ref()
+    }
+    pub fn credentials(&self) -> Option<&SheetCredentials> {
+        self.credentials.as_ref()
+    }
+    pub fn url_hints(&self) -> Option<&ReturnUrlHints> {
+        self.data.url_hints.as_ref()
+    }
+    pub fn sheet_outcome(&self) -> Option<&SheetOutcome> {
+        self.data.sheet_outcome.as_ref()
+    }
+    pub fn result(&self) -> Option<&FlowResult> {
+        self.data.result.as_ref()
+    }
+    pub fn failure(&self) -> Option<&FlowFailure> {
+        self.data.failure.as_ref()
+    }
+    /// True when this flow came back from a snapshot.
+    pub fn was_restored(&self) -> bool {
+        self.restored
+    }
+
+    fn check(&self, action: &'static str, allowed: &[FlowPhase]) -> Result<(), TransitionError> {
+        let phase = self.data.phase;
+        if allowed.contains(&phase) {
+            Ok(())
+        } else if phase.is_terminal() {
+            Err(TransitionError::AlreadyFinished { phase })
+        } else {
+            Err(TransitionError::NotAllowed { action, phase })
+        }
+    }
+
+    fn go(&mut self, to: FlowPhase) -> PhaseChange {
+        let from = self.data.phase;
+        self.data.phase = to;
+        PhaseChange { from, to }
+    }
+
+    /// Idle → CreatingSession. Also allowed in CreatingSession (a retry, or a flow restored while
+    /// the request was in flight): the same idempotency key is reused.
+    pub fn begin_create(&mut self) -> Result<PhaseChange, TransitionError> {
+        self.check("create a session", &[FlowPhase::Idle, FlowPhase::CreatingSession])?;
+        Ok(self.go(FlowPhase::CreatingSession))
+    }
+
+    /// CreatingSession → Ready.
+    pub fn session_created(
+        &mut self,
+        session: SessionInfo,
+        credentials: SheetCredentials,
+    ) -> Result<PhaseChange, TransitionError> {
+        self.check("accept a created session", &[FlowPhase::CreatingSession])?;
+        self.data.session = Some(session);
+        self.credentials = Some(credentials);
+        Ok(self.go(FlowPhase::Ready))
+    }
+
+    /// CreatingSession → Failed.
+    pub fn create_failed(&mut self, failure: FlowFailure) -> Result<PhaseChange, TransitionError> {
+        self.check("fail session creation", &[FlowPhase::CreatingSession])?;
+        self.data.failure = Some(failure);
+        Ok(self.go(FlowPhase::Failed))
+    }
+
+    /// Ready → Presenting: the host is about to show the sheet. Presenting twice is an error.
+    pub fn present(&mut self) -> Result<PhaseChange, TransitionError> {
+        self.check("present the sheet", &[FlowPhase::Ready])?;
+        if self.credentials.is_none() {
+            return Err(TransitionError::CredentialsLost);
+        }
+        Ok(self.go(FlowPhase::Presenting))
+    }
+
+    /// Presenting → AwaitingReturn: the user went to the bank's app or browser.
+    pub fn user_left_app(&mut self) -> Result<PhaseChange, TransitionError> {
+        self.check("leave the app", &[FlowPhase::Presenting, FlowPhase::AwaitingReturn])?;
+        Ok(self.go(FlowPhase::AwaitingReturn))
+    }
+
+    /// Presenting/AwaitingReturn → Presenting: a matching return URL arrived; its hints are kept
+    /// (the latest wins) and the sheet carries on.
+    pub fn return_url_received(&mut self, hints: ReturnUrlHints) -> Result<PhaseChange, TransitionError> {
+        self.check(
+            "accept a return URL",
+            &[FlowPhase::Presenting, FlowPhase::AwaitingReturn],
+        )?;
+        self.data.url_hints = Some(hints);
+        Ok(self.go(FlowPhase::Presenting))
+    }
+
+    /// Ready/Presenting/AwaitingReturn → Reconciling with what the sheet reported. `Ready` is
+    /// accepted because some hosts never call [`present`](Self::present).
+    pub fn sheet_result(&mut self, outcome: SheetOutcome) -> Result<PhaseChange, TransitionError> {
+        self.check(
+            "accept a sheet result",
+            &[FlowPhase::Ready, FlowPhase::Presenting, FlowPhase::AwaitingReturn],
+        )?;
+        self.data.sheet_outcome = Some(outcome);
+        Ok(self.go(FlowPhase::Reconciling))
+    }
+
+    /// After a restore: Ready/Presenting/AwaitingReturn → Reconciling with
+    /// [`SheetOutcome::NoResult`] (the sheet died with the app). Reconciling stays Reconciling.
+    pub fn resume_after_restart(&mut self) -> Result<PhaseChange, TransitionError> {
+        self.check(
+            "resume after a restart",
+            &[
+                FlowPhase::Ready,
+                FlowPhase::Presenting,
+                FlowPhase::AwaitingReturn,
+                FlowPhase::Reconciling,
+            ],
+        )?;
+        if self.data.sheet_outcome.is_none() {
+            self.data.sheet_outcome = Some(SheetOutcome::NoResult);
+        }
+        Ok(self.go(FlowPhase::Reconciling))
+    }
+
+    /// Reconciling → Completed/Canceled/Failed, from the reconciled result. A second result is
+    /// [`TransitionError::AlreadyFinished`].
+    pub fn finish(&mut self, result: FlowResult) -> Result<PhaseChange, TransitionError> {
+        self.check("finish", &[FlowPhase::Reconciling])?;
+        let to = match result.status {
+            FlowStatus::Completed => FlowPhase::Completed,
+            FlowStatus::Canceled => FlowPhase::Canceled,
+            FlowStatus::Failed => FlowPhase::Failed,
+        };
+        self.data.result = Some(result);
+        Ok(self.go(to))
+    }
+
+    /// Idle/CreatingSession/Ready → Canceled: the app gave up before showing the sheet.
+    pub fn cancel(&mut self) -> Result<PhaseChange, TransitionError> {
+        self.check(
+            "cancel",
+            &[FlowPhase::Idle, FlowPhase::CreatingSession, FlowPhase::Ready],
+        )?;
+        self.credentials = None;
+        Ok(self.go(FlowPhase::Canceled))
+    }
+
+    /// The flow as versioned JSON, without any secret.
+    pub fn snapshot(&self) -> String {
+        // FlowData holds only strings, enums and numbers: serialization cannot fail.
+        serde_json::to_string(&self.data).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// A flow from [`snapshot`](Self::snapshot) output. The credentials are gone.
+    pub fn restore(snapshot: &str) -> Result<FlowMachine, SnapshotError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        let v: VersionOnly =
+            serde_json::from_str(snapshot).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        if v.version > SNAPSHOT_VERSION || v.version == 0 {
+            return Err(SnapshotError::UnsupportedVersion {
+                found: v.version,
+                supported: SNAPSHOT_VERSION,
+            });
+        }
+        let data: FlowData =
+            serde_json::from_str(snapshot).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        let needs_session = matches!(
+            data.phase,
+            FlowPhase::Ready | FlowPhase::Presenting | FlowPhase::AwaitingReturn | FlowPhase::Reconciling
+        );
+        if needs_session && data.session.is_none() {
+            return Err(SnapshotError::Inconsistent(format!(
+                "phase {} without a session id",
+                data.phase
+            )));
+        }
+        if data.phase == FlowPhase::Completed && data.result.is_none() {
+            return Err(SnapshotError::Inconsistent("completed without a result".into()));
+        }
+        Ok(FlowMachine {
+            data,
+            credentials: None,
+            restored: true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

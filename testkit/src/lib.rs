@@ -1,0 +1,59 @@
+//! # finconn-testkit
+//!
+//! A loopback simulator of everything around the app during a Stripe Financial Connections flow:
+//! the **merchant backend** of `docs/backend-contract.md` running over an **in-memory Stripe**
+//! (or real Stripe through [`HttpStripe`]), the **sheet** (test institutions decide what the
+//! user does), and **fault injection** at the TCP level. Used by the core's tests, the FFI tests
+//! and `fc demo` / `fc serve`.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `server` | [`Simulator`]: the HTTP/1.1 server on `127.0.0.1:0`, routing, fault realisation, counters, [`serve`] |
+//! | `backend` | the merchant backend: idempotent sessions, report checks, account upsert, shapes and paths |
+//! | `stripe` | [`StripeApi`], [`InMemoryStripe`], [`HttpStripe`], the `/v1` routes, Stripe-shaped objects |
+//! | `sheet` | [`SheetCompletion`]: what the sheet does per [`Institution`] and what it returns to the app |
+//! | `institution` | the test institutions and their account templates |
+//! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
+//! | `http` | the hand-rolled HTTP/1.1 reader/writer and the byte-level misbehaviours |
+//! | `ids` | seeded ids, the clock, [`Redacted`] |
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use finconn_testkit::{Endpoint, Fault, Institution, Simulator, SimulatorConfig};
+//! let sim = Simulator::start(SimulatorConfig::default()).await;
+//! sim.faults().push(Endpoint::Complete, Fault::ResetAfterCommit);
+//! // … the app creates a session at sim.base_url(), then:
+//! # let session_id = "fcsess_…";
+//! let done = sim.complete_sheet(session_id, Institution::SuccessThree).unwrap();
+//! assert_eq!(done.account_ids.len(), 3);
+//! sim.shutdown().await;
+//! # }
+//! ```
+//!
+//! Secrets: the simulator logs method and path only. Keys live in [`Redacted`]; client secrets
+//! are never echoed in error messages.
+
+mod backend;
+mod faults;
+mod http;
+mod ids;
+mod institution;
+mod server;
+mod sheet;
+pub mod stripe;
+
+pub use backend::{
+    BackendPaths, CreateSessionShape, ErrorShape, ListAccountsShape, ResponseShapes, DEFAULT_USER,
+};
+pub use faults::{Endpoint, Fault, Faults};
+pub use ids::Redacted;
+pub use institution::Institution;
+pub use server::{
+    serve, serve_until, Headers, RecordedRequest, ServeError, ServeOptions, Simulator,
+    SimulatorConfig, StripeMode,
+};
+pub use sheet::{SheetCompletion, SheetError, SheetOutcome, DEFAULT_ANDROID_APP_ID};
+pub use stripe::{
+    AccountHolder, CreateSessionParams, HttpStripe, InMemoryStripe, ListAccountsQuery,
+    RelinkOptions, StripeApi, StripeError,
+};

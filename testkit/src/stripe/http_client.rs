@@ -1,0 +1,270 @@
+//! [`HttpStripe`]: the [`StripeApi`] over Stripe's real HTTP API (reqwest), used by `fc serve`
+//! when it is given a secret key. Form-encoded POSTs, `Authorization: Bearer <secret key>`,
+//! `Idempotency-Key` on creating calls, optional `Stripe-Version`. The secret key lives in a
+//! [`Redacted`] and appears in no `Debug` output, error or log.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{BoxFuture, CreateSessionParams, ListAccountsQuery, StripeApi, StripeError};
+use crate::ids::Redacted;
+
+/// Stripe's API over HTTP(S).
+#[derive(Clone)]
+pub struct HttpStripe {
+    api_base: String,
+    secret_key: Redacted,
+    stripe_version: Option<String>,
+    client: reqwest::Client,
+}
+
+impl std::fmt::Debug for HttpStripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpStripe")
+            .field("api_base", &self.api_base)
+            .field("secret_key", &self.secret_key)
+            .field("stripe_version", &self.stripe_version)
+            .finish()
+    }
+}
+
+fn is_loopback_http(base: &url::Url) -> bool {
+    base.scheme() == "http"
+        && match base.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
+impl HttpStripe {
+    /// Stripe's production API base.
+    pub const DEFAULT_API_BASE: &'static str = "https://api.stripe.com";
+
+    /// A client for `api_base` (`https://api.stripe.com`, or `http://127.0.0.1:<port>` for a
+    /// simulator: plain `http` is refused for anything but loopback, so the secret key never
+    /// travels in clear).
+    pub fn new(
+        api_base: impl Into<String>,
+        secret_key: impl Into<Redacted>,
+    ) -> Result<Self, StripeError> {
+        let api_base = api_base.into().trim_end_matches('/').to_string();
+        let parsed = url::Url::parse(&api_base)
+            .map_err(|e| StripeError::Config(format!("api_base is not a URL: {e}")))?;
+        if parsed.scheme() != "https" && !is_loopback_http(&parsed) {
+            return Err(StripeError::Config(
+                "api_base must be https (plain http only for loopback hosts)".into(),
+            ));
+        }
+        let secret_key = secret_key.into();
+        if secret_key.expose().is_empty() {
+            return Err(StripeError::Config("empty secret key".into()));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("finconn-testkit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StripeError::Config(e.to_string()))?;
+        Ok(HttpStripe {
+            api_base,
+            secret_key,
+            stripe_version: None,
+            client,
+        })
+    }
+
+    /// Sends `Stripe-Version: <version>` on every request.
+    pub fn with_stripe_version(mut self, version: impl Into<String>) -> Self {
+        self.stripe_version = Some(version.into());
+        self
+    }
+
+    /// The API base, without a trailing slash.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(String, String)],
+        form: Option<&[(String, String)]>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Value, StripeError> {
+        let mut url = format!("{}{}", self.api_base, path);
+        if !query.is_empty() {
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            url.push('?');
+            url.push_str(&q);
+        }
+        let mut req = self
+            .client
+            .request(method, &url)
+            .bearer_auth(self.secret_key.expose());
+        if let Some(v) = &self.stripe_version {
+            req = req.header("Stripe-Version", v);
+        }
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(form) = form {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            req = req
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        // reqwest errors name the URL only (no headers): safe to show, but strip it anyway.
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| StripeError::Transport(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| StripeError::Transport(e.without_url().to_string()))?;
+        if !(200..300).contains(&status) {
+            return Err(StripeError::from_body(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| StripeError::Decode(e.to_string()))
+    }
+}
+
+fn seg(id: &str) -> String {
+    // Ids are [A-Za-z0-9_]; anything else is escaped so it cannot change the path.
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl StripeApi for HttpStripe {
+    fn create_customer<'a>(
+        &'a self,
+        description: &'a str,
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let form = vec![("description".to_string(), description.to_string())];
+            self.send(
+                reqwest::Method::POST,
+                "/v1/customers",
+                &[],
+                Some(&form),
+                idempotency_key,
+            )
+            .await
+        })
+    }
+
+    fn create_session<'a>(
+        &'a self,
+        params: &'a CreateSessionParams,
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let form = params.to_form();
+            self.send(
+                reqwest::Method::POST,
+                "/v1/financial_connections/sessions",
+                &[],
+                Some(&form),
+                idempotency_key,
+            )
+            .await
+        })
+    }
+
+    fn retrieve_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let path = format!("/v1/financial_connections/sessions/{}", seg(id));
+            self.send(reqwest::Method::GET, &path, &[], None, None)
+                .await
+        })
+    }
+
+    fn list_accounts<'a>(
+        &'a self,
+        query: &'a ListAccountsQuery,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            self.send(
+                reqwest::Method::GET,
+                "/v1/financial_connections/accounts",
+                &query.to_query(),
+                None,
+                None,
+            )
+            .await
+        })
+    }
+
+    fn retrieve_account<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let path = format!("/v1/financial_connections/accounts/{}", seg(id));
+            self.send(reqwest::Method::GET, &path, &[], None, None)
+                .await
+        })
+    }
+
+    fn disconnect_account<'a>(
+        &'a self,
+        id: &'a str,
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let path = format!("/v1/financial_connections/accounts/{}/disconnect", seg(id));
+            self.send(
+                reqwest::Method::POST,
+                &path,
+                &[],
+                Some(&[]),
+                idempotency_key,
+            )
+            .await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_plain_http_to_remote_hosts() {
+        assert!(HttpStripe::new("http://api.stripe.com", "sk_test_x").is_err());
+        assert!(HttpStripe::new("http://10.0.0.1:80", "sk_test_x").is_err());
+        assert!(HttpStripe::new("https://api.stripe.com/", "sk_test_x").is_ok());
+        assert!(HttpStripe::new("http://127.0.0.1:9", "sk_test_x").is_ok());
+        assert!(HttpStripe::new("http://localhost:9", "sk_test_x").is_ok());
+        assert!(HttpStripe::new("http://[::1]:9", "sk_test_x").is_ok());
+        assert!(HttpStripe::new("https://api.stripe.com", "").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_secret_key() {
+        let s = HttpStripe::new("https://api.stripe.com", "sk_test_supersecret").unwrap();
+        let d = format!("{s:?}");
+        assert!(!d.contains("supersecret"), "{d}");
+        assert_eq!(s.api_base(), "https://api.stripe.com");
+    }
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(seg("fca_1Ab"), "fca_1Ab");
+        assert_eq!(seg("a/../b?x"), "a%2F%2E%2E%2Fb%3Fx");
+    }
+}

@@ -1,0 +1,273 @@
+//! The objects Swift and Kotlin drive: `FlowClient` (one per app) and `Flow` (one per "Link your
+//! bank account" tap), the host-implemented `HeadersProvider` and `FlowListener`, and the
+//! standalone `checkReturnUrl`. Each method converts its arguments, calls `finconn-core` and
+//! converts the answer back.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use finconn_core::backend::{BackendConfig, BackendPaths, HeaderProvider, RetryPolicy};
+use finconn_core::flow as core_flow;
+use finconn_core::return_url::ReturnUrlRules;
+
+use crate::error::FinConnError;
+use crate::types::{
+    Account, FlowEvent, FlowPhase, FlowResult, OutboxSummary, SessionOptions, SheetConfiguration, SheetResult,
+    UrlCheck, UrlHandling,
+};
+
+/// How the library reaches the app's backend and recognises its deep links.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlowClientConfig {
+    /// The app's backend, e.g. `https://api.example.com` (plain http only for 127.0.0.1/localhost
+    /// during development, e.g. `fc serve`).
+    pub backend_url: String,
+    /// The return URLs the app registered (custom scheme like `myapp://stripe-redirect`, and/or
+    /// https universal/app links).
+    pub return_urls: Vec<String>,
+    /// The Android application id, to accept Stripe's own `stripe-auth://…` redirects.
+    #[uniffi(default)]
+    pub android_app_id: Option<String>,
+    /// The app's private data directory (iOS Application Support, Android `filesDir`); completion
+    /// reports wait there until the backend acknowledges them.
+    pub data_dir: String,
+    /// Read the result from Stripe with the publishable key when the backend cannot answer.
+    #[uniffi(default = true)]
+    pub stripe_fallback: bool,
+    /// Stripe's API base URL; only tests change it.
+    #[uniffi(default)]
+    pub stripe_api_url: Option<String>,
+    /// Connect timeout, milliseconds.
+    #[uniffi(default = 10000)]
+    pub connect_timeout_ms: u64,
+    /// Total time of one attempt, milliseconds.
+    #[uniffi(default = 30000)]
+    pub request_timeout_ms: u64,
+    /// Attempts per call, the first included.
+    #[uniffi(default = 4)]
+    pub max_attempts: u32,
+    /// Paths of the backend's endpoints, when they differ from `docs/backend-contract.md`.
+    #[uniffi(default)]
+    pub paths: Option<BackendEndpoints>,
+}
+
+/// Backend paths; `{id}` is replaced by the session or account id.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BackendEndpoints {
+    pub create_session: String,
+    pub complete_session: String,
+    pub list_accounts: String,
+    pub disconnect_account: String,
+}
+
+/// Supplies the headers of every backend call, e.g. `Authorization: Bearer <user token>`. Called
+/// before each attempt, so a refreshed token is used on retries.
+#[uniffi::export(with_foreign)]
+pub trait HeadersProvider: Send + Sync {
+    fn headers(&self) -> HashMap<String, String>;
+}
+
+/// Receives flow events (phase changes, deep links, reports, forwarded Stripe events). Called on
+/// a background thread: hop to the main thread before touching UI.
+#[uniffi::export(with_foreign)]
+pub trait FlowListener: Send + Sync {
+    fn on_event(&self, event: FlowEvent);
+}
+
+struct HeadersAdapter(Arc<dyn HeadersProvider>);
+
+impl HeaderProvider for HeadersAdapter {
+    fn headers(&self) -> Vec<(String, String)> {
+        self.0.headers().into_iter().collect()
+    }
+}
+
+struct ListenerAdapter(Arc<dyn FlowListener>);
+
+impl core_flow::FlowEventListener for ListenerAdapter {
+    fn on_event(&self, event: &core_flow::FlowEvent) {
+        self.0.on_event(event.into());
+    }
+}
+
+impl From<FlowClientConfig> for core_flow::FlowConfig {
+    fn from(c: FlowClientConfig) -> Self {
+        let mut backend = BackendConfig::new(c.backend_url);
+        backend.connect_timeout = Duration::from_millis(c.connect_timeout_ms);
+        backend.request_timeout = Duration::from_millis(c.request_timeout_ms);
+        backend.retry = RetryPolicy {
+            max_attempts: c.max_attempts,
+            ..RetryPolicy::default()
+        };
+        if let Some(url) = c.stripe_api_url {
+            backend.stripe_api_base = url;
+        }
+        if let Some(p) = c.paths {
+            backend.paths = BackendPaths {
+                create_session: p.create_session,
+                complete_session: p.complete_session,
+                list_accounts: p.list_accounts,
+                disconnect_account: p.disconnect_account,
+            };
+        }
+        core_flow::FlowConfig {
+            backend,
+            return_urls: c.return_urls,
+            android_app_id: c.android_app_id,
+            data_dir: PathBuf::from(c.data_dir),
+            stripe_fallback: c.stripe_fallback,
+        }
+    }
+}
+
+/// One per app: creates and restores flows, checks deep links, lists and disconnects accounts,
+/// and delivers completion reports a killed app left behind.
+#[derive(uniffi::Object)]
+pub struct FlowClient {
+    inner: core_flow::FlowClient,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl FlowClient {
+    /// Checks the configuration and opens the report outbox in `data_dir`.
+    #[uniffi::constructor]
+    pub fn new(
+        config: FlowClientConfig,
+        headers: Option<Arc<dyn HeadersProvider>>,
+    ) -> Result<Arc<Self>, FinConnError> {
+        let headers = headers.map(|h| Arc::new(HeadersAdapter(h)) as Arc<dyn HeaderProvider>);
+        let inner = core_flow::FlowClient::new(config.into(), headers)?;
+        Ok(Arc::new(FlowClient { inner }))
+    }
+
+    /// A new flow for a "Link your bank account" tap. Options are validated here.
+    pub fn new_flow(&self, options: SessionOptions) -> Result<Arc<Flow>, FinConnError> {
+        Ok(Arc::new(Flow {
+            inner: self.inner.new_flow(options.into())?,
+        }))
+    }
+
+    /// A flow from `Flow.snapshot()`, after the app was killed; call `resume()` on it.
+    pub fn restore_flow(&self, snapshot: String) -> Result<Arc<Flow>, FinConnError> {
+        Ok(Arc::new(Flow {
+            inner: self.inner.restore_flow(&snapshot)?,
+        }))
+    }
+
+    /// Whether a deep link is one of this app's Financial Connections return links. Throws only
+    /// if the library itself fails (it is built never to, even on hostile input).
+    pub fn check_url(&self, url: String) -> Result<UrlCheck, FinConnError> {
+        Ok(self.inner.classify_url(&url).into())
+    }
+
+    /// Sends the completion reports a previous run could not deliver. Call at launch.
+    pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
+        Ok(self.inner.send_pending_reports().await?.into())
+    }
+
+    /// The user's linked accounts, from the backend.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, FinConnError> {
+        Ok(self.inner.list_accounts().await?.iter().map(Account::from).collect())
+    }
+
+    /// Disconnects an account through the backend; returns it with its new status.
+    pub async fn disconnect_account(&self, account_id: String) -> Result<Account, FinConnError> {
+        Ok((&self.inner.disconnect_account(&account_id).await?).into())
+    }
+
+    /// Adds a listener for every flow of this client; returns an id for `removeListener`.
+    pub fn add_listener(&self, listener: Arc<dyn FlowListener>) -> u64 {
+        self.inner.add_listener(Arc::new(ListenerAdapter(listener)))
+    }
+
+    pub fn remove_listener(&self, listener_id: u64) {
+        self.inner.remove_listener(listener_id)
+    }
+}
+
+/// One Financial Connections flow: `start` → present Stripe's sheet → `handleUrl` for deep links →
+/// `sheetResult` with the sheet's outcome → the final `FlowResult`. Save `snapshot()` when the app
+/// goes to the background; after a kill, `FlowClient.restoreFlow(snapshot).resume()`.
+#[derive(uniffi::Object)]
+pub struct Flow {
+    inner: core_flow::Flow,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Flow {
+    pub fn flow_id(&self) -> String {
+        self.inner.flow_id()
+    }
+
+    pub fn phase(&self) -> FlowPhase {
+        self.inner.phase().into()
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        self.inner.session_id()
+    }
+
+    /// Asks the backend for a session; returns what the sheet needs. Safe to call again after an
+    /// error: no second session is created.
+    pub async fn start(&self) -> Result<SheetConfiguration, FinConnError> {
+        Ok(self.inner.start().await?.into())
+    }
+
+    /// Call right before presenting Stripe's sheet.
+    pub fn sheet_presented(&self) -> Result<(), FinConnError> {
+        Ok(self.inner.sheet_presented()?)
+    }
+
+    /// Call when the app goes to the background while the sheet is up (the user went to the
+    /// bank's app or browser).
+    pub fn user_left_app(&self) -> Result<(), FinConnError> {
+        Ok(self.inner.user_left_app()?)
+    }
+
+    /// Every incoming deep link. Forward it to Stripe's SDK as well. Throws only if the library
+    /// itself fails (it is built never to, even on hostile input).
+    pub fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
+        Ok(self.inner.handle_url(&url).into())
+    }
+
+    /// Forwards an event of Stripe's SDK (`open`, `institution_selected`, …) to the listeners.
+    pub fn record_stripe_event(&self, name: String, metadata: HashMap<String, String>) {
+        let mut metadata: Vec<(String, String)> = metadata.into_iter().collect();
+        metadata.sort();
+        self.inner.record_stripe_event(&name, metadata)
+    }
+
+    /// The sheet's outcome → reconciliation with the backend → the final result.
+    pub async fn sheet_result(&self, result: SheetResult) -> Result<FlowResult, FinConnError> {
+        Ok((&self.inner.sheet_result(result.into()).await?).into())
+    }
+
+    /// After a restore: the result, asked from the backend. On a finished flow, its result again.
+    pub async fn resume(&self) -> Result<FlowResult, FinConnError> {
+        Ok((&self.inner.resume().await?).into())
+    }
+
+    /// The final result, once there is one.
+    pub fn result(&self) -> Option<FlowResult> {
+        self.inner.result().as_ref().map(FlowResult::from)
+    }
+
+    /// Versioned JSON to restore this flow after the app is killed. Holds no secret.
+    pub fn snapshot(&self) -> String {
+        self.inner.snapshot()
+    }
+}
+
+/// Checks a deep link against return URLs without a client (e.g. in a URL router).
+#[uniffi::export]
+pub fn check_return_url(
+    url: String,
+    return_urls: Vec<String>,
+    android_app_id: Option<String>,
+) -> Result<UrlCheck, FinConnError> {
+    let rules = ReturnUrlRules::new(&return_urls, android_app_id.as_deref())
+        .map_err(finconn_core::error::Error::from)?;
+    Ok(rules.classify(&url).into())
+}

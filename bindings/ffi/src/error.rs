@@ -1,0 +1,76 @@
+//! The one error type Swift and Kotlin see: `FinConnError` (Swift `Error` enum, Kotlin
+//! `FinConnException` subclasses). Each variant is an action the app can take; the message says
+//! what happened. It is converted from the core's error, never decided here.
+
+use finconn_core::error::Error;
+
+/// What went wrong, grouped by what the app should do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum FinConnError {
+    /// Fix the app's configuration or session options (a developer mistake; do not retry).
+    #[error("{reason}")]
+    InvalidConfiguration { reason: String },
+    /// The call does not fit the flow's current state (an app bug, e.g. presenting twice).
+    #[error("{reason}")]
+    InvalidState { reason: String },
+    /// The device is offline or the backend cannot be reached: tell the user, retry later.
+    #[error("{reason}")]
+    Offline { reason: String },
+    /// The backend did not answer in time: retry.
+    #[error("{reason}")]
+    Timeout { reason: String },
+    /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
+    #[error("{reason}")]
+    Unauthorized { status: u16, reason: String },
+    /// The backend rejected the request (another 4xx): show an error, do not retry as is.
+    #[error("{reason}")]
+    Rejected { status: u16, reason: String },
+    /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
+    #[error("{reason}")]
+    ServiceUnavailable {
+        status: Option<u16>,
+        retry_after_ms: Option<u64>,
+        reason: String,
+    },
+    /// A saved flow cannot be restored: discard the snapshot and start a new flow.
+    #[error("{reason}")]
+    SnapshotUnusable { reason: String },
+    /// Anything else, including a bug inside the library (a Rust panic): report it.
+    #[error("{reason}")]
+    Other { reason: String },
+}
+
+impl From<Error> for FinConnError {
+    fn from(e: Error) -> Self {
+        // Named `reason`, not `message`: Kotlin exceptions already have a `message` property.
+        let reason = e.to_string();
+        match e {
+            Error::InvalidConfiguration { .. } => FinConnError::InvalidConfiguration { reason },
+            Error::InvalidState { .. } => FinConnError::InvalidState { reason },
+            Error::Offline { .. } => FinConnError::Offline { reason },
+            Error::Timeout { .. } => FinConnError::Timeout { reason },
+            Error::Unauthorized { status, .. } => FinConnError::Unauthorized { status, reason },
+            Error::Rejected { status, .. } => FinConnError::Rejected { status, reason },
+            Error::ServiceUnavailable {
+                status,
+                retry_after_ms,
+                ..
+            } => FinConnError::ServiceUnavailable {
+                status,
+                retry_after_ms,
+                reason,
+            },
+            Error::SnapshotUnusable { .. } => FinConnError::SnapshotUnusable { reason },
+            Error::Other { .. } => FinConnError::Other { reason },
+        }
+    }
+}
+
+/// UniFFI turns a Rust panic into an internal error on its own; this is for callback failures.
+impl From<uniffi::UnexpectedUniFFICallbackError> for FinConnError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        FinConnError::Other {
+            reason: format!("a host callback failed: {}", e.reason),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! # finconn-ffi
+//!
+//! The UniFFI layer shipped to iOS (Swift module `FinConn`, C module `FinConnFFI`) and Android
+//! (Kotlin package `io.finconn`). It converts between `finconn-core` and FFI-friendly types and
+//! never decides anything itself: every rule lives in the core.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
+//! | `types` | the records and enums the apps see, and their conversions |
+//! | `error` | `FinConnError`, one variant per action the app can take |
+//! | `logging` | `Logger`/`setLogger`: the core's `tracing` logs to OSLog / Logcat |
+//! | `testing` | (feature `testing`, never shipped) the loopback simulator and a panic trigger for the JVM tests |
+//!
+//! Rules of this surface: every call that does real work returns `Result`, because Swift wraps
+//! non-throwing calls in `try!` and a Rust panic there would crash the app; async functions run on
+//! the shared Tokio runtime (`async_runtime = "tokio"`). Names and packages come from the
+//! repository's `uniffi.toml`.
+
+uniffi::setup_scaffolding!();
+
+pub mod client;
+pub mod error;
+pub mod logging;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod types;
+
+/// The version of the Rust core compiled into this library.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,152 @@
+//! Test-only exports (cargo feature `testing`, never in a shipped XCFramework or AAR): the
+//! loopback simulator from `finconn-testkit` and a panic trigger, so the Kotlin/JVM tests can drive
+//! whole flows against a real HTTP backend in-process, the way uniffi-rs's own fixtures do.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use finconn_testkit::{Endpoint, Fault, Institution, Simulator, SimulatorConfig};
+
+use crate::error::FinConnError;
+
+/// What the simulated sheet did: the pieces a real `FinancialConnectionsSheet` would hand the app.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TestSheetCompletion {
+    /// `completed`, `canceled` or `failed`.
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub account_ids: Vec<String>,
+    /// The deep link the bank app opens (`<return_url>?status=…`), if the user reached the bank.
+    pub redirect_url: Option<String>,
+    /// Stripe Android's `stripe-auth://…` form of the same redirect.
+    pub android_redirect_url: Option<String>,
+}
+
+/// The merchant backend + in-memory Stripe on `127.0.0.1:<ephemeral port>`.
+#[derive(uniffi::Object)]
+pub struct TestSimulator {
+    sim: Mutex<Option<Simulator>>,
+    base_url: String,
+}
+
+fn invalid(message: String) -> FinConnError {
+    FinConnError::InvalidConfiguration { reason: message }
+}
+
+/// `create_session`, `complete`, `list_accounts`, `disconnect`, `stripe_session_receipt`,
+/// `stripe_list_accounts`.
+fn endpoint(name: &str) -> Result<Endpoint, FinConnError> {
+    Ok(match name {
+        "create_session" => Endpoint::CreateSession,
+        "complete" => Endpoint::Complete,
+        "list_accounts" => Endpoint::ListAccounts,
+        "disconnect" => Endpoint::Disconnect,
+        "stripe_session_receipt" => Endpoint::StripeSessionReceipt,
+        "stripe_list_accounts" => Endpoint::StripeListAccounts,
+        other => return Err(invalid(format!("unknown endpoint {other:?}"))),
+    })
+}
+
+/// `status:<code>`, `too_many_requests:<secs>`, `delay_ms:<ms>`, `reset`, `reset_after_commit`,
+/// `malformed_json`, `malformed_json_after_commit`, `never_finishing_body`.
+fn fault(spec: &str) -> Result<Fault, FinConnError> {
+    let (name, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    let number = || {
+        arg.parse::<u64>()
+            .map_err(|_| invalid(format!("fault {spec:?} needs a number")))
+    };
+    Ok(match name {
+        "status" => Fault::Status(number()? as u16),
+        "too_many_requests" => Fault::TooManyRequests {
+            retry_after_secs: number()?,
+        },
+        "delay_ms" => Fault::Delay(Duration::from_millis(number()?)),
+        "reset" => Fault::ConnectionReset,
+        "reset_after_commit" => Fault::ResetAfterCommit,
+        "malformed_json" => Fault::MalformedJson,
+        "malformed_json_after_commit" => Fault::after_commit(Fault::MalformedJson),
+        "never_finishing_body" => Fault::NeverFinishingBody,
+        other => return Err(invalid(format!("unknown fault {other:?}"))),
+    })
+}
+
+impl TestSimulator {
+    fn with<R>(&self, f: impl FnOnce(&Simulator) -> R) -> Result<R, FinConnError> {
+        let guard = self.sim.lock().unwrap_or_else(|p| p.into_inner());
+        let sim = guard.as_ref().ok_or_else(|| FinConnError::InvalidState {
+            reason: "the simulator was shut down".into(),
+        })?;
+        Ok(f(sim))
+    }
+}
+
+#[uniffi::export]
+impl TestSimulator {
+    /// Starts a simulator on its own runtime thread.
+    #[uniffi::constructor]
+    pub fn start() -> Result<Arc<Self>, FinConnError> {
+        let sim = Simulator::start_blocking(SimulatorConfig::default()).map_err(|e| FinConnError::Other {
+            reason: format!("cannot start the simulator: {e}"),
+        })?;
+        let base_url = sim.base_url();
+        Ok(Arc::new(TestSimulator {
+            sim: Mutex::new(Some(sim)),
+            base_url,
+        }))
+    }
+
+    /// The merchant backend's base URL (also Stripe's `/v1` API).
+    pub fn backend_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The user goes through the sheet at one of the test institutions (`success_one`,
+    /// `success_three`, `exit_early`, `oauth_canceled`, `inactive_needs_relink`, `relink_same`,
+    /// `relink_new_authorization`, `relink_no_account`, `relink_no_authorization`, `relink_other`,
+    /// `institution_down`).
+    pub fn complete_sheet(&self, session_id: String, institution: String) -> Result<TestSheetCompletion, FinConnError> {
+        let institution = Institution::from_name(&institution)
+            .ok_or_else(|| invalid(format!("unknown institution {institution:?}")))?;
+        let done = self
+            .with(|sim| sim.complete_sheet(&session_id, institution))?
+            .map_err(|e| FinConnError::Other { reason: e.to_string() })?;
+        Ok(TestSheetCompletion {
+            outcome: done.outcome.as_str().to_owned(),
+            error_code: done.error_code,
+            account_ids: done.account_ids,
+            redirect_url: done.redirect_url,
+            android_redirect_url: done.android_redirect_url,
+        })
+    }
+
+    /// Queues `count` faults on an endpoint (see the module's fault names).
+    pub fn push_fault(&self, endpoint_name: String, fault_spec: String, count: u32) -> Result<(), FinConnError> {
+        let endpoint = endpoint(&endpoint_name)?;
+        let fault = fault(&fault_spec)?;
+        self.with(|sim| {
+            sim.faults().push_n(endpoint, fault, count as usize);
+        })
+    }
+
+    /// Sessions the backend created.
+    pub fn sessions_created(&self) -> Result<u64, FinConnError> {
+        self.with(|sim| sim.sessions_created() as u64)
+    }
+
+    /// Distinct completion reports the backend accepted for a session.
+    pub fn reports_received(&self, session_id: String) -> Result<u64, FinConnError> {
+        self.with(|sim| sim.reports_received(&session_id) as u64)
+    }
+
+    /// Stops the server.
+    pub fn shutdown(&self) {
+        let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(sim);
+    }
+}
+
+/// Panics with `message`: proves a Rust panic reaches Kotlin/Swift as an error, not a crash.
+#[uniffi::export]
+pub fn testing_panic(message: String) -> Result<(), FinConnError> {
+    panic!("{message}");
+}

@@ -1,0 +1,606 @@
+//! The records and enums Swift and Kotlin see, and their conversions from and to the core's types.
+//! Nothing here decides anything: every field is copied or renamed from `finconn-core`.
+
+use std::collections::HashMap;
+
+use finconn_core::flow as core_flow;
+use finconn_core::model as core_model;
+use finconn_core::options as core_options;
+use finconn_core::reconcile as core_reconcile;
+use finconn_core::return_url as core_url;
+use finconn_core::state as core_state;
+
+/// Data the user is asked to share (`permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Permission {
+    Balances,
+    Ownership,
+    PaymentMethod,
+    Transactions,
+}
+
+/// Data Stripe fetches right after linking (`prefetch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DataFeature {
+    Balances,
+    Ownership,
+    Transactions,
+    InferredBalances,
+}
+
+/// Account types that can be linked (`filters.account_subcategories`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountSubcategory {
+    Checking,
+    Savings,
+    CreditCard,
+    LineOfCredit,
+    Mortgage,
+    Other,
+}
+
+/// Relink an existing authorization instead of linking new accounts.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RelinkRequest {
+    /// The authorization to repair (`account.authorization`, e.g. `fcauth_…`).
+    pub authorization: String,
+    /// One specific account the user must relink.
+    #[uniffi(default)]
+    pub account: Option<String>,
+    /// Ids of the accounts the app already has on this authorization, so the result can say which
+    /// are new and which are missing. Not sent to the backend.
+    #[uniffi(default)]
+    pub known_account_ids: Vec<String>,
+}
+
+/// What a flow asks the backend for. Validated before any network call.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SessionOptions {
+    /// At least one.
+    pub permissions: Vec<Permission>,
+    /// Each needs its permission.
+    #[uniffi(default)]
+    pub prefetch: Vec<DataFeature>,
+    #[uniffi(default)]
+    pub account_subcategories: Vec<AccountSubcategory>,
+    #[uniffi(default)]
+    pub relink: Option<RelinkRequest>,
+    /// Where Stripe sends the user back after the bank's app or browser; one of the configured
+    /// return URLs.
+    #[uniffi(default)]
+    pub return_url: Option<String>,
+}
+
+impl From<SessionOptions> for core_options::SessionOptions {
+    fn from(o: SessionOptions) -> Self {
+        core_options::SessionOptions {
+            permissions: o
+                .permissions
+                .into_iter()
+                .map(|p| match p {
+                    Permission::Balances => core_model::Permission::Balances,
+                    Permission::Ownership => core_model::Permission::Ownership,
+                    Permission::PaymentMethod => core_model::Permission::PaymentMethod,
+                    Permission::Transactions => core_model::Permission::Transactions,
+                })
+                .collect(),
+            prefetch: o
+                .prefetch
+                .into_iter()
+                .map(|f| match f {
+                    DataFeature::Balances => core_model::DataFeature::Balances,
+                    DataFeature::Ownership => core_model::DataFeature::Ownership,
+                    DataFeature::Transactions => core_model::DataFeature::Transactions,
+                    DataFeature::InferredBalances => core_model::DataFeature::InferredBalances,
+                })
+                .collect(),
+            account_subcategories: o
+                .account_subcategories
+                .into_iter()
+                .map(|s| match s {
+                    AccountSubcategory::Checking => core_model::AccountSubcategory::Checking,
+                    AccountSubcategory::Savings => core_model::AccountSubcategory::Savings,
+                    AccountSubcategory::CreditCard => core_model::AccountSubcategory::CreditCard,
+                    AccountSubcategory::LineOfCredit => core_model::AccountSubcategory::LineOfCredit,
+                    AccountSubcategory::Mortgage => core_model::AccountSubcategory::Mortgage,
+                    AccountSubcategory::Other => core_model::AccountSubcategory::Other,
+                })
+                .collect(),
+            relink: o.relink.map(|r| core_options::RelinkRequest {
+                authorization: r.authorization,
+                account: r.account,
+                known_account_ids: r.known_account_ids,
+            }),
+            return_url: o.return_url,
+        }
+    }
+}
+
+/// An account's status. Values Stripe adds later arrive as `Unknown` with the raw value.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountStatus {
+    Active,
+    Inactive,
+    Disconnected,
+    Unknown { value: String },
+}
+
+/// A linked bank account, flattened for display. Enum-like Stripe fields (`category`,
+/// `subcategory`) are their raw Stripe strings so that new values pass through.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Account {
+    /// `fca_…`
+    pub id: String,
+    pub institution_name: String,
+    pub display_name: Option<String>,
+    pub last4: Option<String>,
+    /// "Institution •••• 1234": the line to show in a list.
+    pub display_line: String,
+    /// `cash`, `credit`, `investment`, `other`, or a newer value.
+    pub category: String,
+    /// `checking`, `savings`, `credit_card`, … or a newer value.
+    pub subcategory: String,
+    pub status: AccountStatus,
+    /// Inactive and repairable by a relink now.
+    pub needs_relink_now: bool,
+    /// Active but will need a relink before this Unix time (seconds).
+    pub relink_required_by: Option<i64>,
+    /// The authorization behind the account (what a relink repairs).
+    pub authorization: Option<String>,
+    /// Current balance per currency, minor units (positive: owed to the holder).
+    pub current_balance: HashMap<String, i64>,
+    pub supported_payment_method_types: Vec<String>,
+    pub livemode: bool,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+impl From<&core_model::Account> for Account {
+    fn from(a: &core_model::Account) -> Self {
+        Account {
+            id: a.id.clone(),
+            institution_name: a.institution_name.clone(),
+            display_name: a.display_name.clone(),
+            last4: a.last4.clone(),
+            display_line: a.display_line(),
+            category: a.category.as_str().to_owned(),
+            subcategory: a.subcategory.as_str().to_owned(),
+            status: match &a.status {
+                core_model::AccountStatus::Active => AccountStatus::Active,
+                core_model::AccountStatus::Inactive => AccountStatus::Inactive,
+                core_model::AccountStatus::Disconnected => AccountStatus::Disconnected,
+                other => AccountStatus::Unknown {
+                    value: other.as_str().to_owned(),
+                },
+            },
+            needs_relink_now: a.needs_relink_now(),
+            relink_required_by: a.relink_required_soon(),
+            authorization: a.authorization.clone(),
+            current_balance: a
+                .balance
+                .as_ref()
+                .map(|b| b.current.iter().map(|(k, v)| (k.clone(), *v)).collect())
+                .unwrap_or_default(),
+            supported_payment_method_types: a
+                .supported_payment_method_types
+                .iter()
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+            livemode: a.livemode,
+            created: a.created,
+        }
+    }
+}
+
+/// What Stripe's `FinancialConnectionsSheet` reported.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SheetResult {
+    /// iOS `.completed(session:)`, Android `FinancialConnectionsSheetResult.Completed`.
+    Completed,
+    /// iOS `.canceled`, Android `Canceled`.
+    Canceled,
+    /// iOS `.failed(error:)`, Android `Failed(error)`: pass the error's description or code.
+    Failed { error: String },
+}
+
+impl From<SheetResult> for core_reconcile::SheetOutcome {
+    fn from(r: SheetResult) -> Self {
+        match r {
+            SheetResult::Completed => core_reconcile::SheetOutcome::Completed { session: None },
+            SheetResult::Canceled => core_reconcile::SheetOutcome::Canceled,
+            SheetResult::Failed { error } => core_reconcile::SheetOutcome::Failed { error },
+        }
+    }
+}
+
+/// Final status of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowStatus {
+    Completed,
+    Canceled,
+    Failed,
+}
+
+impl From<core_reconcile::FlowStatus> for FlowStatus {
+    fn from(s: core_reconcile::FlowStatus) -> Self {
+        match s {
+            core_reconcile::FlowStatus::Completed => FlowStatus::Completed,
+            core_reconcile::FlowStatus::Canceled => FlowStatus::Canceled,
+            core_reconcile::FlowStatus::Failed => FlowStatus::Failed,
+        }
+    }
+}
+
+/// Where a flow is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowPhase {
+    Idle,
+    CreatingSession,
+    Ready,
+    Presenting,
+    AwaitingReturn,
+    Reconciling,
+    Completed,
+    Canceled,
+    Failed,
+}
+
+impl From<core_state::FlowPhase> for FlowPhase {
+    fn from(p: core_state::FlowPhase) -> Self {
+        use core_state::FlowPhase as P;
+        match p {
+            P::Idle => FlowPhase::Idle,
+            P::CreatingSession => FlowPhase::CreatingSession,
+            P::Ready => FlowPhase::Ready,
+            P::Presenting => FlowPhase::Presenting,
+            P::AwaitingReturn => FlowPhase::AwaitingReturn,
+            P::Reconciling => FlowPhase::Reconciling,
+            P::Completed => FlowPhase::Completed,
+            P::Canceled => FlowPhase::Canceled,
+            P::Failed => FlowPhase::Failed,
+        }
+    }
+}
+
+/// Where the final answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ResultSource {
+    /// The backend (or Stripe) confirmed it.
+    Server,
+    /// Only the sheet said so.
+    Sheet,
+    /// Nothing but the sheet's outcome.
+    None,
+}
+
+/// What happened to a relink request.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum RelinkOutcome {
+    /// The requested authorization was repaired.
+    Relinked {
+        authorization: String,
+        account: Option<String>,
+        missing_account_ids: Vec<String>,
+    },
+    /// The user authenticated but Stripe created a new authorization.
+    NewAuthorization {
+        authorization: String,
+        new_account_ids: Vec<String>,
+        missing_account_ids: Vec<String>,
+    },
+    /// `no_account`, `no_authorization`, `other`, or a newer reason.
+    Failed { reason: String },
+    /// The user left before the relink finished.
+    Unfinished,
+}
+
+impl From<&core_reconcile::RelinkOutcome> for RelinkOutcome {
+    fn from(o: &core_reconcile::RelinkOutcome) -> Self {
+        use core_reconcile::RelinkOutcome as R;
+        match o.clone() {
+            R::Relinked {
+                authorization,
+                account,
+                missing_account_ids,
+            } => RelinkOutcome::Relinked {
+                authorization,
+                account,
+                missing_account_ids,
+            },
+            R::NewAuthorization {
+                authorization,
+                new_account_ids,
+                missing_account_ids,
+            } => RelinkOutcome::NewAuthorization {
+                authorization,
+                new_account_ids,
+                missing_account_ids,
+            },
+            R::Failed { reason } => RelinkOutcome::Failed {
+                reason: reason.as_str().to_owned(),
+            },
+            R::Unfinished => RelinkOutcome::Unfinished,
+        }
+    }
+}
+
+/// Something the app may want to know about how the result was reached.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ResultWarning {
+    ServerUnavailable,
+    SessionIdMismatch { expected: String, received: String },
+    SheetFailedButAccountsLinked { sheet_error: String },
+    SheetCanceledButAccountsLinked,
+    ReturnUrlDisagrees { url_status: String, final_status: FlowStatus },
+    DuplicateAccountsRemoved { count: u32 },
+    MoreAccountsNotListed,
+}
+
+impl From<&core_reconcile::ResultWarning> for ResultWarning {
+    fn from(w: &core_reconcile::ResultWarning) -> Self {
+        use core_reconcile::ResultWarning as W;
+        match w.clone() {
+            W::ServerUnavailable => ResultWarning::ServerUnavailable,
+            W::SessionIdMismatch { expected, received } => {
+                ResultWarning::SessionIdMismatch { expected, received }
+            }
+            W::SheetFailedButAccountsLinked { sheet_error } => {
+                ResultWarning::SheetFailedButAccountsLinked { sheet_error }
+            }
+            W::SheetCanceledButAccountsLinked => ResultWarning::SheetCanceledButAccountsLinked,
+            W::ReturnUrlDisagrees {
+                url_status,
+                final_status,
+            } => ResultWarning::ReturnUrlDisagrees {
+                url_status,
+                final_status: final_status.into(),
+            },
+            W::DuplicateAccountsRemoved { count } => ResultWarning::DuplicateAccountsRemoved { count },
+            W::MoreAccountsNotListed => ResultWarning::MoreAccountsNotListed,
+        }
+    }
+}
+
+/// The one final result of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlowResult {
+    pub status: FlowStatus,
+    pub session_id: Option<String>,
+    pub accounts: Vec<Account>,
+    pub relink: Option<RelinkOutcome>,
+    /// The sheet's error for failed flows.
+    pub error: Option<String>,
+    pub source: ResultSource,
+    pub warnings: Vec<ResultWarning>,
+}
+
+impl From<&core_reconcile::FlowResult> for FlowResult {
+    fn from(r: &core_reconcile::FlowResult) -> Self {
+        FlowResult {
+            status: r.status.into(),
+            session_id: r.session_id.clone(),
+            accounts: r.accounts.iter().map(Account::from).collect(),
+            relink: r.relink.as_ref().map(RelinkOutcome::from),
+            error: r.error.clone(),
+            source: match r.source {
+                core_reconcile::ResultSource::Server => ResultSource::Server,
+                core_reconcile::ResultSource::Sheet => ResultSource::Sheet,
+                core_reconcile::ResultSource::None => ResultSource::None,
+            },
+            warnings: r.warnings.iter().map(ResultWarning::from).collect(),
+        }
+    }
+}
+
+/// What to give Stripe's `FinancialConnectionsSheet`. Keep it in memory only: never log, print or
+/// persist the client secret or the publishable key.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SheetConfiguration {
+    pub session_id: String,
+    /// For `FinancialConnectionsSheet(financialConnectionsSessionClientSecret:)` / `.present(configuration)`.
+    pub client_secret: String,
+    /// For `STPAPIClient.shared.publishableKey` / `FinancialConnectionsSheet.Configuration`.
+    pub publishable_key: String,
+    /// For Connect platforms: `stripeAccount` of the API client.
+    pub stripe_account: Option<String>,
+    pub livemode: bool,
+}
+
+impl std::fmt::Debug for SheetConfiguration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SheetConfiguration")
+            .field("session_id", &self.session_id)
+            .field("client_secret", &"[redacted]")
+            .field("publishable_key", &"[redacted]")
+            .field("stripe_account", &self.stripe_account)
+            .field("livemode", &self.livemode)
+            .finish()
+    }
+}
+
+impl From<core_flow::SheetConfiguration> for SheetConfiguration {
+    fn from(c: core_flow::SheetConfiguration) -> Self {
+        SheetConfiguration {
+            session_id: c.session_id,
+            client_secret: c.client_secret.expose().to_owned(),
+            publishable_key: c.publishable_key.expose().to_owned(),
+            stripe_account: c.stripe_account,
+            livemode: c.livemode,
+        }
+    }
+}
+
+/// Which rule a deep link matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MatchKind {
+    /// One of the app's return URLs.
+    ReturnUrl,
+    /// One of Stripe's Android redirect forms for the app id.
+    StripeAndroid,
+}
+
+/// What a matching deep link claims. Hints only: the outcome always comes from the server.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReturnUrlHints {
+    /// `success`, `cancel`, `failure`, `authentication_return`, or another value.
+    pub status: Option<String>,
+    pub error_reason: Option<String>,
+    pub session_id: Option<String>,
+}
+
+impl From<&core_url::ReturnUrlHints> for ReturnUrlHints {
+    fn from(h: &core_url::ReturnUrlHints) -> Self {
+        ReturnUrlHints {
+            status: h.status.as_ref().map(|s| s.as_str().to_owned()),
+            error_reason: h.error_reason.clone(),
+            session_id: h.session_id.clone(),
+        }
+    }
+}
+
+/// The verdict on a deep link, without any flow.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UrlCheck {
+    pub matched: bool,
+    pub kind: Option<MatchKind>,
+    pub hints: Option<ReturnUrlHints>,
+    /// Why it was rejected, as a stable code (`host_mismatch`, `userinfo`, …).
+    pub reject_reason: Option<String>,
+    /// Why it was rejected, in a sentence for logs.
+    pub reject_message: Option<String>,
+}
+
+impl From<core_url::UrlClassification> for UrlCheck {
+    fn from(c: core_url::UrlClassification) -> Self {
+        match c {
+            core_url::UrlClassification::Matched(m) => UrlCheck {
+                matched: true,
+                kind: Some(match m.kind {
+                    core_url::MatchKind::ReturnUrl => MatchKind::ReturnUrl,
+                    core_url::MatchKind::StripeAndroid => MatchKind::StripeAndroid,
+                }),
+                hints: Some((&m.hints).into()),
+                reject_reason: None,
+                reject_message: None,
+            },
+            core_url::UrlClassification::Rejected(r) => UrlCheck {
+                matched: false,
+                kind: None,
+                hints: None,
+                reject_reason: Some(r.as_str().to_owned()),
+                reject_message: Some(r.to_string()),
+            },
+        }
+    }
+}
+
+/// What a flow did with a deep link.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UrlHandling {
+    /// The link belongs to this app's Financial Connections flows: do not route it elsewhere.
+    pub is_flow_url: bool,
+    /// The flow recorded its hints (it was waiting for the user to come back).
+    pub recorded: bool,
+    pub hints: Option<ReturnUrlHints>,
+    pub reject_reason: Option<String>,
+}
+
+impl From<core_flow::UrlHandling> for UrlHandling {
+    fn from(h: core_flow::UrlHandling) -> Self {
+        UrlHandling {
+            is_flow_url: h.is_flow_url,
+            recorded: h.recorded,
+            hints: h.hints.as_ref().map(ReturnUrlHints::from),
+            reject_reason: h.reject_reason,
+        }
+    }
+}
+
+/// What `send_pending_reports` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxSummary {
+    pub delivered: u32,
+    pub remaining: u32,
+    pub dropped: u32,
+}
+
+impl From<core_flow::OutboxSummary> for OutboxSummary {
+    fn from(s: core_flow::OutboxSummary) -> Self {
+        OutboxSummary {
+            delivered: s.delivered,
+            remaining: s.remaining,
+            dropped: s.dropped,
+        }
+    }
+}
+
+/// Something that happened in a flow, for `FlowListener`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowEvent {
+    PhaseChanged { flow_id: String, from: FlowPhase, to: FlowPhase },
+    ReturnUrlChecked { flow_id: String, matched: bool, reason: Option<String> },
+    ReportQueued { session_id: String, report_id: String },
+    ReportDelivered { session_id: String, report_id: String },
+    ReportDropped { session_id: String, report_id: String, reason: String },
+    /// An event of Stripe's SDK the app forwarded with `Flow.recordStripeEvent`.
+    StripeEvent { flow_id: String, name: String, metadata: HashMap<String, String> },
+    Finished { flow_id: String, status: FlowStatus },
+}
+
+impl From<&core_flow::FlowEvent> for FlowEvent {
+    fn from(e: &core_flow::FlowEvent) -> Self {
+        use core_flow::FlowEvent as E;
+        match e.clone() {
+            E::PhaseChanged { flow_id, from, to } => FlowEvent::PhaseChanged {
+                flow_id,
+                from: from.into(),
+                to: to.into(),
+            },
+            E::ReturnUrlChecked {
+                flow_id,
+                matched,
+                reason,
+            } => FlowEvent::ReturnUrlChecked {
+                flow_id,
+                matched,
+                reason,
+            },
+            E::ReportQueued {
+                session_id,
+                report_id,
+            } => FlowEvent::ReportQueued {
+                session_id,
+                report_id,
+            },
+            E::ReportDelivered {
+                session_id,
+                report_id,
+            } => FlowEvent::ReportDelivered {
+                session_id,
+                report_id,
+            },
+            E::ReportDropped {
+                session_id,
+                report_id,
+                reason,
+            } => FlowEvent::ReportDropped {
+                session_id,
+                report_id,
+                reason,
+            },
+            E::StripeEvent {
+                flow_id,
+                name,
+                metadata,
+            } => FlowEvent::StripeEvent {
+                flow_id,
+                name,
+                metadata: metadata.into_iter().collect(),
+            },
+            E::Finished { flow_id, status } => FlowEvent::Finished {
+                flow_id,
+                status: status.into(),
+            },
+        }
+    }
+}

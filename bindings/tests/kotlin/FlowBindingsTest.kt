@@ -1,0 +1,415 @@
+// JVM tests of the generated Kotlin bindings (package io.finconn) against the real libfinconn_ffi,
+// built with the `testing` feature so the loopback simulator runs in-process. Each test drives a
+// whole flow from Kotlin the way an Android app would: FlowClient → Flow.start → (the simulated
+// sheet) → handleUrl → sheetResult → FlowResult. Run with scripts/kotlin-tests.sh.
+package io.finconn.tests
+
+import io.finconn.Account
+import io.finconn.AccountStatus
+import io.finconn.FinConnException
+import io.finconn.FlowClient
+import io.finconn.FlowClientConfig
+import io.finconn.FlowEvent
+import io.finconn.FlowListener
+import io.finconn.FlowPhase
+import io.finconn.FlowStatus
+import io.finconn.HeadersProvider
+import io.finconn.InternalException
+import io.finconn.LogLevel
+import io.finconn.Logger
+import io.finconn.MatchKind
+import io.finconn.Permission
+import io.finconn.RelinkOutcome
+import io.finconn.RelinkRequest
+import io.finconn.ResultSource
+import io.finconn.SessionOptions
+import io.finconn.SheetResult
+import io.finconn.TestSimulator
+import io.finconn.checkReturnUrl
+import io.finconn.clearLogger
+import io.finconn.coreVersion
+import io.finconn.setLogger
+import io.finconn.testingPanic
+import java.io.File
+import java.nio.file.Files
+import java.util.Collections
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertThrows
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.Timeout
+
+private const val RETURN_URL = "finconn-test://stripe-redirect"
+private const val APP_ID = "com.example.app"
+
+class FlowBindingsTest {
+    // An async call whose waker never fired would hang the JVM: fail instead.
+    @get:Rule
+    val timeout: Timeout = Timeout.seconds(120)
+
+    private lateinit var sim: TestSimulator
+    private lateinit var dataDir: File
+
+    @Before
+    fun setUp() {
+        sim = TestSimulator.start()
+        dataDir = Files.createTempDirectory("finconn-kotlin-test").toFile()
+    }
+
+    @After
+    fun tearDown() {
+        sim.shutdown()
+        sim.close()
+        dataDir.deleteRecursively()
+    }
+
+    private val userToken =
+        object : HeadersProvider {
+            override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")
+        }
+
+    private fun newClient(): FlowClient =
+        FlowClient(
+            FlowClientConfig(
+                backendUrl = sim.backendUrl(),
+                returnUrls = listOf(RETURN_URL),
+                androidAppId = APP_ID,
+                dataDir = dataDir.path,
+                stripeApiUrl = sim.backendUrl(),
+                requestTimeoutMs = 5_000uL,
+                maxAttempts = 4u,
+            ),
+            userToken,
+        )
+
+    private fun options(relink: RelinkRequest? = null) =
+        SessionOptions(
+            permissions = listOf(Permission.BALANCES, Permission.PAYMENT_METHOD),
+            relink = relink,
+            returnUrl = RETURN_URL,
+        )
+
+    /** start → present → the user at `institution` → deep link → the sheet's result. */
+    private suspend fun runFlow(client: FlowClient, institution: String, opts: SessionOptions = options()) =
+        client.newFlow(opts).use { flow ->
+            val sheet = flow.start()
+            flow.sheetPresented()
+            val done = sim.completeSheet(sheet.sessionId, institution)
+            done.redirectUrl?.let { assertTrue(flow.handleUrl(it).isFlowUrl) }
+            val result =
+                when (done.outcome) {
+                    "completed" -> SheetResult.Completed
+                    "canceled" -> SheetResult.Canceled
+                    else -> SheetResult.Failed(done.errorCode ?: "unexpected_error")
+                }
+            flow.sheetResult(result)
+        }
+
+    @Test
+    fun successLinksThreeAccountsWithOneSessionAndOneReport() = runBlocking<Unit> {
+        newClient().use { client ->
+            val result = runFlow(client, "success_three")
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            assertEquals(ResultSource.SERVER, result.source)
+            assertEquals(3, result.accounts.size)
+            val checking = result.accounts.first()
+            assertEquals("${checking.institutionName} •••• ${checking.last4}", checking.displayLine)
+            assertTrue(result.accounts.all { it.status == AccountStatus.Active })
+            assertEquals(1uL, sim.sessionsCreated())
+            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            // The backend now lists the same accounts.
+            assertEquals(result.accounts.map(Account::id).toSet(), client.listAccounts().map(Account::id).toSet())
+        }
+    }
+
+    @Test
+    fun exitEarlyIsCanceledWithNoAccounts() = runBlocking<Unit> {
+        newClient().use { client ->
+            val result = runFlow(client, "exit_early")
+            assertEquals(FlowStatus.CANCELED, result.status)
+            assertTrue(result.accounts.isEmpty())
+            assertNull(result.relink)
+        }
+    }
+
+    @Test
+    fun relinkRepairsTheInactiveAccount() = runBlocking<Unit> {
+        newClient().use { client ->
+            val first = runFlow(client, "inactive_needs_relink")
+            val broken = first.accounts.single { it.needsRelinkNow }
+            assertEquals(AccountStatus.Inactive, broken.status)
+            assertNotNull("an active account warns before deactivation", first.accounts.firstOrNull { it.relinkRequiredBy != null })
+            val relink =
+                RelinkRequest(
+                    authorization = broken.authorization!!,
+                    account = broken.id,
+                    knownAccountIds = first.accounts.map(Account::id),
+                )
+            val result = runFlow(client, "relink_same", options(relink))
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            val outcome = result.relink as RelinkOutcome.Relinked
+            assertEquals(broken.authorization, outcome.authorization)
+            assertEquals(AccountStatus.Active, result.accounts.single { it.id == broken.id }.status)
+        }
+    }
+
+    @Test
+    fun relinkFailureReasonsArriveTyped() = runBlocking<Unit> {
+        newClient().use { client ->
+            val first = runFlow(client, "inactive_needs_relink")
+            val broken = first.accounts.single { it.needsRelinkNow }
+            val result = runFlow(client, "relink_no_authorization", options(RelinkRequest(broken.authorization!!)))
+            assertEquals(FlowStatus.CANCELED, result.status)
+            assertEquals(RelinkOutcome.Failed("no_authorization"), result.relink)
+        }
+    }
+
+    @Test
+    fun hostileDeepLinksAreRejectedAndRealOnesAccepted() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                val sheet = flow.start()
+                flow.sheetPresented()
+                val hostile =
+                    listOf(
+                        "finconn-test://stripe-redirect.evil.com/?status=success",
+                        "finconn-test://evil@stripe-redirect?status=success",
+                        "finconn-test:\\\\stripe-redirect",
+                        "finconn-test://stripe-redirect/%00",
+                        "intent://stripe-redirect#Intent;scheme=finconn-test;end",
+                        "https://stripe-redirect.example/?redirect=finconn-test://stripe-redirect",
+                        "stripe-auth://link-accounts/com.evil.app/success",
+                        "finconn-test://stripe-redirect/" + "a".repeat(10_000),
+                        "",
+                    )
+                for (url in hostile) {
+                    val handling = flow.handleUrl(url)
+                    assertFalse("should reject $url", handling.isFlowUrl)
+                    assertFalse(handling.recorded)
+                    assertNotNull("a reason for $url", handling.rejectReason)
+                }
+                assertEquals(FlowPhase.PRESENTING, flow.phase())
+                val ok = flow.handleUrl("$RETURN_URL?status=success&session_id=${sheet.sessionId}&extra=1")
+                assertTrue(ok.isFlowUrl)
+                assertTrue(ok.recorded)
+                assertEquals("success", ok.hints?.status)
+                val android = checkReturnUrl("stripe-auth://link-accounts/$APP_ID/success?x=1", listOf(RETURN_URL), APP_ID)
+                assertEquals(MatchKind.STRIPE_ANDROID, android.kind)
+                val lookAlike = client.checkUrl("FINCONN-TEST://stripe-redirect.attacker.io")
+                assertFalse(lookAlike.matched)
+                assertNotNull(lookAlike.rejectMessage)
+            }
+        }
+    }
+
+    @Test
+    fun backendRejectionIsATypedException() = runBlocking<Unit> {
+        newClient().use { client ->
+            sim.pushFault("create_session", "status:400", 1u)
+            client.newFlow(options()).use { flow ->
+                val e = assertThrows(FinConnException.Rejected::class.java) { runBlocking { flow.start() } }
+                assertEquals(400.toUShort(), e.status)
+                assertEquals(FlowPhase.FAILED, flow.phase())
+            }
+            assertEquals(0uL, sim.sessionsCreated())
+        }
+    }
+
+    @Test
+    fun outageIsServiceUnavailableAndStartingAgainMakesOneSession() = runBlocking<Unit> {
+        newClient().use { client ->
+            sim.pushFault("create_session", "status:503", 4u)
+            client.newFlow(options()).use { flow ->
+                val e = assertThrows(FinConnException.ServiceUnavailable::class.java) { runBlocking { flow.start() } }
+                assertEquals(503.toUShort(), e.status)
+                assertEquals(FlowPhase.CREATING_SESSION, flow.phase())
+                flow.start()
+                assertEquals(FlowPhase.READY, flow.phase())
+            }
+            assertEquals(1uL, sim.sessionsCreated())
+        }
+    }
+
+    @Test
+    fun flakyBackendStillMeansOneSessionAndOneReport() = runBlocking<Unit> {
+        sim.pushFault("create_session", "reset", 1u)
+        sim.pushFault("create_session", "reset_after_commit", 1u)
+        sim.pushFault("complete", "malformed_json_after_commit", 1u)
+        sim.pushFault("complete", "status:502", 1u)
+        newClient().use { client ->
+            val result = runFlow(client, "success_one")
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            assertEquals(1, result.accounts.size)
+            assertEquals(1uL, sim.sessionsCreated())
+            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+        }
+    }
+
+    @Test
+    fun restoreAfterProcessDeathReconcilesWithOneReport() = runBlocking<Unit> {
+        val snapshot: String
+        val sessionId: String
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                sessionId = flow.start().sessionId
+                flow.sheetPresented()
+                flow.userLeftApp()
+                snapshot = flow.snapshot()
+            }
+        } // the process dies here: flow and client are gone
+        val done = sim.completeSheet(sessionId, "success_one")
+        newClient().use { client ->
+            assertEquals(0u, client.sendPendingReports().delivered)
+            client.restoreFlow(snapshot).use { flow ->
+                assertEquals(FlowPhase.AWAITING_RETURN, flow.phase())
+                assertTrue(flow.handleUrl(done.redirectUrl!!).recorded)
+                val result = flow.resume()
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                assertEquals(done.accountIds, result.accounts.map(Account::id))
+                assertEquals(result, flow.resume()) // a finished flow answers the same again
+            }
+        }
+        assertEquals(1uL, sim.sessionsCreated())
+        assertEquals(1uL, sim.reportsReceived(sessionId))
+    }
+
+    @Test
+    fun snapshotHoldsNoSecretAndBadSnapshotsAreTyped() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                val sheet = flow.start()
+                val snapshot = flow.snapshot()
+                assertTrue(sheet.clientSecret.isNotEmpty() && sheet.publishableKey.isNotEmpty())
+                assertFalse(snapshot.contains(sheet.clientSecret))
+                assertFalse(snapshot.contains(sheet.publishableKey))
+                assertTrue(snapshot.contains(sheet.sessionId))
+            }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("{not json") }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("""{"version": 999}""") }
+        }
+    }
+
+    @Test
+    fun hundredConcurrentSuspendCallsAllComplete() = runBlocking<Unit> {
+        newClient().use { client ->
+            val flows = (1..100).map { client.newFlow(options()) }
+            val configs = flows.map { flow -> async(Dispatchers.Default) { flow.start() } }.awaitAll()
+            assertEquals(100, configs.map { it.sessionId }.toSet().size)
+            assertEquals(100uL, sim.sessionsCreated())
+            val lists = (1..100).map { async(Dispatchers.Default) { client.listAccounts() } }.awaitAll()
+            assertEquals(100, lists.size)
+            flows.forEach { it.close() }
+        }
+    }
+
+    @Test
+    fun aRustPanicIsAnExceptionNotACrash() {
+        val e = assertThrows(InternalException::class.java) { testingPanic("boom from Kotlin") }
+        assertTrue(e.message, e.message!!.contains("boom from Kotlin"))
+        // The library is still usable afterwards.
+        assertTrue(coreVersion().isNotEmpty())
+        assertTrue(checkReturnUrl("$RETURN_URL?status=success", listOf(RETURN_URL), null).matched)
+    }
+
+    @Test
+    fun listenerReceivesFlowAndStripeEvents() = runBlocking<Unit> {
+        val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+        newClient().use { client ->
+            val id =
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) {
+                            events.add(event)
+                        }
+                    },
+                )
+            client.newFlow(options()).use { flow ->
+                val sheet = flow.start()
+                flow.sheetPresented()
+                flow.recordStripeEvent("institution_selected", mapOf("institution_name" to "StripeBank"))
+                sim.completeSheet(sheet.sessionId, "success_one")
+                flow.sheetResult(SheetResult.Completed)
+            }
+            client.removeListener(id)
+        }
+        val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+        assertEquals(
+            listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
+            phases,
+        )
+        val stripe = events.filterIsInstance<FlowEvent.StripeEvent>().single()
+        assertEquals("institution_selected", stripe.name)
+        assertEquals("StripeBank", stripe.metadata["institution_name"])
+        assertTrue(events.any { it is FlowEvent.ReportDelivered })
+        assertEquals(FlowStatus.COMPLETED, events.filterIsInstance<FlowEvent.Finished>().single().status)
+    }
+
+    @Test
+    fun invalidConfigurationFailsBeforeAnyNetworkCall() = runBlocking<Unit> {
+        newClient().use { client ->
+            val e = assertThrows(FinConnException.InvalidConfiguration::class.java) {
+                client.newFlow(SessionOptions(permissions = emptyList()))
+            }
+            assertTrue(e.message, e.message.contains("at least one permission"))
+            client.newFlow(options()).use { flow ->
+                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+            }
+        }
+        assertThrows(FinConnException.InvalidConfiguration::class.java) {
+            FlowClient(FlowClientConfig(backendUrl = "http://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = dataDir.path), null)
+        }
+        assertThrows(FinConnException.InvalidConfiguration::class.java) {
+            FlowClient(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null)
+        }
+        assertEquals(0uL, sim.sessionsCreated())
+    }
+
+    @Test
+    fun presentingTwiceIsAnInvalidState() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                flow.start()
+                flow.sheetPresented()
+                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertEquals(FlowPhase.PRESENTING, flow.phase())
+            }
+        }
+    }
+
+    @Test
+    fun loggerReceivesTheCoreLogsWithoutSecrets() = runBlocking<Unit> {
+        val lines = Collections.synchronizedList(mutableListOf<String>())
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) {
+                    lines.add("$level $target $message")
+                }
+            },
+            LogLevel.TRACE,
+        )
+        try {
+            newClient().use { client ->
+                client.newFlow(options()).use { flow ->
+                    val sheet = flow.start()
+                    flow.sheetPresented()
+                    sim.completeSheet(sheet.sessionId, "success_one")
+                    flow.sheetResult(SheetResult.Completed)
+                    assertTrue("the core logged the flow: $lines", lines.any { it.contains("flow phase changed") })
+                    assertTrue(lines.none { it.contains(sheet.clientSecret) || it.contains(sheet.publishableKey) })
+                }
+            }
+        } finally {
+            clearLogger()
+        }
+    }
+}

@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Helpers shared by the bindings scripts (kotlin-tests.sh, gen-swift.sh, check-packaging.sh and the
+# packaging scripts under bindings/). Source it; it defines functions and variables only.
+#
+#   FINCONN_ROOT          repository root (derived from this file's location)
+#   FINCONN_TOOLS_DIR     cache for downloaded tools (default: $FINCONN_ROOT/build/tools)
+#   FINCONN_UNIFFI_CONFIG UniFFI global config (default: $FINCONN_ROOT/uniffi.toml)
+
+FINCONN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+FINCONN_TOOLS_DIR="${FINCONN_TOOLS_DIR:-$FINCONN_ROOT/build/tools}"
+FINCONN_UNIFFI_CONFIG="${FINCONN_UNIFFI_CONFIG:-$FINCONN_ROOT/uniffi.toml}"
+FINCONN_FFI_CRATE="finconn-ffi"
+FINCONN_FFI_LIB="finconn_ffi"       # [lib] name = cdylib name = JNA library name
+FINCONN_BINDGEN_CRATE="finconn-bindgen"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# NOTE: the functions below are called inside $(...), where bash (without inherit_errexit, e.g.
+# macOS's bash 3.2) does not apply `set -e`. Every step therefore checks its own status and calls
+# `die`, which exits the substitution with 1 so that the caller's `set -e` stops the script.
+shopt -s inherit_errexit 2>/dev/null || true
+
+# Cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml).
+cargo_target_dir() {
+  if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    printf '%s\n' "$CARGO_TARGET_DIR"
+    return
+  fi
+  local metadata
+  metadata="$(cd "$FINCONN_ROOT" && cargo metadata --format-version 1 --no-deps)" ||
+    die "cargo metadata failed in $FINCONN_ROOT"
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' <<<"$metadata" ||
+    die "no target_directory in cargo metadata"
+}
+
+# Output directory name of a cargo profile: dev/test -> debug, release/bench -> release, else itself.
+profile_dir() {
+  case "$1" in
+    dev | test) echo debug ;;
+    release | bench) echo release ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# File name of the host cdylib.
+host_cdylib_name() {
+  case "$(uname -s)" in
+    Darwin) echo "lib${FINCONN_FFI_LIB}.dylib" ;;
+    MINGW* | MSYS* | CYGWIN*) echo "${FINCONN_FFI_LIB}.dll" ;;
+    *) echo "lib${FINCONN_FFI_LIB}.so" ;;
+  esac
+}
+
+# Build the host FFI library with a profile; prints the cdylib path.
+# FINCONN_FFI_FEATURES (e.g. `testing` for the JVM tests) adds cargo features; shipped builds use none.
+build_host_ffi() {
+  local profile="$1" target_dir lib features=()
+  [[ -n "${FINCONN_FFI_FEATURES:-}" ]] && features=(--features "$FINCONN_FFI_FEATURES")
+  log "cargo build -p $FINCONN_FFI_CRATE --profile $profile ${features[*]}"
+  (cd "$FINCONN_ROOT" && cargo build -p "$FINCONN_FFI_CRATE" --profile "$profile" "${features[@]}" >&2) ||
+    die "cargo build -p $FINCONN_FFI_CRATE --profile $profile ${features[*]} failed"
+  target_dir="$(cargo_target_dir)" || exit 1
+  lib="$target_dir/$(profile_dir "$profile")/$(host_cdylib_name)"
+  [[ -f "$lib" ]] || die "expected $lib after the build"
+  printf '%s\n' "$lib"
+}
+
+# Build the pinned uniffi-bindgen (host, dev profile: it only reads metadata); prints its path.
+# Built separately from finconn-ffi so the library build never unifies in the `cli` feature.
+build_bindgen() {
+  local target_dir exe
+  log "cargo build -p $FINCONN_BINDGEN_CRATE --bin uniffi-bindgen"
+  (cd "$FINCONN_ROOT" && cargo build -p "$FINCONN_BINDGEN_CRATE" --bin uniffi-bindgen >&2) ||
+    die "cargo build -p $FINCONN_BINDGEN_CRATE failed"
+  target_dir="$(cargo_target_dir)" || exit 1
+  exe="$target_dir/debug/uniffi-bindgen"
+  [[ -x "$exe" ]] || die "expected $exe after the build"
+  printf '%s\n' "$exe"
+}
+
+# run_bindgen BINDGEN LIBRARY LANGUAGE OUT_DIR
+# Library mode (UniFFI auto-detects a library path; `--library` is deprecated since 0.31).
+# OUT_DIR is emptied first so stale files from removed APIs never survive (idempotent).
+run_bindgen() {
+  local bindgen="$1" lib="$2" language="$3" out="$4"
+  [[ -f "$FINCONN_UNIFFI_CONFIG" ]] || die "missing UniFFI config $FINCONN_UNIFFI_CONFIG"
+  rm -rf "$out"
+  mkdir -p "$out"
+  log "uniffi-bindgen generate $lib --language $language --config $FINCONN_UNIFFI_CONFIG --out-dir $out"
+  # --no-format: output must not depend on whether ktlint/swift-format happen to be installed.
+  (cd "$FINCONN_ROOT" && "$bindgen" generate "$lib" --language "$language" \
+    --config "$FINCONN_UNIFFI_CONFIG" --out-dir "$out" --no-format >&2) ||
+    die "uniffi-bindgen generate --language $language failed"
+}
+
+# [workspace.package] version of the root Cargo.toml (no TOML library needed; bash 3.2 + awk).
+workspace_version() {
+  awk '/^\[workspace\.package\]/ { in_section = 1; next }
+       /^\[/ { in_section = 0 }
+       in_section && /^version[ \t]*=/ { sub(/^[^"]*"/, ""); sub(/".*$/, ""); print; exit }' \
+    "$FINCONN_ROOT/Cargo.toml"
+}
+
+# usage SCRIPT: print the script's header comment (its documentation).
+usage() {
+  awk 'NR == 1 { next } /^set -euo pipefail$/ { exit } /^# shellcheck/ { next } /^#/ { sub(/^# ?/, ""); print }' "$1"
+}

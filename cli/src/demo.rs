@@ -319,10 +319,7 @@ fn print_table(result: &FlowResult) {
     if result.accounts.is_empty() {
         println!("No accounts linked.");
     } else {
-        println!(
-            "{:<30} {:<34} {:<10} {:<12} {}",
-            "ACCOUNT", "ID", "CATEGORY", "SUBCATEGORY", "STATUS"
-        );
+        println!("{:<30} {:<34} {:<10} {:<12} STATUS", "ACCOUNT", "ID", "CATEGORY", "SUBCATEGORY");
         for a in &result.accounts {
             let badge = if a.needs_relink_now() {
                 "  ⚠ relink now"

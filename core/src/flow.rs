@@ -222,7 +222,7 @@ impl FlowClient {
 }
 
 enum Delivery {
-    Delivered(Session),
+    Delivered(Box<Session>),
     Dropped(BackendError),
     Kept(BackendError),
 }
@@ -238,7 +238,7 @@ async fn deliver(inner: &ClientInner, report: &CompletionReport) -> Delivery {
                 session_id: report.session_id.clone(),
                 report_id: report.report_id.clone(),
             });
-            Delivery::Delivered(session)
+            Delivery::Delivered(Box::new(session))
         }
         // 400/404/410/422: the backend will never accept this report. 401/403 may be an expired
         // user token: keep it for the next launch.
@@ -473,8 +473,9 @@ impl Flow {
         self.reconcile_now().await
     }
 
-    /// Reconciling → final. On a retryable failure with no evidence at all the flow stays in
-    /// Reconciling and the error is returned: call [`resume`](Self::resume) later.
+    /// Reconciling → final. With no evidence at all and the report still queued (any failure but
+    /// a refusal for good) the flow stays in Reconciling and the error is returned: call
+    /// [`resume`](Self::resume) later.
     async fn reconcile_now(&self) -> Result<FlowResult, Error> {
         let (report, session, credentials, sheet, hints, relink) = {
             let state = lock(&self.state);
@@ -529,9 +530,16 @@ impl Flow {
 
         let mut server_session = None;
         let mut last_error = None;
+        // A kept report (any failure but a refusal for good, e.g. a truncated answer) may still be
+        // accepted, and the backend may already have it: the flow must wait for it too.
+        let mut report_kept = false;
         match deliver(&self.client, &report).await {
-            Delivery::Delivered(s) => server_session = Some(s),
-            Delivery::Dropped(e) | Delivery::Kept(e) => last_error = Some(e),
+            Delivery::Delivered(s) => server_session = Some(*s),
+            Delivery::Dropped(e) => last_error = Some(e),
+            Delivery::Kept(e) => {
+                last_error = Some(e);
+                report_kept = true;
+            }
         }
         if server_session.is_none() && self.client.stripe_fallback {
             if let Some(creds) = &credentials {
@@ -550,7 +558,7 @@ impl Flow {
         if server_session.is_none() && !sheet_has_session {
             if let Some(e) = last_error {
                 let error = Error::from(e);
-                if error.is_retryable() || matches!(error, Error::Unauthorized { .. }) {
+                if report_kept || error.is_retryable() || matches!(error, Error::Unauthorized { .. }) {
                     // Nothing to go on yet: stay in Reconciling, the report stays queued.
                     return Err(error);
                 }

@@ -189,10 +189,7 @@ impl<'a> ReconcileInput<'a> {
 /// Merges the inputs into one final result. Pure and total: never fails, never panics.
 pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
     let mut warnings = Vec::new();
-    let ours = |s: &&Session| match input.expected_session_id {
-        Some(expected) if s.id != expected => false,
-        _ => true,
-    };
+    let ours = |s: &&Session| input.expected_session_id.is_none_or(|expected| s.id == expected);
     let note_mismatch = |s: &Session, warnings: &mut Vec<ResultWarning>| {
         if let Some(expected) = input.expected_session_id {
             if s.id != expected {

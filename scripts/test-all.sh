@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's one test command (README.md, .ci/run). Runs, in order, and stops at the first
+# failure:
+#   1. formatting and lints (cargo fmt --check, cargo clippy -D warnings)
+#   2. every Rust test of the workspace (core, cli — including `fc demo --json` for every scenario —,
+#      testkit, ffi), then the core again without its `backend` feature to prove the pure core
+#      builds and passes with no network, files or async runtime
+#   3. the Kotlin bindings on the JVM against the real cdylib (JUnit)
+#   4. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the sample apps'
+#      API-name check, and the packaging layout check
+# Needs: cargo, java 17, npm, python3, and apt's libjna-java + junit4 (.ci/run installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n== test-all: %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace --locked
+
+step "cargo test -p finconn-core --no-default-features (the pure core)"
+cargo test -p finconn-core --no-default-features --locked --lib --test fixtures --test deep_links
+
+step "Kotlin bindings on the JVM (JUnit, real cdylib)"
+bash scripts/kotlin-tests.sh
+
+step "Swift bindings generated and parsed"
+bash scripts/gen-swift.sh
+
+step "tree-sitter parse of every .swift/.kt/.kts in the tree"
+python3 scripts/parse_check.py bindings ios-sample android-sample build/swift build/kotlin-tests/generated
+
+step "sample apps call only API names that exist in the generated bindings"
+python3 scripts/check_sample_api.py
+
+step "packaging layout (Swift package, Android module)"
+bash scripts/check-packaging.sh
+
+printf '\n== test-all: all green\n'

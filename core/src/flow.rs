@@ -455,22 +455,48 @@ impl Flow {
         });
     }
 
-    /// What the sheet reported → reconciliation with the server → the final result.
+    /// What the sheet reported → reconciliation with the server → the final result. A sheet
+    /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
+    /// returns the result already reached; it is not reconciled twice.
     pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
         let _op = self.op.lock().await;
+        if let Some(result) = self.result() {
+            return Ok(result);
+        }
+        if self.phase() == FlowPhase::Reconciling {
+            // Restored while reconciling: the sheet's word arrives again; finish reconciling.
+            return self.reconcile_now().await;
+        }
         self.transition(|m| Ok((m.sheet_result(outcome)?, ())))?;
         self.reconcile_now().await
     }
 
-    /// After a restore: asks the server for the result. Calling it on a finished flow returns
-    /// its result again.
+    /// After a restore: asks the server for the result. On a finished flow, its result again. A
+    /// flow killed before it had a session (Idle, CreatingSession) never showed the sheet: it
+    /// ends canceled, with no accounts.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
         let _op = self.op.lock().await;
         if let Some(result) = self.result() {
             return Ok(result);
         }
+        if matches!(self.phase(), FlowPhase::Idle | FlowPhase::CreatingSession) {
+            return self.cancel_now();
+        }
         self.transition(|m| Ok((m.resume_after_restart()?, ())))?;
         self.reconcile_now().await
+    }
+
+    /// Ends a flow whose sheet was never shown (Idle, CreatingSession, Ready): canceled, no
+    /// accounts. Use it when the user backs out before the sheet appears.
+    pub fn cancel(&self) -> Result<FlowResult, Error> {
+        self.cancel_now()
+    }
+
+    fn cancel_now(&self) -> Result<FlowResult, Error> {
+        self.transition(|m| Ok((m.cancel()?, ())))?;
+        self.result().ok_or_else(|| Error::Other {
+            message: "a canceled flow has no result".into(),
+        })
     }
 
     /// Reconciling → final. With no evidence at all and the report still queued (any failure but

@@ -358,13 +358,23 @@ impl FlowMachine {
         Ok(self.go(to))
     }
 
-    /// Idle/CreatingSession/Ready → Canceled: the app gave up before showing the sheet.
+    /// Idle/CreatingSession/Ready → Canceled: the app gave up before showing the sheet. The
+    /// flow's result is a cancel with no accounts: nothing can have been linked.
     pub fn cancel(&mut self) -> Result<PhaseChange, TransitionError> {
         self.check(
             "cancel",
             &[FlowPhase::Idle, FlowPhase::CreatingSession, FlowPhase::Ready],
         )?;
         self.credentials = None;
+        self.data.result = Some(FlowResult {
+            status: FlowStatus::Canceled,
+            session_id: self.data.session.as_ref().map(|s| s.session_id.clone()),
+            accounts: Vec::new(),
+            relink: None,
+            error: None,
+            source: crate::reconcile::ResultSource::None,
+            warnings: Vec::new(),
+        });
         Ok(self.go(FlowPhase::Canceled))
     }
 

@@ -239,14 +239,22 @@ impl Flow {
         self.inner.record_stripe_event(&name, metadata)
     }
 
-    /// The sheet's outcome → reconciliation with the backend → the final result.
+    /// The sheet's outcome → reconciliation with the backend → the final result. Delivered again
+    /// for a finished flow, it returns the same result.
     pub async fn sheet_result(&self, result: SheetResult) -> Result<FlowResult, FinConnError> {
         Ok((&self.inner.sheet_result(result.into()).await?).into())
     }
 
-    /// After a restore: the result, asked from the backend. On a finished flow, its result again.
+    /// After a restore: the result, asked from the backend. On a finished flow, its result again;
+    /// a flow killed before it had a session ends canceled.
     pub async fn resume(&self) -> Result<FlowResult, FinConnError> {
         Ok((&self.inner.resume().await?).into())
+    }
+
+    /// Ends a flow whose sheet was never shown (the user backed out before it appeared):
+    /// canceled, no accounts.
+    pub fn cancel(&self) -> Result<FlowResult, FinConnError> {
+        Ok((&self.inner.cancel()?).into())
     }
 
     /// The final result, once there is one.

@@ -375,6 +375,40 @@ class FlowBindingsTest {
     }
 
     @Test
+    fun aSheetResultDeliveredTwiceGivesTheSameResultAndOneReport() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                val sheet = flow.start()
+                flow.sheetPresented()
+                sim.completeSheet(sheet.sessionId, "success_one")
+                val first = flow.sheetResult(SheetResult.Completed)
+                // Android re-delivers the sheet's result to a recreated activity.
+                assertEquals(first, flow.sheetResult(SheetResult.Canceled))
+                assertEquals(1uL, sim.reportsReceived(sheet.sessionId))
+            }
+        }
+    }
+
+    @Test
+    fun cancelBeforeTheSheetAndResumeOfAFlowKilledBeforeItsSession() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                flow.start()
+                val canceled = flow.cancel()
+                assertEquals(FlowStatus.CANCELED, canceled.status)
+                assertEquals(FlowPhase.CANCELED, flow.phase())
+                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+            }
+            val idleSnapshot = client.newFlow(options()).use { it.snapshot() }
+            client.restoreFlow(idleSnapshot).use { restored ->
+                val result = restored.resume()
+                assertEquals(FlowStatus.CANCELED, result.status)
+                assertTrue(result.accounts.isEmpty())
+            }
+        }
+    }
+
+    @Test
     fun presentingTwiceIsAnInvalidState() = runBlocking<Unit> {
         newClient().use { client ->
             client.newFlow(options()).use { flow ->

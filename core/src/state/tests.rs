@@ -182,6 +182,9 @@ fn cancel_before_presenting_only() {
         m.cancel().unwrap();
         assert_eq!(m.phase(), FlowPhase::Canceled);
         assert!(m.credentials().is_none());
+        let result = m.result().expect("a canceled flow has a result");
+        assert_eq!(result.status, FlowStatus::Canceled);
+        assert!(result.accounts.is_empty());
     }
     assert!(at(FlowPhase::Presenting).cancel().is_err());
 }

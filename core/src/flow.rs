@@ -584,7 +584,10 @@ impl Flow {
         if server_session.is_none() && !sheet_has_session {
             if let Some(e) = last_error {
                 let error = Error::from(e);
-                if report_kept || error.is_retryable() || matches!(error, Error::Unauthorized { .. }) {
+                if report_kept
+                    || error.is_retryable()
+                    || matches!(error, Error::Unauthorized { .. })
+                {
                     // Nothing to go on yet: stay in Reconciling, the report stays queued.
                     return Err(error);
                 }

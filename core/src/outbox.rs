@@ -111,11 +111,18 @@ impl Outbox {
         result.map_err(io(&path))
     }
 
-    /// The report with this id, if pending.
+    /// The report with this id, if pending. An unreadable file is moved aside (as in
+    /// [`pending`](Self::pending)) rather than reported absent and then overwritten.
     pub fn get(&self, report_id: &str) -> Result<Option<CompletionReport>, OutboxError> {
         let path = self.path_for(report_id)?;
         match fs::read(&path) {
-            Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(report) => Ok(Some(report)),
+                Err(_) => {
+                    quarantine(&path)?;
+                    Ok(None)
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io(&path)(e)),
         }
@@ -151,16 +158,20 @@ impl Outbox {
                 .and_then(|b| serde_json::from_slice::<CompletionReport>(&b).ok());
             match parsed {
                 Some(report) => found.reports.push(report),
-                None => {
-                    let aside = path.with_extension("corrupt");
-                    tracing::warn!(file = %path.display(), "unreadable outbox report moved aside");
-                    fs::rename(&path, &aside).map_err(io(&path))?;
-                    found.quarantined.push(aside);
-                }
+                None => found.quarantined.push(quarantine(&path)?),
             }
         }
         Ok(found)
     }
+}
+
+/// Moves an unreadable report aside to `*.corrupt`: kept for inspection, never sent, never
+/// overwritten.
+fn quarantine(path: &Path) -> Result<PathBuf, OutboxError> {
+    let aside = path.with_extension("corrupt");
+    tracing::warn!(file = %path.display(), "unreadable outbox report moved aside");
+    fs::rename(path, &aside).map_err(io(path))?;
+    Ok(aside)
 }
 
 #[cfg(unix)]

@@ -387,8 +387,10 @@ impl Flow {
             }
             Err(e) => {
                 let error = Error::from(e);
-                // Retryable and auth errors leave the flow in CreatingSession: `start` again.
-                if matches!(error, Error::Rejected { .. } | Error::InvalidConfiguration { .. } | Error::Other { .. }) {
+                // Only a refusal ends the flow. Anything else — offline, timeout, 5xx, 401, an
+                // unreadable answer (the backend may have committed a session) — leaves it in
+                // CreatingSession: `start` again reuses the key and gets that same session.
+                if matches!(error, Error::Rejected { .. } | Error::InvalidConfiguration { .. }) {
                     let failure = FlowFailure {
                         code: error.code().to_owned(),
                         message: error.to_string(),

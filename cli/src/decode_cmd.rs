@@ -20,15 +20,27 @@ pub fn line(file: &str, bytes: Result<Vec<u8>, std::io::Error>) -> (bool, Value)
     let bytes = match bytes {
         Ok(b) => b,
         Err(e) => {
-            return (false, json!({"file": file, "ok": false, "error": format!("cannot read file: {e}")}));
+            return (
+                false,
+                json!({"file": file, "ok": false, "error": format!("cannot read file: {e}")}),
+            );
         }
     };
     match decode_object(&bytes) {
         Ok(object) => match serde_json::to_value(&object) {
-            Ok(value) => (true, json!({"file": file, "ok": true, "object": object.object_type(), "value": value})),
-            Err(e) => (false, json!({"file": file, "ok": false, "error": format!("cannot write the object back: {e}")})),
+            Ok(value) => (
+                true,
+                json!({"file": file, "ok": true, "object": object.object_type(), "value": value}),
+            ),
+            Err(e) => (
+                false,
+                json!({"file": file, "ok": false, "error": format!("cannot write the object back: {e}")}),
+            ),
         },
-        Err(e) => (false, json!({"file": file, "ok": false, "error": e.to_string()})),
+        Err(e) => (
+            false,
+            json!({"file": file, "ok": false, "error": e.to_string()}),
+        ),
     }
 }
 

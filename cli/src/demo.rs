@@ -54,9 +54,10 @@ impl Scenario {
     /// The status this scenario must end in; `fc demo` exits 1 otherwise.
     fn expected(self) -> FlowStatus {
         match self {
-            Scenario::Success | Scenario::Relink | Scenario::KilledDuringOauth | Scenario::FlakyBackend => {
-                FlowStatus::Completed
-            }
+            Scenario::Success
+            | Scenario::Relink
+            | Scenario::KilledDuringOauth
+            | Scenario::FlakyBackend => FlowStatus::Completed,
             Scenario::ExitEarly | Scenario::OauthCanceled => FlowStatus::Canceled,
             Scenario::InstitutionDown => FlowStatus::Failed,
         }
@@ -123,7 +124,8 @@ impl Demo {
     }
 
     fn options(&self) -> SessionOptions {
-        let mut o = SessionOptions::with_permissions(vec![Permission::Balances, Permission::PaymentMethod]);
+        let mut o =
+            SessionOptions::with_permissions(vec![Permission::Balances, Permission::PaymentMethod]);
         o.return_url = Some(RETURN_URL.into());
         o
     }
@@ -131,14 +133,21 @@ impl Demo {
     /// start → present: returns the session id.
     async fn open_sheet(&self, flow: &Flow) -> Result<String, DemoError> {
         let sheet = flow.start().await.map_err(|e| format!("start: {e}"))?;
-        self.say(format!("backend created session {} (client secret and key stay in memory)", sheet.session_id));
+        self.say(format!(
+            "backend created session {} (client secret and key stay in memory)",
+            sheet.session_id
+        ));
         flow.sheet_presented().map_err(|e| e.to_string())?;
         self.say("Stripe's sheet is presented");
         Ok(sheet.session_id)
     }
 
     /// The user goes through the sheet at `institution`.
-    fn user_at_bank(&self, session_id: &str, institution: Institution) -> Result<SheetCompletion, DemoError> {
+    fn user_at_bank(
+        &self,
+        session_id: &str,
+        institution: Institution,
+    ) -> Result<SheetCompletion, DemoError> {
         let done = self
             .sim
             .complete_sheet(session_id, institution)
@@ -147,7 +156,10 @@ impl Demo {
             "user at \"{}\": sheet says {}{}",
             institution.name(),
             done.outcome.as_str(),
-            done.error_code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+            done.error_code
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
         ));
         Ok(done)
     }
@@ -159,11 +171,17 @@ impl Demo {
             self.say(format!(
                 "deep link {} → {}",
                 strip_query(url),
-                if handled.is_flow_url { "ours (hints only)" } else { "not ours" }
+                if handled.is_flow_url {
+                    "ours (hints only)"
+                } else {
+                    "not ours"
+                }
             ));
         }
         let outcome = sheet_outcome(done);
-        flow.sheet_result(outcome).await.map_err(|e| format!("sheet result: {e}"))
+        flow.sheet_result(outcome)
+            .await
+            .map_err(|e| format!("sheet result: {e}"))
     }
 }
 
@@ -176,7 +194,10 @@ fn sheet_outcome(done: &SheetCompletion) -> SheetOutcome {
         "completed" => SheetOutcome::Completed { session: None },
         "canceled" => SheetOutcome::Canceled,
         _ => SheetOutcome::Failed {
-            error: done.error_code.clone().unwrap_or_else(|| "unexpected_error".into()),
+            error: done
+                .error_code
+                .clone()
+                .unwrap_or_else(|| "unexpected_error".into()),
         },
     }
 }
@@ -184,7 +205,10 @@ fn sheet_outcome(done: &SheetCompletion) -> SheetOutcome {
 async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, DemoError> {
     let client = demo.client()?;
     match scenario {
-        Scenario::Success | Scenario::ExitEarly | Scenario::OauthCanceled | Scenario::InstitutionDown => {
+        Scenario::Success
+        | Scenario::ExitEarly
+        | Scenario::OauthCanceled
+        | Scenario::InstitutionDown => {
             let institution = match scenario {
                 Scenario::Success => Institution::SuccessThree,
                 Scenario::ExitEarly => Institution::ExitEarly,
@@ -193,7 +217,8 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
             };
             let flow = client.new_flow(demo.options()).map_err(|e| e.to_string())?;
             let session_id = demo.open_sheet(&flow).await?;
-            if institution == Institution::SuccessThree || institution == Institution::OauthCanceled {
+            if institution == Institution::SuccessThree || institution == Institution::OauthCanceled
+            {
                 flow.user_left_app().map_err(|e| e.to_string())?;
                 demo.say("user left for the bank's app");
             }
@@ -215,7 +240,10 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
                 .authorization
                 .clone()
                 .ok_or("the inactive account has no authorization")?;
-            demo.say(format!("{} needs a relink (authorization {authorization})", broken.display_line()));
+            demo.say(format!(
+                "{} needs a relink (authorization {authorization})",
+                broken.display_line()
+            ));
             // The relink flow.
             let mut options = demo.options();
             options.relink = Some(RelinkRequest {
@@ -233,20 +261,33 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
             let session_id = demo.open_sheet(&flow).await?;
             flow.user_left_app().map_err(|e| e.to_string())?;
             let snapshot = flow.snapshot();
-            demo.say(format!("user left for the bank's app; snapshot saved ({} bytes, no secrets)", snapshot.len()));
+            demo.say(format!(
+                "user left for the bank's app; snapshot saved ({} bytes, no secrets)",
+                snapshot.len()
+            ));
             drop(flow);
             drop(client);
             demo.say("the OS kills the app");
             let done = demo.user_at_bank(&session_id, Institution::SuccessOne)?;
             // Relaunch: a new process, the same data directory.
             let client = demo.client()?;
-            let pending = client.send_pending_reports().await.map_err(|e| e.to_string())?;
-            demo.say(format!("relaunch: {} pending report(s) delivered", pending.delivered));
+            let pending = client
+                .send_pending_reports()
+                .await
+                .map_err(|e| e.to_string())?;
+            demo.say(format!(
+                "relaunch: {} pending report(s) delivered",
+                pending.delivered
+            ));
             let flow = client.restore_flow(&snapshot).map_err(|e| e.to_string())?;
             demo.say(format!("flow restored in phase {}", flow.phase()));
             if let Some(url) = &done.redirect_url {
                 let handled = flow.handle_url(url);
-                demo.say(format!("deep link {} → recorded: {}", strip_query(url), handled.recorded));
+                demo.say(format!(
+                    "deep link {} → recorded: {}",
+                    strip_query(url),
+                    handled.recorded
+                ));
             }
             flow.resume().await.map_err(|e| format!("resume: {e}"))
         }
@@ -255,8 +296,16 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
             faults.push(Endpoint::CreateSession, Fault::ConnectionReset);
             faults.push(Endpoint::CreateSession, Fault::Status(503));
             faults.push(Endpoint::CreateSession, Fault::ResetAfterCommit);
-            faults.push(Endpoint::Complete, Fault::TooManyRequests { retry_after_secs: 1 });
-            faults.push(Endpoint::Complete, Fault::after_commit(Fault::MalformedJson));
+            faults.push(
+                Endpoint::Complete,
+                Fault::TooManyRequests {
+                    retry_after_secs: 1,
+                },
+            );
+            faults.push(
+                Endpoint::Complete,
+                Fault::after_commit(Fault::MalformedJson),
+            );
             faults.push(Endpoint::Complete, Fault::Status(502));
             demo.say("faults queued: create = reset, 503, reset after commit; complete = 429, truncated body after commit, 502");
             let flow = client.new_flow(demo.options()).map_err(|e| e.to_string())?;
@@ -319,7 +368,10 @@ fn print_table(result: &FlowResult) {
     if result.accounts.is_empty() {
         println!("No accounts linked.");
     } else {
-        println!("{:<30} {:<34} {:<10} {:<12} STATUS", "ACCOUNT", "ID", "CATEGORY", "SUBCATEGORY");
+        println!(
+            "{:<30} {:<34} {:<10} {:<12} STATUS",
+            "ACCOUNT", "ID", "CATEGORY", "SUBCATEGORY"
+        );
         for a in &result.accounts {
             let badge = if a.needs_relink_now() {
                 "  ⚠ relink now"
@@ -355,7 +407,11 @@ pub fn run(args: DemoArgs) -> ExitCode {
             .with_writer(std::io::stderr)
             .try_init();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fc demo: cannot start a runtime: {e}");

@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "fc", version, about = "finconn developer tool: Stripe Financial Connections for mobile, in Rust")]
+#[command(
+    name = "fc",
+    version,
+    about = "finconn developer tool: Stripe Financial Connections for mobile, in Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

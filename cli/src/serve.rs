@@ -17,10 +17,20 @@ pub struct ServeArgs {
     bind_all: bool,
     /// Use Stripe's API in test mode with this secret key instead of the simulator. Prefer the
     /// environment variable: a key on the command line lands in shell history.
-    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, value_name = "SK")]
+    #[arg(
+        long,
+        env = "STRIPE_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "SK"
+    )]
     stripe_secret_key: Option<String>,
     /// The publishable key handed to the app (required with a secret key).
-    #[arg(long, env = "STRIPE_PUBLISHABLE_KEY", hide_env_values = true, value_name = "PK")]
+    #[arg(
+        long,
+        env = "STRIPE_PUBLISHABLE_KEY",
+        hide_env_values = true,
+        value_name = "PK"
+    )]
     stripe_publishable_key: Option<String>,
     /// Stripe API base URL (tests point it at a simulator).
     #[arg(long, value_name = "URL")]

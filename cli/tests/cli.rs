@@ -58,7 +58,11 @@ fn url_prints_one_object_per_argument_in_order() {
         "intent://x#Intent;scheme=myapp;end",
     ];
     let out = fc(&url_args(&inputs), None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), inputs.len());
     for (line, input) in lines.iter().zip(inputs) {
@@ -75,7 +79,10 @@ fn url_prints_one_object_per_argument_in_order() {
     for rejected in &lines[3..] {
         assert_eq!(rejected["matched"], false);
         assert_eq!(rejected["kind"], Value::Null);
-        assert!(rejected["reason"].as_str().is_some_and(|r| !r.is_empty()), "{rejected}");
+        assert!(
+            rejected["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{rejected}"
+        );
     }
 }
 
@@ -94,7 +101,10 @@ fn url_reads_stdin_line_by_line_and_an_empty_line_is_an_input() {
     assert_eq!(lines[1]["matched"], false);
     assert_eq!(lines[1]["reason"], "empty");
     assert_eq!(inputs[2], "myapp://stripe-redirect.evil");
-    assert_eq!(lines[3]["matched"], false, "invalid UTF-8 is rejected, not a crash");
+    assert_eq!(
+        lines[3]["matched"], false,
+        "invalid UTF-8 is rejected, not a crash"
+    );
     assert_eq!(inputs[4], "last-without-newline");
 }
 
@@ -104,12 +114,25 @@ fn url_with_invalid_options_exits_non_zero_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(!out.stderr.is_empty());
-    let out = fc(&["url", "--return-url", "myapp://r", "--android-app-id", "not an id", "x"], None);
+    let out = fc(
+        &[
+            "url",
+            "--return-url",
+            "myapp://r",
+            "--android-app-id",
+            "not an id",
+            "x",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
 fn fixture(path: &str) -> String {
-    format!("{}/../../shared/reference/stripe-fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../shared/reference/stripe-fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
@@ -123,13 +146,21 @@ fn decode_prints_one_line_per_file_and_keeps_unknown_enum_values() {
     .unwrap();
     let session = fixture("openapi/session.json");
     let out = fc(&["decode", &session, unknown.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["file"], session.as_str());
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[0]["object"], "financial_connections.session");
-    assert!(lines[0]["value"].get("client_secret").is_none(), "secrets are not written back");
+    assert!(
+        lines[0]["value"].get("client_secret").is_none(),
+        "secrets are not written back"
+    );
     let v = &lines[1]["value"];
     assert_eq!(lines[1]["object"], "financial_connections.account");
     assert_eq!(v["category"], "crypto_wallet");
@@ -147,7 +178,13 @@ fn decode_reports_bad_files_and_exits_one() {
     let missing = dir.path().join("missing.json");
     let good = fixture("openapi/transaction.json");
     let out = fc(
-        &["decode", garbage.to_str().unwrap(), &trailing, missing.to_str().unwrap(), &good],
+        &[
+            "decode",
+            garbage.to_str().unwrap(),
+            &trailing,
+            missing.to_str().unwrap(),
+            &good,
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));

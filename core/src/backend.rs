@@ -288,9 +288,20 @@ impl BackendClient {
         idempotency_key: &str,
     ) -> Result<CreatedSession, BackendError> {
         let body = create_session_body(options);
-        let url = self.url(&self.config.base_url, &self.config.paths.create_session, None);
+        let url = self.url(
+            &self.config.base_url,
+            &self.config.paths.create_session,
+            None,
+        );
         let value = self
-            .send_json("create_session", reqwest::Method::POST, &url, Some(&body), Some(idempotency_key), None)
+            .send_json(
+                "create_session",
+                reqwest::Method::POST,
+                &url,
+                Some(&body),
+                Some(idempotency_key),
+                None,
+            )
             .await?;
         parse_created_session(&value).map_err(|message| BackendError::InvalidResponse {
             endpoint: "create_session".into(),
@@ -299,7 +310,10 @@ impl BackendClient {
     }
 
     /// `POST /sessions/{id}/complete`: sends the report, returns the server's session.
-    pub async fn complete_session(&self, report: &CompletionReport) -> Result<Session, BackendError> {
+    pub async fn complete_session(
+        &self,
+        report: &CompletionReport,
+    ) -> Result<Session, BackendError> {
         let url = self.url(
             &self.config.base_url,
             &self.config.paths.complete_session,
@@ -307,7 +321,14 @@ impl BackendClient {
         );
         let body = serde_json::to_value(report).unwrap_or(Value::Null);
         let value = self
-            .send_json("complete_session", reqwest::Method::POST, &url, Some(&body), Some(&report.report_id), None)
+            .send_json(
+                "complete_session",
+                reqwest::Method::POST,
+                &url,
+                Some(&body),
+                Some(&report.report_id),
+                None,
+            )
             .await?;
         let session = value.get("session").cloned().unwrap_or(value);
         serde_json::from_value(session).map_err(|e| BackendError::InvalidResponse {
@@ -318,9 +339,20 @@ impl BackendClient {
 
     /// `GET /accounts`: the user's linked accounts.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, BackendError> {
-        let url = self.url(&self.config.base_url, &self.config.paths.list_accounts, None);
+        let url = self.url(
+            &self.config.base_url,
+            &self.config.paths.list_accounts,
+            None,
+        );
         let value = self
-            .send_json("list_accounts", reqwest::Method::GET, &url, None, None, None)
+            .send_json(
+                "list_accounts",
+                reqwest::Method::GET,
+                &url,
+                None,
+                None,
+                None,
+            )
             .await?;
         let list = value
             .get("accounts")
@@ -345,7 +377,14 @@ impl BackendClient {
             Some(account_id),
         );
         let value = self
-            .send_json("disconnect_account", reqwest::Method::POST, &url, Some(&Value::Object(Default::default())), Some(idempotency_key), None)
+            .send_json(
+                "disconnect_account",
+                reqwest::Method::POST,
+                &url,
+                Some(&Value::Object(Default::default())),
+                Some(idempotency_key),
+                None,
+            )
             .await?;
         let account = value.get("account").cloned().unwrap_or(value);
         serde_json::from_value(account).map_err(|e| BackendError::InvalidResponse {
@@ -368,11 +407,20 @@ impl BackendClient {
     ) -> Result<Session, BackendError> {
         let base = &self.config.stripe_api_base;
         let auth = Some((publishable_key, stripe_account));
-        let mut url = url::Url::parse(&self.url(base, "/v1/link_account_sessions/session_receipt", None))
-            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        url.query_pairs_mut().append_pair("client_secret", client_secret.expose());
+        let mut url =
+            url::Url::parse(&self.url(base, "/v1/link_account_sessions/session_receipt", None))
+                .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("client_secret", client_secret.expose());
         let receipt = self
-            .send_json("stripe_session_receipt", reqwest::Method::GET, url.as_str(), None, None, auth)
+            .send_json(
+                "stripe_session_receipt",
+                reqwest::Method::GET,
+                url.as_str(),
+                None,
+                None,
+                auth,
+            )
             .await?;
         let mut session: Session =
             serde_json::from_value(receipt).map_err(|e| BackendError::InvalidResponse {
@@ -383,14 +431,23 @@ impl BackendClient {
         let mut starting_after = session.accounts.data.last().map(|a| a.id.clone());
         let mut has_more = session.accounts.has_more;
         while has_more && session.accounts.data.len() < 100 {
-            let mut url = url::Url::parse(&self.url(base, "/v1/link_account_sessions/list_accounts", None))
-                .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-            url.query_pairs_mut().append_pair("client_secret", client_secret.expose());
+            let mut url =
+                url::Url::parse(&self.url(base, "/v1/link_account_sessions/list_accounts", None))
+                    .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+            url.query_pairs_mut()
+                .append_pair("client_secret", client_secret.expose());
             if let Some(after) = &starting_after {
                 url.query_pairs_mut().append_pair("starting_after", after);
             }
             let page = self
-                .send_json("stripe_list_accounts", reqwest::Method::GET, url.as_str(), None, None, auth)
+                .send_json(
+                    "stripe_list_accounts",
+                    reqwest::Method::GET,
+                    url.as_str(),
+                    None,
+                    None,
+                    auth,
+                )
                 .await?;
             let page: crate::model::List<Account> =
                 serde_json::from_value(page).map_err(|e| BackendError::InvalidResponse {
@@ -423,7 +480,14 @@ impl BackendClient {
         loop {
             attempt += 1;
             let outcome = self
-                .attempt(endpoint, method.clone(), url, body, idempotency_key, stripe_auth)
+                .attempt(
+                    endpoint,
+                    method.clone(),
+                    url,
+                    body,
+                    idempotency_key,
+                    stripe_auth,
+                )
                 .await;
             let err = match outcome {
                 Ok(v) => return Ok(v),
@@ -440,7 +504,11 @@ impl BackendClient {
                 } => {
                     let wait = Duration::from_millis(*ms);
                     if wait > policy.max_retry_after {
-                        tracing::warn!(endpoint, retry_after_ms = ms, "Retry-After too long, giving up");
+                        tracing::warn!(
+                            endpoint,
+                            retry_after_ms = ms,
+                            "Retry-After too long, giving up"
+                        );
                         return Err(err);
                     }
                     wait
@@ -461,7 +529,10 @@ impl BackendClient {
         idempotency_key: Option<&str>,
         stripe_auth: Option<(&Secret, Option<&str>)>,
     ) -> Result<Value, BackendError> {
-        let mut request = self.http().request(method, url).header("Accept", "application/json");
+        let mut request = self
+            .http()
+            .request(method, url)
+            .header("Accept", "application/json");
         match stripe_auth {
             Some((key, account)) => {
                 request = request.bearer_auth(key.expose());
@@ -549,7 +620,9 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
     let base = exp.min(policy.max_backoff);
     let half = base / 2;
-    half + Duration::from_nanos(fastrand::u64(0..=half.as_nanos().min(u64::MAX as u128) as u64))
+    half + Duration::from_nanos(fastrand::u64(
+        0..=half.as_nanos().min(u64::MAX as u128) as u64,
+    ))
 }
 
 fn encode_path_segment(id: &str) -> String {
@@ -580,9 +653,15 @@ fn error_message(bytes: &[u8]) -> String {
 
 fn create_session_body(options: &SessionOptions) -> Value {
     let mut body = serde_json::Map::new();
-    body.insert("permissions".into(), serde_json::to_value(&options.permissions).unwrap_or_default());
+    body.insert(
+        "permissions".into(),
+        serde_json::to_value(&options.permissions).unwrap_or_default(),
+    );
     if !options.prefetch.is_empty() {
-        body.insert("prefetch".into(), serde_json::to_value(&options.prefetch).unwrap_or_default());
+        body.insert(
+            "prefetch".into(),
+            serde_json::to_value(&options.prefetch).unwrap_or_default(),
+        );
     }
     if !options.account_subcategories.is_empty() {
         body.insert(
@@ -619,20 +698,21 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
         "financial_connections_session_client_secret",
     ])
     .ok_or("no client_secret in the answer")?;
-    let publishable_key = field(&["publishable_key", "publishableKey"])
-        .ok_or("no publishable_key in the answer")?;
+    let publishable_key =
+        field(&["publishable_key", "publishableKey"]).ok_or("no publishable_key in the answer")?;
     let session_id = field(&["session_id", "sessionId", "id"])
-        .or_else(|| client_secret.split_once("_secret_").map(|(id, _)| id.to_owned()))
+        .or_else(|| {
+            client_secret
+                .split_once("_secret_")
+                .map(|(id, _)| id.to_owned())
+        })
         .ok_or("no session_id in the answer, and the client secret does not contain one")?;
     Ok(CreatedSession {
         session_id,
         client_secret: Secret::new(client_secret),
         publishable_key: Secret::new(publishable_key),
         stripe_account: field(&["stripe_account", "stripeAccount"]),
-        livemode: v
-            .get("livemode")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        livemode: v.get("livemode").and_then(Value::as_bool).unwrap_or(false),
         report_token: field(&["report_token", "reportToken"]).map(Secret::new),
     })
 }
@@ -644,10 +724,22 @@ mod tests {
 
     #[test]
     fn https_is_required_except_on_loopback() {
-        for ok in ["https://api.example.com", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+        for ok in [
+            "https://api.example.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(check_base_url(ok, "x").is_ok(), "{ok}");
         }
-        for bad in ["http://api.example.com", "ftp://x", "https://u:p@x.com", "not a url", "https://x.com/?a=1", "http://127.0.0.1.evil.com"] {
+        for bad in [
+            "http://api.example.com",
+            "ftp://x",
+            "https://u:p@x.com",
+            "not a url",
+            "https://x.com/?a=1",
+            "http://127.0.0.1.evil.com",
+        ] {
             let e = check_base_url(bad, "backend base URL").unwrap_err();
             assert!(matches!(e, BackendError::InvalidConfiguration(_)), "{bad}");
         }
@@ -662,25 +754,41 @@ mod tests {
         assert_eq!(s.stripe_account.as_deref(), Some("acct_1"));
         assert_eq!(s.report_token.unwrap().expose(), "rt_1");
         let guide = json!({"client_secret": "fcsess_2_secret_y", "publishable_key": "pk_test_2"});
-        assert_eq!(parse_created_session(&guide).unwrap().session_id, "fcsess_2");
+        assert_eq!(
+            parse_created_session(&guide).unwrap().session_id,
+            "fcsess_2"
+        );
         let camel = json!({"financialConnectionsSessionClientSecret": "fcsess_3_secret_z", "publishableKey": "pk_test_3"});
         let s = parse_created_session(&camel).unwrap();
         assert_eq!(s.session_id, "fcsess_3");
         assert_eq!(s.publishable_key.expose(), "pk_test_3");
-        assert!(parse_created_session(&json!({"publishable_key": "pk"})).unwrap_err().contains("client_secret"));
-        assert!(parse_created_session(&json!({"client_secret": "opaque", "publishable_key": "pk"})).is_err());
+        assert!(parse_created_session(&json!({"publishable_key": "pk"}))
+            .unwrap_err()
+            .contains("client_secret"));
+        assert!(parse_created_session(
+            &json!({"client_secret": "opaque", "publishable_key": "pk"})
+        )
+        .is_err());
     }
 
     #[test]
     fn created_session_debug_redacts_secrets() {
         let s = parse_created_session(&json!({"client_secret": "fcsess_9_secret_TOPSECRET", "publishable_key": "pk_test_KEY", "report_token": "rt_TOKEN"})).unwrap();
         let debug = format!("{s:?}");
-        assert!(!debug.contains("TOPSECRET") && !debug.contains("pk_test_KEY") && !debug.contains("rt_TOKEN"), "{debug}");
+        assert!(
+            !debug.contains("TOPSECRET")
+                && !debug.contains("pk_test_KEY")
+                && !debug.contains("rt_TOKEN"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn error_messages_are_extracted() {
-        assert_eq!(error_message(br#"{"error": {"message": "bad token", "code": "x"}}"#), "bad token");
+        assert_eq!(
+            error_message(br#"{"error": {"message": "bad token", "code": "x"}}"#),
+            "bad token"
+        );
         assert_eq!(error_message(br#"{"error": "nope"}"#), "nope");
         assert_eq!(error_message(br#"{"message": "m"}"#), "m");
         assert_eq!(error_message(b"<html>oops</html>"), "<html>oops</html>");
@@ -693,18 +801,32 @@ mod tests {
         for attempt in 1..40 {
             let d = backoff(&p, attempt);
             assert!(d <= p.max_backoff, "{attempt}: {d:?}");
-            let base = p.initial_backoff.saturating_mul(1 << (attempt - 1).min(16)).min(p.max_backoff);
+            let base = p
+                .initial_backoff
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(p.max_backoff);
             assert!(d >= base / 2);
         }
     }
 
     #[test]
     fn status_errors_map_to_actions() {
-        let status = |s| BackendError::Status { endpoint: "e".into(), status: s, message: "m".into(), retry_after_ms: Some(1000) };
+        let status = |s| BackendError::Status {
+            endpoint: "e".into(),
+            status: s,
+            message: "m".into(),
+            retry_after_ms: Some(1000),
+        };
         assert_eq!(Error::from(status(401)).code(), "unauthorized");
         assert_eq!(Error::from(status(403)).code(), "unauthorized");
         assert_eq!(Error::from(status(404)).code(), "rejected");
-        assert!(matches!(Error::from(status(429)), Error::ServiceUnavailable { retry_after_ms: Some(1000), .. }));
+        assert!(matches!(
+            Error::from(status(429)),
+            Error::ServiceUnavailable {
+                retry_after_ms: Some(1000),
+                ..
+            }
+        ));
         assert_eq!(Error::from(status(503)).code(), "service_unavailable");
         assert!(status(503).retryable() && status(429).retryable() && !status(400).retryable());
     }
@@ -712,8 +834,15 @@ mod tests {
     #[test]
     fn create_body_follows_the_contract() {
         let mut o = SessionOptions::with_permissions(vec![crate::model::Permission::Balances]);
-        assert_eq!(create_session_body(&o), json!({"permissions": ["balances"]}));
-        o.relink = Some(crate::options::RelinkRequest { authorization: "fcauth_1".into(), account: None, known_account_ids: vec!["fca_9".into()] });
+        assert_eq!(
+            create_session_body(&o),
+            json!({"permissions": ["balances"]})
+        );
+        o.relink = Some(crate::options::RelinkRequest {
+            authorization: "fcauth_1".into(),
+            account: None,
+            known_account_ids: vec!["fca_9".into()],
+        });
         o.account_subcategories = vec![crate::model::AccountSubcategory::Checking];
         o.return_url = Some("myapp://r".into());
         assert_eq!(
@@ -726,7 +855,11 @@ mod tests {
     fn path_ids_are_encoded() {
         let c = BackendClient::new(BackendConfig::new("https://api.example.com/"), None).unwrap();
         assert_eq!(
-            c.url("https://api.example.com/", "/s/{id}/complete", Some("fcsess_1/../x")),
+            c.url(
+                "https://api.example.com/",
+                "/s/{id}/complete",
+                Some("fcsess_1/../x")
+            ),
             "https://api.example.com/s/fcsess_1%2F..%2Fx/complete"
         );
     }

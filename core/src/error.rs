@@ -127,7 +127,10 @@ mod tests {
             message: "backend overloaded".into(),
             retry_after_ms: None,
         };
-        assert_eq!(e.to_string(), "service unavailable (503): backend overloaded");
+        assert_eq!(
+            e.to_string(),
+            "service unavailable (503): backend overloaded"
+        );
         assert!(e.is_retryable());
     }
 }

@@ -17,7 +17,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::backend::{BackendClient, BackendConfig, BackendError, CompletionReport, HeaderProvider};
+use crate::backend::{
+    BackendClient, BackendConfig, BackendError, CompletionReport, HeaderProvider,
+};
 use crate::error::Error;
 use crate::model::{Account, Session};
 use crate::options::SessionOptions;
@@ -25,7 +27,9 @@ use crate::outbox::Outbox;
 use crate::reconcile::{reconcile, FlowResult, FlowStatus, ReconcileInput, SheetOutcome};
 use crate::return_url::{ReturnUrlHints, ReturnUrlRules, UrlClassification};
 use crate::secret::Secret;
-use crate::state::{FlowFailure, FlowMachine, FlowPhase, PhaseChange, ReportToken, SessionInfo, SheetCredentials};
+use crate::state::{
+    FlowFailure, FlowMachine, FlowPhase, PhaseChange, ReportToken, SessionInfo, SheetCredentials,
+};
 
 /// Everything a [`FlowClient`] needs.
 #[derive(Debug, Clone)]
@@ -47,7 +51,11 @@ pub struct FlowConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowEvent {
     /// The flow moved from one phase to another.
-    PhaseChanged { flow_id: String, from: FlowPhase, to: FlowPhase },
+    PhaseChanged {
+        flow_id: String,
+        from: FlowPhase,
+        to: FlowPhase,
+    },
     /// A deep link was checked against the flow's return URLs.
     ReturnUrlChecked {
         flow_id: String,
@@ -56,13 +64,27 @@ pub enum FlowEvent {
         reason: Option<String>,
     },
     /// A completion report was written to the outbox.
-    ReportQueued { session_id: String, report_id: String },
+    ReportQueued {
+        session_id: String,
+        report_id: String,
+    },
     /// The backend acknowledged a report; it left the outbox.
-    ReportDelivered { session_id: String, report_id: String },
+    ReportDelivered {
+        session_id: String,
+        report_id: String,
+    },
     /// The backend refused a report for good (e.g. unknown session); it left the outbox.
-    ReportDropped { session_id: String, report_id: String, reason: String },
+    ReportDropped {
+        session_id: String,
+        report_id: String,
+        reason: String,
+    },
     /// An event of Stripe's SDK forwarded by the host (`open`, `institution_selected`, …).
-    StripeEvent { flow_id: String, name: String, metadata: Vec<(String, String)> },
+    StripeEvent {
+        flow_id: String,
+        name: String,
+        metadata: Vec<(String, String)>,
+    },
     /// The flow ended.
     Finished { flow_id: String, status: FlowStatus },
 }
@@ -113,7 +135,10 @@ struct ClientInner {
 
 impl ClientInner {
     fn emit(&self, event: FlowEvent) {
-        let listeners: Vec<_> = lock(&self.listeners).iter().map(|(_, l)| l.clone()).collect();
+        let listeners: Vec<_> = lock(&self.listeners)
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
         for l in listeners {
             // A listener that panics must not take the flow down with it.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
@@ -144,12 +169,19 @@ impl std::fmt::Debug for FlowClient {
 
 /// A random identifier: prefix + 32 hex digits.
 fn new_id(prefix: &str) -> String {
-    format!("{prefix}{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+    format!(
+        "{prefix}{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
 }
 
 impl FlowClient {
     /// Checks the configuration (URLs, return URLs, app id) and opens the outbox.
-    pub fn new(config: FlowConfig, headers: Option<Arc<dyn HeaderProvider>>) -> Result<Self, Error> {
+    pub fn new(
+        config: FlowConfig,
+        headers: Option<Arc<dyn HeaderProvider>>,
+    ) -> Result<Self, Error> {
         let rules = ReturnUrlRules::new(&config.return_urls, config.android_app_id.as_deref())?;
         let backend = BackendClient::new(config.backend, headers)?;
         let outbox = Outbox::open(config.data_dir.join("finconn-outbox"))?;
@@ -217,7 +249,11 @@ impl FlowClient {
     /// Disconnects an account through the backend.
     pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, Error> {
         let key = new_id("fcidem_");
-        Ok(self.inner.backend.disconnect_account(account_id, &key).await?)
+        Ok(self
+            .inner
+            .backend
+            .disconnect_account(account_id, &key)
+            .await?)
     }
 }
 
@@ -242,7 +278,12 @@ async fn deliver(inner: &ClientInner, report: &CompletionReport) -> Delivery {
         }
         // 400/404/410/422: the backend will never accept this report. 401/403 may be an expired
         // user token: keep it for the next launch.
-        Err(e @ BackendError::Status { status: 400 | 404 | 410 | 422, .. }) => {
+        Err(
+            e @ BackendError::Status {
+                status: 400 | 404 | 410 | 422,
+                ..
+            },
+        ) => {
             let _ = inner.outbox.remove(&report.report_id);
             tracing::warn!(session_id = %report.session_id, error = %e, "completion report refused for good");
             inner.emit(FlowEvent::ReportDropped {
@@ -271,7 +312,9 @@ pub struct Flow {
 
 impl std::fmt::Debug for Flow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Flow").field("machine", &lock(&self.state).machine).finish()
+        f.debug_struct("Flow")
+            .field("machine", &lock(&self.state).machine)
+            .finish()
     }
 }
 
@@ -322,7 +365,10 @@ impl Flow {
     }
 
     pub fn session_id(&self) -> Option<String> {
-        lock(&self.state).machine.session().map(|s| s.session_id.clone())
+        lock(&self.state)
+            .machine
+            .session()
+            .map(|s| s.session_id.clone())
     }
 
     /// The final result, once the flow has one.
@@ -362,7 +408,10 @@ impl Flow {
         }
         let (options, key) = self.transition(|m| {
             let change = m.begin_create()?;
-            Ok((change, (m.options().clone(), m.idempotency_key().to_owned())))
+            Ok((
+                change,
+                (m.options().clone(), m.idempotency_key().to_owned()),
+            ))
         })?;
         match self.client.backend.create_session(&options, &key).await {
             Ok(created) => {
@@ -370,7 +419,10 @@ impl Flow {
                     session_id: created.session_id.clone(),
                     livemode: created.livemode,
                     stripe_account: created.stripe_account.clone(),
-                    report_token: created.report_token.as_ref().map(|t| ReportToken(t.expose().to_owned())),
+                    report_token: created
+                        .report_token
+                        .as_ref()
+                        .map(|t| ReportToken(t.expose().to_owned())),
                 };
                 let credentials = SheetCredentials {
                     client_secret: created.client_secret.clone(),
@@ -390,7 +442,10 @@ impl Flow {
                 // Only a refusal ends the flow. Anything else — offline, timeout, 5xx, 401, an
                 // unreadable answer (the backend may have committed a session) — leaves it in
                 // CreatingSession: `start` again reuses the key and gets that same session.
-                if matches!(error, Error::Rejected { .. } | Error::InvalidConfiguration { .. }) {
+                if matches!(
+                    error,
+                    Error::Rejected { .. } | Error::InvalidConfiguration { .. }
+                ) {
                     let failure = FlowFailure {
                         code: error.code().to_owned(),
                         message: error.to_string(),
@@ -508,10 +563,9 @@ impl Flow {
         let (report, session, credentials, sheet, hints, relink) = {
             let state = lock(&self.state);
             let m = &state.machine;
-            let session = m
-                .session()
-                .cloned()
-                .ok_or_else(|| Error::InvalidState { message: "the flow has no session to reconcile".into() })?;
+            let session = m.session().cloned().ok_or_else(|| Error::InvalidState {
+                message: "the flow has no session to reconcile".into(),
+            })?;
             let sheet = m.sheet_outcome().cloned().unwrap_or(SheetOutcome::NoResult);
             let report = CompletionReport {
                 report_id: format!("{}-complete", m.idempotency_key()),
@@ -529,7 +583,10 @@ impl Flow {
                     SheetOutcome::Failed { error } => Some(error.clone()),
                     _ => None,
                 },
-                return_url_status: m.url_hints().and_then(|h| h.status.as_ref()).map(|s| s.as_str().to_owned()),
+                return_url_status: m
+                    .url_hints()
+                    .and_then(|h| h.status.as_ref())
+                    .map(|s| s.as_str().to_owned()),
             };
             (
                 report,
@@ -550,7 +607,9 @@ impl Flow {
                         session_id: report.session_id.clone(),
                         report_id: report.report_id.clone(),
                     }),
-                    Err(e) => tracing::error!(error = %e, "completion report could not be queued; sending it anyway"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "completion report could not be queued; sending it anyway")
+                    }
                 }
                 report
             }
@@ -574,7 +633,11 @@ impl Flow {
                 match self
                     .client
                     .backend
-                    .stripe_session_receipt(&creds.client_secret, &creds.publishable_key, session.stripe_account.as_deref())
+                    .stripe_session_receipt(
+                        &creds.client_secret,
+                        &creds.publishable_key,
+                        session.stripe_account.as_deref(),
+                    )
                     .await
                 {
                     Ok(s) => server_session = Some(s),
@@ -602,7 +665,10 @@ impl Flow {
             server_session: server_session.as_ref(),
             expected_session_id: Some(&session.session_id),
             relink_request: relink.as_ref(),
-            known_account_ids: relink.as_ref().map(|r| r.known_account_ids.as_slice()).unwrap_or(&[]),
+            known_account_ids: relink
+                .as_ref()
+                .map(|r| r.known_account_ids.as_slice())
+                .unwrap_or(&[]),
         });
         self.transition(|m| Ok((m.finish(result.clone())?, ())))?;
         Ok(result)

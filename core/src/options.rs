@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountSubcategory, Permission, DataFeature};
+use crate::model::{AccountSubcategory, DataFeature, Permission};
 use crate::return_url::ReturnUrlRules;
 
 /// Longest Stripe object id we accept in options (`fcauth_…`, `fca_…`). Stripe ids are far shorter.
@@ -52,9 +52,13 @@ pub enum OptionsError {
     MalformedValue { field: &'static str, value: String },
     #[error("prefetch `{feature}` needs the `{permission}` permission, which is not requested")]
     PrefetchWithoutPermission { feature: String, permission: String },
-    #[error("relink authorization id {0:?} is not a Stripe id (expected something like `fcauth_123`)")]
+    #[error(
+        "relink authorization id {0:?} is not a Stripe id (expected something like `fcauth_123`)"
+    )]
     InvalidRelinkAuthorization(String),
-    #[error("relink account id {0:?} is not a Stripe account id (expected something like `fca_123`)")]
+    #[error(
+        "relink account id {0:?} is not a Stripe account id (expected something like `fca_123`)"
+    )]
     InvalidRelinkAccount(String),
     #[error("return URL is invalid: {0}")]
     InvalidReturnUrl(String),
@@ -184,7 +188,9 @@ mod tests {
     fn no_permission_is_refused() {
         let o = SessionOptions::with_permissions(vec![]);
         assert_eq!(o.validate(), Err(OptionsError::NoPermissions));
-        assert!(OptionsError::NoPermissions.to_string().contains("at least one"));
+        assert!(OptionsError::NoPermissions
+            .to_string()
+            .contains("at least one"));
     }
 
     #[test]
@@ -207,7 +213,13 @@ mod tests {
         assert!(o.validate().is_ok());
         o.permissions.push(Permission::from("Bad Value!"));
         let err = o.validate().unwrap_err();
-        assert!(matches!(err, OptionsError::MalformedValue { field: "permissions", .. }));
+        assert!(matches!(
+            err,
+            OptionsError::MalformedValue {
+                field: "permissions",
+                ..
+            }
+        ));
         assert!(err.to_string().contains("Bad Value!"));
     }
 
@@ -234,7 +246,10 @@ mod tests {
         o.account_subcategories.push(AccountSubcategory::from(""));
         assert!(matches!(
             o.validate(),
-            Err(OptionsError::MalformedValue { field: "account_subcategories", .. })
+            Err(OptionsError::MalformedValue {
+                field: "account_subcategories",
+                ..
+            })
         ));
     }
 
@@ -261,7 +276,10 @@ mod tests {
             account: Some("fca_1/../x".into()),
             known_account_ids: vec![],
         });
-        assert!(matches!(o.validate(), Err(OptionsError::InvalidRelinkAccount(_))));
+        assert!(matches!(
+            o.validate(),
+            Err(OptionsError::InvalidRelinkAccount(_))
+        ));
     }
 
     #[test]
@@ -271,7 +289,12 @@ mod tests {
         assert!(o.validate().is_ok());
         o.return_url = Some("https://example.com/fc-return".into());
         assert!(o.validate().is_ok());
-        for bad in ["javascript:alert(1)", "not a url", "http://example.com/x", ""] {
+        for bad in [
+            "javascript:alert(1)",
+            "not a url",
+            "http://example.com/x",
+            "",
+        ] {
             o.return_url = Some(bad.into());
             assert!(
                 matches!(o.validate(), Err(OptionsError::InvalidReturnUrl(_))),

@@ -208,14 +208,23 @@ mod tests {
         outbox.put(&report("a-complete")).unwrap();
         outbox.put(&report("b-complete")).unwrap();
         outbox.put(&report("a-complete")).unwrap(); // replace, not duplicate
-        assert_eq!(outbox.get("a-complete").unwrap(), Some(report("a-complete")));
+        assert_eq!(
+            outbox.get("a-complete").unwrap(),
+            Some(report("a-complete"))
+        );
         let pending = outbox.pending().unwrap();
         assert_eq!(pending.reports.len(), 2);
         outbox.remove("a-complete").unwrap();
         outbox.remove("a-complete").unwrap();
-        assert_eq!(outbox.pending().unwrap().reports, vec![report("b-complete")]);
+        assert_eq!(
+            outbox.pending().unwrap().reports,
+            vec![report("b-complete")]
+        );
         // No temporary files are left behind.
-        let names: Vec<_> = fs::read_dir(outbox.dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(outbox.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 
@@ -244,7 +253,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path()).unwrap();
         for id in ["../x", "a/b", "", "a\0b", "..", &"x".repeat(300)] {
-            assert!(matches!(outbox.put(&report(id)), Err(OutboxError::InvalidReportId(_))), "{id:?}");
+            assert!(
+                matches!(
+                    outbox.put(&report(id)),
+                    Err(OutboxError::InvalidReportId(_))
+                ),
+                "{id:?}"
+            );
         }
     }
 

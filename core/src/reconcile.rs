@@ -137,7 +137,10 @@ pub enum ResultWarning {
     /// The sheet reported a cancel although accounts were linked.
     SheetCanceledButAccountsLinked,
     /// The return URL's status hint disagrees with the final status.
-    ReturnUrlDisagrees { url_status: String, final_status: FlowStatus },
+    ReturnUrlDisagrees {
+        url_status: String,
+        final_status: FlowStatus,
+    },
     /// The same account appeared more than once and was kept once.
     DuplicateAccountsRemoved { count: u32 },
     /// The session said more accounts exist than it listed (`has_more`).
@@ -189,7 +192,11 @@ impl<'a> ReconcileInput<'a> {
 /// Merges the inputs into one final result. Pure and total: never fails, never panics.
 pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
     let mut warnings = Vec::new();
-    let ours = |s: &&Session| input.expected_session_id.is_none_or(|expected| s.id == expected);
+    let ours = |s: &&Session| {
+        input
+            .expected_session_id
+            .is_none_or(|expected| s.id == expected)
+    };
     let note_mismatch = |s: &Session, warnings: &mut Vec<ResultWarning>| {
         if let Some(expected) = input.expected_session_id {
             if s.id != expected {
@@ -232,7 +239,8 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
                 (FlowStatus::Failed, Some("result_unavailable".to_owned()))
             }
         };
-        let relink = relink_requested(None, input.relink_request).then_some(RelinkOutcome::Unfinished);
+        let relink =
+            relink_requested(None, input.relink_request).then_some(RelinkOutcome::Unfinished);
         let mut result = FlowResult {
             status,
             session_id: input.expected_session_id.map(str::to_owned),
@@ -259,9 +267,11 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
 
     let (status, error) = if linked {
         match input.sheet {
-            SheetOutcome::Failed { error } => warnings.push(ResultWarning::SheetFailedButAccountsLinked {
-                sheet_error: error.clone(),
-            }),
+            SheetOutcome::Failed { error } => {
+                warnings.push(ResultWarning::SheetFailedButAccountsLinked {
+                    sheet_error: error.clone(),
+                })
+            }
             SheetOutcome::Canceled => warnings.push(ResultWarning::SheetCanceledButAccountsLinked),
             SheetOutcome::Completed { .. } | SheetOutcome::NoResult => {}
         }
@@ -276,7 +286,12 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
         }
     };
 
-    let relink = relink_outcome(session, input.relink_request, &accounts, input.known_account_ids);
+    let relink = relink_outcome(
+        session,
+        input.relink_request,
+        &accounts,
+        input.known_account_ids,
+    );
     let mut result = FlowResult {
         status,
         session_id: Some(session.id.clone()),
@@ -316,7 +331,8 @@ fn collect_accounts(session: &Session) -> (Vec<Account>, u32) {
 }
 
 fn relink_requested(session: Option<&Session>, request: Option<&RelinkRequest>) -> bool {
-    request.is_some() || session.is_some_and(|s| s.relink_options.is_some() || s.relink_result.is_some())
+    request.is_some()
+        || session.is_some_and(|s| s.relink_options.is_some() || s.relink_result.is_some())
 }
 
 fn relink_outcome(

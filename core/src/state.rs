@@ -63,7 +63,10 @@ impl FlowPhase {
 
     /// Completed, canceled or failed: nothing more can happen.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, FlowPhase::Completed | FlowPhase::Canceled | FlowPhase::Failed)
+        matches!(
+            self,
+            FlowPhase::Completed | FlowPhase::Canceled | FlowPhase::Failed
+        )
     }
 
     /// Every phase, in flow order (for tests and tools).
@@ -134,7 +137,10 @@ pub struct FlowFailure {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("cannot {action} while the flow is {phase}")]
-    NotAllowed { action: &'static str, phase: FlowPhase },
+    NotAllowed {
+        action: &'static str,
+        phase: FlowPhase,
+    },
     #[error("the flow already ended ({phase}); start a new flow")]
     AlreadyFinished { phase: FlowPhase },
     #[error("the sheet credentials are gone (the flow was restored from a snapshot); reconcile with the server instead of presenting")]
@@ -193,7 +199,11 @@ struct FlowData {
 impl FlowMachine {
     /// A new flow in `Idle`. `flow_id` and `idempotency_key` come from the caller (this module has
     /// no randomness): use unique, unguessable values.
-    pub fn new(flow_id: impl Into<String>, idempotency_key: impl Into<String>, options: SessionOptions) -> Self {
+    pub fn new(
+        flow_id: impl Into<String>,
+        idempotency_key: impl Into<String>,
+        options: SessionOptions,
+    ) -> Self {
         FlowMachine {
             data: FlowData {
                 version: SNAPSHOT_VERSION,
@@ -267,7 +277,10 @@ impl FlowMachine {
     /// Idle → CreatingSession. Also allowed in CreatingSession (a retry, or a flow restored while
     /// the request was in flight): the same idempotency key is reused.
     pub fn begin_create(&mut self) -> Result<PhaseChange, TransitionError> {
-        self.check("create a session", &[FlowPhase::Idle, FlowPhase::CreatingSession])?;
+        self.check(
+            "create a session",
+            &[FlowPhase::Idle, FlowPhase::CreatingSession],
+        )?;
         Ok(self.go(FlowPhase::CreatingSession))
     }
 
@@ -301,13 +314,19 @@ impl FlowMachine {
 
     /// Presenting → AwaitingReturn: the user went to the bank's app or browser.
     pub fn user_left_app(&mut self) -> Result<PhaseChange, TransitionError> {
-        self.check("leave the app", &[FlowPhase::Presenting, FlowPhase::AwaitingReturn])?;
+        self.check(
+            "leave the app",
+            &[FlowPhase::Presenting, FlowPhase::AwaitingReturn],
+        )?;
         Ok(self.go(FlowPhase::AwaitingReturn))
     }
 
     /// Presenting/AwaitingReturn → Presenting: a matching return URL arrived; its hints are kept
     /// (the latest wins) and the sheet carries on.
-    pub fn return_url_received(&mut self, hints: ReturnUrlHints) -> Result<PhaseChange, TransitionError> {
+    pub fn return_url_received(
+        &mut self,
+        hints: ReturnUrlHints,
+    ) -> Result<PhaseChange, TransitionError> {
         self.check(
             "accept a return URL",
             &[FlowPhase::Presenting, FlowPhase::AwaitingReturn],
@@ -321,7 +340,11 @@ impl FlowMachine {
     pub fn sheet_result(&mut self, outcome: SheetOutcome) -> Result<PhaseChange, TransitionError> {
         self.check(
             "accept a sheet result",
-            &[FlowPhase::Ready, FlowPhase::Presenting, FlowPhase::AwaitingReturn],
+            &[
+                FlowPhase::Ready,
+                FlowPhase::Presenting,
+                FlowPhase::AwaitingReturn,
+            ],
         )?;
         self.data.sheet_outcome = Some(outcome);
         Ok(self.go(FlowPhase::Reconciling))
@@ -363,7 +386,11 @@ impl FlowMachine {
     pub fn cancel(&mut self) -> Result<PhaseChange, TransitionError> {
         self.check(
             "cancel",
-            &[FlowPhase::Idle, FlowPhase::CreatingSession, FlowPhase::Ready],
+            &[
+                FlowPhase::Idle,
+                FlowPhase::CreatingSession,
+                FlowPhase::Ready,
+            ],
         )?;
         self.credentials = None;
         self.data.result = Some(FlowResult {
@@ -402,7 +429,10 @@ impl FlowMachine {
             serde_json::from_str(snapshot).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
         let needs_session = matches!(
             data.phase,
-            FlowPhase::Ready | FlowPhase::Presenting | FlowPhase::AwaitingReturn | FlowPhase::Reconciling
+            FlowPhase::Ready
+                | FlowPhase::Presenting
+                | FlowPhase::AwaitingReturn
+                | FlowPhase::Reconciling
         );
         if needs_session && data.session.is_none() {
             return Err(SnapshotError::Inconsistent(format!(
@@ -411,7 +441,9 @@ impl FlowMachine {
             )));
         }
         if data.phase == FlowPhase::Completed && data.result.is_none() {
-            return Err(SnapshotError::Inconsistent("completed without a result".into()));
+            return Err(SnapshotError::Inconsistent(
+                "completed without a result".into(),
+            ));
         }
         Ok(FlowMachine {
             data,

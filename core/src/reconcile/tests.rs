@@ -40,9 +40,14 @@ fn ids(r: &FlowResult) -> Vec<&str> {
 
 #[test]
 fn server_session_wins_over_the_sheet() {
-    let server = session(session_json("fcsess_1", vec![account("fca_1"), account("fca_2")]));
+    let server = session(session_json(
+        "fcsess_1",
+        vec![account("fca_1"), account("fca_2")],
+    ));
     let sheet_session = session(session_json("fcsess_1", vec![account("fca_1")]));
-    let sheet = SheetOutcome::Completed { session: Some(Box::new(sheet_session)) };
+    let sheet = SheetOutcome::Completed {
+        session: Some(Box::new(sheet_session)),
+    };
     let r = run(&sheet, Some(&server));
     assert_eq!(r.status, FlowStatus::Completed);
     assert_eq!(r.source, ResultSource::Server);
@@ -70,13 +75,20 @@ fn payment_account_or_bank_token_alone_count_as_linked() {
     v["bank_account_token"] = json!({"id": "btok_1", "object": "token"});
     let r = run(&SheetOutcome::Canceled, Some(&session(v)));
     assert_eq!(r.status, FlowStatus::Completed);
-    assert_eq!(r.warnings, vec![ResultWarning::SheetCanceledButAccountsLinked]);
+    assert_eq!(
+        r.warnings,
+        vec![ResultWarning::SheetCanceledButAccountsLinked]
+    );
 
     let mut v = session_json("fcsess_1", vec![]);
     v["payment_account"] = account("fca_pay");
     let r = run(&SheetOutcome::NoResult, Some(&session(v)));
     assert_eq!(r.status, FlowStatus::Completed);
-    assert_eq!(ids(&r), ["fca_pay"], "the payment account is reported as a linked account");
+    assert_eq!(
+        ids(&r),
+        ["fca_pay"],
+        "the payment account is reported as a linked account"
+    );
 }
 
 #[test]
@@ -84,18 +96,25 @@ fn cancel_with_accounts_linked_is_completed() {
     let server = session(session_json("fcsess_1", vec![account("fca_1")]));
     let r = run(&SheetOutcome::Canceled, Some(&server));
     assert_eq!(r.status, FlowStatus::Completed);
-    assert_eq!(r.warnings, vec![ResultWarning::SheetCanceledButAccountsLinked]);
+    assert_eq!(
+        r.warnings,
+        vec![ResultWarning::SheetCanceledButAccountsLinked]
+    );
 }
 
 #[test]
 fn failed_sheet_with_accounts_is_completed_with_a_warning() {
     let server = session(session_json("fcsess_1", vec![account("fca_1")]));
-    let sheet = SheetOutcome::Failed { error: "institution_timeout".into() };
+    let sheet = SheetOutcome::Failed {
+        error: "institution_timeout".into(),
+    };
     let r = run(&sheet, Some(&server));
     assert_eq!(r.status, FlowStatus::Completed);
     assert_eq!(
         r.warnings,
-        vec![ResultWarning::SheetFailedButAccountsLinked { sheet_error: "institution_timeout".into() }]
+        vec![ResultWarning::SheetFailedButAccountsLinked {
+            sheet_error: "institution_timeout".into()
+        }]
     );
     assert_eq!(r.error, None);
 }
@@ -103,7 +122,12 @@ fn failed_sheet_with_accounts_is_completed_with_a_warning() {
 #[test]
 fn failed_sheet_without_accounts_is_failed_with_its_error() {
     let server = session(session_json("fcsess_1", vec![]));
-    let r = run(&SheetOutcome::Failed { error: "session_expired".into() }, Some(&server));
+    let r = run(
+        &SheetOutcome::Failed {
+            error: "session_expired".into(),
+        },
+        Some(&server),
+    );
     assert_eq!(r.status, FlowStatus::Failed);
     assert_eq!(r.error.as_deref(), Some("session_expired"));
 }
@@ -119,17 +143,28 @@ fn server_failed_status_without_accounts_is_failed() {
 
 #[test]
 fn accounts_are_deduplicated_by_id() {
-    let mut v = session_json("fcsess_1", vec![account("fca_1"), account("fca_2"), account("fca_1")]);
+    let mut v = session_json(
+        "fcsess_1",
+        vec![account("fca_1"), account("fca_2"), account("fca_1")],
+    );
     v["payment_account"] = account("fca_2");
-    let r = run(&SheetOutcome::Completed { session: None }, Some(&session(v)));
+    let r = run(
+        &SheetOutcome::Completed { session: None },
+        Some(&session(v)),
+    );
     assert_eq!(ids(&r), ["fca_1", "fca_2"]);
-    assert_eq!(r.warnings, vec![ResultWarning::DuplicateAccountsRemoved { count: 1 }]);
+    assert_eq!(
+        r.warnings,
+        vec![ResultWarning::DuplicateAccountsRemoved { count: 1 }]
+    );
 }
 
 #[test]
 fn without_the_server_the_sheet_session_is_used_with_a_warning() {
     let sheet_session = session(session_json("fcsess_1", vec![account("fca_1")]));
-    let sheet = SheetOutcome::Completed { session: Some(Box::new(sheet_session)) };
+    let sheet = SheetOutcome::Completed {
+        session: Some(Box::new(sheet_session)),
+    };
     let r = run(&sheet, None);
     assert_eq!(r.status, FlowStatus::Completed);
     assert_eq!(r.source, ResultSource::Sheet);
@@ -176,7 +211,10 @@ fn the_return_url_never_decides_but_disagreement_is_reported() {
     assert_eq!(r.status, FlowStatus::Canceled);
     assert_eq!(
         r.warnings,
-        vec![ResultWarning::ReturnUrlDisagrees { url_status: "success".into(), final_status: FlowStatus::Canceled }]
+        vec![ResultWarning::ReturnUrlDisagrees {
+            url_status: "success".into(),
+            final_status: FlowStatus::Canceled
+        }]
     );
 }
 
@@ -243,7 +281,12 @@ fn relink_with_a_new_authorization() {
 
 #[test]
 fn relink_failures_keep_their_reason_even_unknown_ones() {
-    for reason in ["no_account", "no_authorization", "other", "reason_from_2030"] {
+    for reason in [
+        "no_account",
+        "no_authorization",
+        "other",
+        "reason_from_2030",
+    ] {
         let s = relink_session(
             json!({"authorization": null, "account": null, "failure_reason": reason}),
             vec![],
@@ -252,7 +295,9 @@ fn relink_failures_keep_their_reason_even_unknown_ones() {
         assert_eq!(r.status, FlowStatus::Canceled);
         assert_eq!(
             r.relink,
-            Some(RelinkOutcome::Failed { reason: RelinkFailureReason::from(reason) })
+            Some(RelinkOutcome::Failed {
+                reason: RelinkFailureReason::from(reason)
+            })
         );
     }
 }
@@ -261,9 +306,16 @@ fn relink_failures_keep_their_reason_even_unknown_ones() {
 fn relink_without_result_is_unfinished() {
     let s = relink_session(Value::Null, vec![]);
     assert_eq!(run_relink(&s, &[]).relink, Some(RelinkOutcome::Unfinished));
-    let request = RelinkRequest { authorization: "fcauth_1".into(), account: None, known_account_ids: vec![] };
+    let request = RelinkRequest {
+        authorization: "fcauth_1".into(),
+        account: None,
+        known_account_ids: vec![],
+    };
     let sheet = SheetOutcome::Canceled;
-    let r = reconcile(ReconcileInput { relink_request: Some(&request), ..ReconcileInput::new(&sheet) });
+    let r = reconcile(ReconcileInput {
+        relink_request: Some(&request),
+        ..ReconcileInput::new(&sheet)
+    });
     assert_eq!(r.relink, Some(RelinkOutcome::Unfinished));
 }
 
@@ -277,7 +329,8 @@ fn no_relink_means_no_relink_outcome() {
 fn relink_needs_now_and_soon() {
     let mut inactive = account("fca_dead");
     inactive["status"] = json!("inactive");
-    inactive["status_details"] = json!({"inactive": {"action": "relink_required", "cause": "access_expired"}});
+    inactive["status_details"] =
+        json!({"inactive": {"action": "relink_required", "cause": "access_expired"}});
     let mut expiring_late = account("fca_late");
     expiring_late["status_details"] = json!({"active": {"action": "relink_required", "cause": "access_expired", "expected_deactivation_date": 2_000_000_000}});
     let mut expiring_soon = account("fca_soon");
@@ -287,15 +340,25 @@ fn relink_needs_now_and_soon() {
         .map(|v| serde_json::from_value(v).unwrap())
         .collect();
     let needs = relink_needs(&accounts);
-    assert_eq!(needs.now.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["fca_dead"]);
     assert_eq!(
-        needs.soon.iter().map(|(a, d)| (a.id.as_str(), *d)).collect::<Vec<_>>(),
+        needs.now.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["fca_dead"]
+    );
+    assert_eq!(
+        needs
+            .soon
+            .iter()
+            .map(|(a, d)| (a.id.as_str(), *d))
+            .collect::<Vec<_>>(),
         [("fca_soon", 1_900_000_000), ("fca_late", 2_000_000_000)]
     );
 }
 
 fn fixture(name: &str) -> Session {
-    let path = format!("{}/../../shared/reference/stripe-fixtures/sdk/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../shared/reference/stripe-fixtures/sdk/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path} must exist: {e}"));
     serde_json::from_slice(&bytes).unwrap()
 }
@@ -304,15 +367,31 @@ fn fixture(name: &str) -> Session {
 fn stripe_ios_relink_fixtures() {
     let s = fixture("ios_FinancialConnectionsSession_relink.json");
     let sheet = SheetOutcome::NoResult;
-    let r = reconcile(ReconcileInput { server_session: Some(&s), ..ReconcileInput::new(&sheet) });
-    assert!(matches!(r.relink, Some(RelinkOutcome::Relinked { ref authorization, .. }) if authorization == "fcauth_123"));
+    let r = reconcile(ReconcileInput {
+        server_session: Some(&s),
+        ..ReconcileInput::new(&sheet)
+    });
+    assert!(
+        matches!(r.relink, Some(RelinkOutcome::Relinked { ref authorization, .. }) if authorization == "fcauth_123")
+    );
 
     let s = fixture("ios_FinancialConnectionsSession_relink_failure_inline_test.json");
-    let r = reconcile(ReconcileInput { server_session: Some(&s), ..ReconcileInput::new(&sheet) });
-    assert_eq!(r.relink, Some(RelinkOutcome::Failed { reason: RelinkFailureReason::NoAccount }));
+    let r = reconcile(ReconcileInput {
+        server_session: Some(&s),
+        ..ReconcileInput::new(&sheet)
+    });
+    assert_eq!(
+        r.relink,
+        Some(RelinkOutcome::Failed {
+            reason: RelinkFailureReason::NoAccount
+        })
+    );
 
     let s = fixture("ios_FinancialConnectionsSession_relink_options_only.json");
-    let r = reconcile(ReconcileInput { server_session: Some(&s), ..ReconcileInput::new(&sheet) });
+    let r = reconcile(ReconcileInput {
+        server_session: Some(&s),
+        ..ReconcileInput::new(&sheet)
+    });
     assert_eq!(r.relink, Some(RelinkOutcome::Unfinished));
     assert_eq!(r.status, FlowStatus::Canceled);
 }
@@ -321,12 +400,18 @@ fn stripe_ios_relink_fixtures() {
 fn stripe_android_fixtures() {
     // Payment account only, accounts list empty: completed with that account.
     let s = fixture("android_linked_account_session_complete.json");
-    let r = reconcile(ReconcileInput { server_session: Some(&s), ..ReconcileInput::new(&SheetOutcome::NoResult) });
+    let r = reconcile(ReconcileInput {
+        server_session: Some(&s),
+        ..ReconcileInput::new(&SheetOutcome::NoResult)
+    });
     assert_eq!(r.status, FlowStatus::Completed);
     assert_eq!(ids(&r), ["fca_123"]);
     // Legacy `linked_accounts` key with no accounts but a bank account token: completed.
     let s = fixture("android_linked_account_session_with_token.json");
-    let r = reconcile(ReconcileInput { server_session: Some(&s), ..ReconcileInput::new(&SheetOutcome::Canceled) });
+    let r = reconcile(ReconcileInput {
+        server_session: Some(&s),
+        ..ReconcileInput::new(&SheetOutcome::Canceled)
+    });
     assert_eq!(r.status, FlowStatus::Completed);
 }
 

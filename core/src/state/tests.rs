@@ -60,7 +60,11 @@ fn at(phase: FlowPhase) -> FlowMachine {
         FlowPhase::Idle => &[],
         FlowPhase::CreatingSession => &[FlowPhase::CreatingSession],
         FlowPhase::Ready => &[FlowPhase::CreatingSession, FlowPhase::Ready],
-        FlowPhase::Presenting => &[FlowPhase::CreatingSession, FlowPhase::Ready, FlowPhase::Presenting],
+        FlowPhase::Presenting => &[
+            FlowPhase::CreatingSession,
+            FlowPhase::Ready,
+            FlowPhase::Presenting,
+        ],
         FlowPhase::AwaitingReturn => &[
             FlowPhase::CreatingSession,
             FlowPhase::Ready,
@@ -101,16 +105,25 @@ fn at(phase: FlowPhase) -> FlowMachine {
 #[test]
 fn happy_path_with_a_bank_app_round_trip() {
     let mut m = machine();
-    assert_eq!(m.begin_create().unwrap(), PhaseChange { from: FlowPhase::Idle, to: FlowPhase::CreatingSession });
+    assert_eq!(
+        m.begin_create().unwrap(),
+        PhaseChange {
+            from: FlowPhase::Idle,
+            to: FlowPhase::CreatingSession
+        }
+    );
     m.session_created(info(), creds()).unwrap();
     assert_eq!(m.credentials().unwrap().client_secret.expose(), SECRET);
     m.present().unwrap();
     m.user_left_app().unwrap();
     assert_eq!(m.phase(), FlowPhase::AwaitingReturn);
-    let change = m.return_url_received(hints(RedirectStatus::Success)).unwrap();
+    let change = m
+        .return_url_received(hints(RedirectStatus::Success))
+        .unwrap();
     assert_eq!(change.to, FlowPhase::Presenting);
     assert_eq!(m.url_hints().unwrap().status, Some(RedirectStatus::Success));
-    m.sheet_result(SheetOutcome::Completed { session: None }).unwrap();
+    m.sheet_result(SheetOutcome::Completed { session: None })
+        .unwrap();
     let r = reconcile(ReconcileInput::new(m.sheet_outcome().unwrap()));
     m.finish(r).unwrap();
     // No session anywhere: reconciliation cannot confirm anything.
@@ -123,7 +136,10 @@ fn presenting_twice_is_an_error_and_changes_nothing() {
     let before = m.clone();
     assert_eq!(
         m.present(),
-        Err(TransitionError::NotAllowed { action: "present the sheet", phase: FlowPhase::Presenting })
+        Err(TransitionError::NotAllowed {
+            action: "present the sheet",
+            phase: FlowPhase::Presenting
+        })
     );
     assert_eq!(m, before);
 }
@@ -133,7 +149,10 @@ fn a_result_for_a_flow_that_never_started_is_an_error() {
     for phase in [FlowPhase::Idle, FlowPhase::CreatingSession] {
         let mut m = at(phase);
         let err = m.sheet_result(SheetOutcome::Canceled).unwrap_err();
-        assert!(matches!(err, TransitionError::NotAllowed { .. }), "{phase}: {err}");
+        assert!(
+            matches!(err, TransitionError::NotAllowed { .. }),
+            "{phase}: {err}"
+        );
         assert!(err.to_string().contains(phase.as_str()));
     }
 }
@@ -143,7 +162,9 @@ fn a_second_completion_is_an_error() {
     let mut m = at(FlowPhase::Completed);
     assert_eq!(
         m.finish(result(FlowStatus::Completed)),
-        Err(TransitionError::AlreadyFinished { phase: FlowPhase::Completed })
+        Err(TransitionError::AlreadyFinished {
+            phase: FlowPhase::Completed
+        })
     );
     assert_eq!(m.result().unwrap().status, FlowStatus::Completed);
 }
@@ -156,7 +177,8 @@ fn terminal_phases_refuse_everything() {
             m.begin_create().unwrap_err(),
             m.present().unwrap_err(),
             m.user_left_app().unwrap_err(),
-            m.return_url_received(hints(RedirectStatus::Cancel)).unwrap_err(),
+            m.return_url_received(hints(RedirectStatus::Cancel))
+                .unwrap_err(),
             m.sheet_result(SheetOutcome::NoResult).unwrap_err(),
             m.resume_after_restart().unwrap_err(),
             m.cancel().unwrap_err(),
@@ -169,15 +191,28 @@ fn terminal_phases_refuse_everything() {
 
 #[test]
 fn return_urls_are_only_accepted_while_the_sheet_is_up() {
-    for phase in [FlowPhase::Idle, FlowPhase::CreatingSession, FlowPhase::Ready, FlowPhase::Reconciling] {
+    for phase in [
+        FlowPhase::Idle,
+        FlowPhase::CreatingSession,
+        FlowPhase::Ready,
+        FlowPhase::Reconciling,
+    ] {
         let mut m = at(phase);
-        assert!(m.return_url_received(hints(RedirectStatus::Success)).is_err(), "{phase}");
+        assert!(
+            m.return_url_received(hints(RedirectStatus::Success))
+                .is_err(),
+            "{phase}"
+        );
     }
 }
 
 #[test]
 fn cancel_before_presenting_only() {
-    for phase in [FlowPhase::Idle, FlowPhase::CreatingSession, FlowPhase::Ready] {
+    for phase in [
+        FlowPhase::Idle,
+        FlowPhase::CreatingSession,
+        FlowPhase::Ready,
+    ] {
         let mut m = at(phase);
         m.cancel().unwrap();
         assert_eq!(m.phase(), FlowPhase::Canceled);
@@ -192,7 +227,11 @@ fn cancel_before_presenting_only() {
 #[test]
 fn create_failure_ends_the_flow() {
     let mut m = at(FlowPhase::CreatingSession);
-    m.create_failed(FlowFailure { code: "backend_rejected".into(), message: "400".into() }).unwrap();
+    m.create_failed(FlowFailure {
+        code: "backend_rejected".into(),
+        message: "400".into(),
+    })
+    .unwrap();
     assert_eq!(m.phase(), FlowPhase::Failed);
     assert_eq!(m.failure().unwrap().code, "backend_rejected");
 }
@@ -220,7 +259,11 @@ fn snapshot_at_every_phase_restores_without_secrets() {
         assert_eq!(back.phase(), phase);
         assert!(back.was_restored());
         assert!(back.credentials().is_none());
-        assert_eq!(back.snapshot(), snap, "{phase}: snapshot → restore → snapshot is lossless");
+        assert_eq!(
+            back.snapshot(),
+            snap,
+            "{phase}: snapshot → restore → snapshot is lossless"
+        );
     }
 }
 
@@ -235,7 +278,12 @@ fn debug_output_never_shows_secrets() {
 fn a_restored_flow_cannot_present_but_reconciles() {
     let mut m = FlowMachine::restore(&at(FlowPhase::Ready).snapshot()).unwrap();
     assert_eq!(m.present(), Err(TransitionError::CredentialsLost));
-    for phase in [FlowPhase::Ready, FlowPhase::Presenting, FlowPhase::AwaitingReturn, FlowPhase::Reconciling] {
+    for phase in [
+        FlowPhase::Ready,
+        FlowPhase::Presenting,
+        FlowPhase::AwaitingReturn,
+        FlowPhase::Reconciling,
+    ] {
         let mut m = FlowMachine::restore(&at(phase).snapshot()).unwrap();
         m.resume_after_restart().unwrap();
         assert_eq!(m.phase(), FlowPhase::Reconciling);
@@ -253,17 +301,35 @@ fn a_restored_flow_cannot_present_but_reconciles() {
 
 #[test]
 fn bad_snapshots_are_typed_errors() {
-    assert!(matches!(FlowMachine::restore(""), Err(SnapshotError::Malformed(_))));
-    assert!(matches!(FlowMachine::restore("{\"version\":1}"), Err(SnapshotError::Malformed(_))));
-    assert!(matches!(FlowMachine::restore("[1,2]"), Err(SnapshotError::Malformed(_))));
-    let future = at(FlowPhase::Ready).snapshot().replacen("\"version\":1", "\"version\":99", 1);
+    assert!(matches!(
+        FlowMachine::restore(""),
+        Err(SnapshotError::Malformed(_))
+    ));
+    assert!(matches!(
+        FlowMachine::restore("{\"version\":1}"),
+        Err(SnapshotError::Malformed(_))
+    ));
+    assert!(matches!(
+        FlowMachine::restore("[1,2]"),
+        Err(SnapshotError::Malformed(_))
+    ));
+    let future = at(FlowPhase::Ready)
+        .snapshot()
+        .replacen("\"version\":1", "\"version\":99", 1);
     assert_eq!(
         FlowMachine::restore(&future),
-        Err(SnapshotError::UnsupportedVersion { found: 99, supported: SNAPSHOT_VERSION })
+        Err(SnapshotError::UnsupportedVersion {
+            found: 99,
+            supported: SNAPSHOT_VERSION
+        })
     );
-    let mut v: serde_json::Value = serde_json::from_str(&at(FlowPhase::Presenting).snapshot()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&at(FlowPhase::Presenting).snapshot()).unwrap();
     v.as_object_mut().unwrap().remove("session");
-    assert!(matches!(FlowMachine::restore(&v.to_string()), Err(SnapshotError::Inconsistent(_))));
+    assert!(matches!(
+        FlowMachine::restore(&v.to_string()),
+        Err(SnapshotError::Inconsistent(_))
+    ));
 }
 
 /// One step of a random walk over the machine's API.

@@ -330,11 +330,12 @@ impl BackendClient {
                 None,
             )
             .await?;
-        let session = value.get("session").cloned().unwrap_or(value);
-        serde_json::from_value(session).map_err(|e| BackendError::InvalidResponse {
-            endpoint: "complete_session".into(),
-            message: format!("not a financial_connections.session: {e}"),
-        })
+        decode_answer(
+            "complete_session",
+            value,
+            &["session"],
+            "not a financial_connections.session",
+        )
     }
 
     /// `GET /accounts`: the user's linked accounts.
@@ -354,15 +355,12 @@ impl BackendClient {
                 None,
             )
             .await?;
-        let list = value
-            .get("accounts")
-            .or_else(|| value.get("data"))
-            .cloned()
-            .unwrap_or(value);
-        serde_json::from_value(list).map_err(|e| BackendError::InvalidResponse {
-            endpoint: "list_accounts".into(),
-            message: format!("expected a list of accounts: {e}"),
-        })
+        decode_answer(
+            "list_accounts",
+            value,
+            &["accounts", "data"],
+            "expected a list of accounts",
+        )
     }
 
     /// `POST /accounts/{id}/disconnect`.
@@ -386,11 +384,12 @@ impl BackendClient {
                 None,
             )
             .await?;
-        let account = value.get("account").cloned().unwrap_or(value);
-        serde_json::from_value(account).map_err(|e| BackendError::InvalidResponse {
-            endpoint: "disconnect_account".into(),
-            message: format!("not a financial_connections.account: {e}"),
-        })
+        decode_answer(
+            "disconnect_account",
+            value,
+            &["account"],
+            "not a financial_connections.account",
+        )
     }
 
     /// Stripe fallback: the session as Stripe's own SDKs read it after the sheet closes,
@@ -423,10 +422,7 @@ impl BackendClient {
             )
             .await?;
         let mut session: Session =
-            serde_json::from_value(receipt).map_err(|e| BackendError::InvalidResponse {
-                endpoint: "stripe_session_receipt".into(),
-                message: format!("not a session: {e}"),
-            })?;
+            decode_answer("stripe_session_receipt", receipt, &[], "not a session")?;
         // Page the accounts the way the SDKs do, up to Stripe's 100-account cap.
         let mut starting_after = session.accounts.data.last().map(|a| a.id.clone());
         let mut has_more = session.accounts.has_more;
@@ -450,10 +446,7 @@ impl BackendClient {
                 )
                 .await?;
             let page: crate::model::List<Account> =
-                serde_json::from_value(page).map_err(|e| BackendError::InvalidResponse {
-                    endpoint: "stripe_list_accounts".into(),
-                    message: format!("not a list of accounts: {e}"),
-                })?;
+                decode_answer("stripe_list_accounts", page, &[], "not a list of accounts")?;
             if page.data.is_empty() {
                 break;
             }
@@ -596,6 +589,23 @@ impl BackendClient {
             message: format!("invalid JSON: {e}"),
         })
     }
+}
+
+/// Reads an answer as `T`, unwrapping it from the first of `wrappers` it is found under (the
+/// contract accepts `{"session": {...}}` and the bare object alike).
+fn decode_answer<T: serde::de::DeserializeOwned>(
+    endpoint: &'static str,
+    mut value: Value,
+    wrappers: &[&str],
+    what: &str,
+) -> Result<T, BackendError> {
+    if let Some(inner) = wrappers.iter().find_map(|w| value.get_mut(*w)) {
+        value = inner.take();
+    }
+    serde_json::from_value(value).map_err(|e| BackendError::InvalidResponse {
+        endpoint: endpoint.into(),
+        message: format!("{what}: {e}"),
+    })
 }
 
 /// reqwest errors print the URL, which may carry a client secret (Stripe's query): drop it.

@@ -599,8 +599,8 @@ fn decode_answer<T: serde::de::DeserializeOwned>(
     wrappers: &[&str],
     what: &str,
 ) -> Result<T, BackendError> {
-    if let Some(inner) = wrappers.iter().find_map(|w| value.get_mut(*w)) {
-        value = inner.take();
+    if let Some(key) = wrappers.iter().find(|w| value.get(**w).is_some()) {
+        value = value[*key].take();
     }
     serde_json::from_value(value).map_err(|e| BackendError::InvalidResponse {
         endpoint: endpoint.into(),

@@ -8,11 +8,18 @@
 # 1. static: the packaging files exist, are well-formed (bash -n, XML, tree-sitter for Swift/KTS),
 #    and agree with each other and with uniffi.toml (module, package and library names, minSdk,
 #    Rust targets, ABIs, the paths the scripts write vs the paths Package.swift/Gradle read);
-# 2. generation through the real scripts from the host library:
+# 2. generation through the real scripts from the host library (dev profile, no cargo features,
+#    i.e. the shipped API):
 #      scripts/gen-swift.sh --package                  -> bindings/swift/Sources/FinConn/FinConn.swift
 #      bindings/android/build-android.sh --bindings-only -> bindings/android/src/main/kotlin/io/finconn/
-#    and the outputs land where Package.swift / Gradle expect them, are gitignored, and every C
-#    function the generated header declares is exported by the library.
+#    and the outputs land where Package.swift / Gradle expect them, are gitignored, every C
+#    function the generated header declares is exported by the library, and the shipped API has no
+#    test-only export;
+# 3. the Swift XCTests, which no Linux machine can compile: Swift bindings generated from a host
+#    library built with `--features testing` (what build-xcframework.sh --testing ships to
+#    `swift test`) into build/packaging/swift-testing, then every initializer and function (with
+#    its argument labels), enum case, property and type Tests/FinConnTests uses must be declared by
+#    those bindings, by the test file itself, or be a listed Swift/Foundation/XCTest name.
 # Ends with `check-packaging: N passed, N failed`; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -112,6 +119,37 @@ check "build-xcframework.sh: lipo, create-xcframework, strip, compute-checksum, 
 check "build-xcframework.sh writes \$HERE/$S_FFI_MODULE.xcframework (Package.swift's path)" \
   file_has "$XCF_SCRIPT" 'XCFRAMEWORK="\$HERE/\$FFI_MODULE\.xcframework"'
 check "build-xcframework.sh: FFI_MODULE=$S_FFI_MODULE" file_has "$XCF_SCRIPT" "^FFI_MODULE=\"$S_FFI_MODULE\"$"
+# The test-only exports (feature `testing`) never ship: only --testing adds them, to a macOS-only
+# XCFramework without dist/; the Android build never enables a feature.
+check "build-xcframework.sh: --features testing only with --testing (macOS slices, no dist/)" python3 - "$XCF_SCRIPT" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+code = "\n".join(l for l in src.splitlines() if not l.lstrip().startswith("#"))
+m = re.search(r'^if \[\[ \$TESTING -eq 1 \]\]; then\n(.*?)^else\n(.*?)^fi\n', src, re.S | re.M)
+testing, default = (m.group(1), m.group(2)) if m else ("", "")
+ok = (
+    "--testing) TESTING=1" in src
+    and "FEATURES=(--features testing)" in testing and "SLICES=(macos)" in testing
+    and "FEATURES=()" in default and "testing" not in default
+    and code.count("--features") == 1  # that one line; the cargo build passes ${FEATURES[@]}
+    and re.search(r'^if \[\[ \$TESTING -eq 0 \]\]; then\n\s+mkdir -p "\$DIST"', src, re.M)
+)
+sys.exit(0 if ok else 1)
+PY
+check "build-android.sh: no cargo features (the AAR never holds test-only exports)" \
+  bash -c '! grep -qE -- "--features|FINCONN_FFI_FEATURES" "$1"' _ "$ANDROID_SCRIPT"
+check "Swift XCTests mirror the Kotlin tests one for one (FinConnTests.swift vs FlowBindingsTest.kt)" python3 - \
+  "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" bindings/tests/kotlin/FlowBindingsTest.kt <<'PY'
+import re, sys
+swift, kotlin = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+# The same names up to each language's words: XCTest's `test` prefix, Swift errors vs Kotlin
+# exceptions, async vs suspend.
+norm = lambda n: n.lower().replace("exception", "error").replace("suspend", "async")
+s = {norm(n) for n in re.findall(r'^\s*func test(\w+)\(\)', swift, re.M)}
+k = {norm(n) for n in re.findall(r'@Test\s+fun (\w+)\(', kotlin)}
+print(f"{len(s)} Swift, {len(k)} Kotlin; only Swift: {sorted(s - k)}; only Kotlin: {sorted(k - s)}", file=sys.stderr)
+sys.exit(0 if s and s == k else 1)
+PY
 
 # Android
 check "build.gradle.kts: com.android.library + kotlin-android + maven-publish" bash -c \
@@ -136,13 +174,21 @@ for p in "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$SWIFT_DIR/FinConnFFI.xcfra
   check "gitignored: $p" git check-ignore -q --no-index "$p"
 done
 for p in "$PACKAGE_SWIFT" "$SWIFT_DIR/Sources/FinConn/FinConnPackage.swift" "$GRADLE_BUILD" \
-  "$ANDROID_DIR/src/main/AndroidManifest.xml" bindings/tests/kotlin/SelftestBindingsTest.kt; do
+  "$ANDROID_DIR/src/main/AndroidManifest.xml" "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" \
+  bindings/tests/kotlin/FlowBindingsTest.kt; do
   check "not ignored (committed source): $p" bash -c '! git check-ignore -q --no-index "$1"' _ "$p"
 done
 
 # --- 2. generation through the real scripts ----------------------------------------------------
-log "generation (host library)"
-CDYLIB="$(build_host_ffi dev)"
+log "generation (host library, no features: the shipped API)"
+# Work on copies: the target dir is shared, and a concurrent build with other features (e.g.
+# kotlin-tests.sh's `testing`) must not swap the library between two checks.
+LIBS="$FINCONN_ROOT/build/packaging/lib"
+rm -rf "$LIBS"
+mkdir -p "$LIBS/default" "$LIBS/testing"
+CDYLIB="$(FINCONN_FFI_FEATURES='' build_host_ffi dev)"
+cp "$CDYLIB" "$LIBS/default/"
+CDYLIB="$LIBS/default/$(basename "$CDYLIB")"
 OUT="$FINCONN_ROOT/build/packaging/swift"
 if scripts/gen-swift.sh --lib "$CDYLIB" --out "$OUT" --package; then
   pass "scripts/gen-swift.sh --package (includes its parse and header checks)"
@@ -167,6 +213,9 @@ missing = sorted(declared - exported)
 print(f"{len(declared)} declared, {len(missing)} missing: {missing[:5]}", file=sys.stderr)
 sys.exit(0 if declared and not missing else 1)
 PY
+check "shipped Swift API has no test-only export (TestSimulator, testingPanic)" bash -c \
+  '! grep -qE "TestSimulator|testingPanic|testing_panic" "$1" "$2"' _ \
+  "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$OUT/Headers/$S_FFI_MODULE/$S_FFI_FILE.h"
 
 if "$ANDROID_SCRIPT" --bindings-only --lib "$CDYLIB"; then
   pass "build-android.sh --bindings-only (generation + parse check)"
@@ -182,11 +231,216 @@ check "generated outputs stay out of git status" bash -c \
   'test -z "$(git status --porcelain --untracked-files=all -- "$@" 2>/dev/null)"' _ \
   "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$ANDROID_DIR/src/main/kotlin"
 
-# Hand-written Swift/Kotlin/KTS of the bindings (Package.swift, tests, Gradle scripts) + generated.
-if python3 scripts/parse_check.py --self-test bindings/swift bindings/android bindings/tests "$OUT"; then
-  pass "parse check: bindings/swift bindings/android bindings/tests + generated"
+# --- 3. the Swift XCTests against the testing bindings ------------------------------------------
+log "Swift XCTests vs the bindings of a --features testing library"
+TESTING_CDYLIB="$(FINCONN_FFI_FEATURES=testing build_host_ffi dev)"
+cp "$TESTING_CDYLIB" "$LIBS/testing/"
+TESTING_CDYLIB="$LIBS/testing/$(basename "$TESTING_CDYLIB")"
+TESTING_OUT="$FINCONN_ROOT/build/packaging/swift-testing"
+if scripts/gen-swift.sh --lib "$TESTING_CDYLIB" --out "$TESTING_OUT"; then
+  pass "scripts/gen-swift.sh from the testing library (build/packaging/swift-testing)"
 else
-  fail "parse check: bindings/swift bindings/android bindings/tests + generated"
+  fail "scripts/gen-swift.sh from the testing library"
+fi
+check "testing bindings declare TestSimulator and testingPanic" bash -c \
+  'grep -q "open class TestSimulator" "$1" && grep -q "public func testingPanic(" "$1"' _ \
+  "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift"
+# Swift cannot be compiled here. Instead: every name the tests use exists with UniFFI's Swift
+# spelling (lowerCamel functions, argument labels and enum cases; error cases as in Rust, e.g.
+# FinConnError.Rejected(status:reason:)), calls pass the declared labels in order (only defaulted
+# parameters left out), enum cases get all their values. Not a type checker: it catches the
+# naming and label mistakes a Swift compiler would, not type errors. Culprits go to stderr.
+if python3 - "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift" <<'PY'
+import re
+import sys
+
+test_path, bindings_path = sys.argv[1], sys.argv[2]
+
+
+def code_only(src):
+    """Comments removed, string literals emptied (interpolations kept: they are code)."""
+    out, i, n = [], 0, len(src)
+    while i < n:
+        if src.startswith("//", i):
+            i = src.find("\n", i)
+            i = n if i < 0 else i
+        elif src.startswith("/*", i):
+            i = src.index("*/", i) + 2
+            out.append(" ")
+        elif src.startswith('#"', i):
+            i = src.index('"#', i + 2) + 2
+            out.append('""')
+        elif src[i] == '"':
+            j, kept = i + 1, []
+            while src[j] != '"':
+                if src.startswith("\\(", j):
+                    depth, k = 1, j + 2
+                    while depth:
+                        depth += {"(": 1, ")": -1}.get(src[k], 0)
+                        k += 1
+                    kept.append(" " + code_only(src[j + 2 : k - 1]) + " ")
+                    j = k
+                else:
+                    j += 2 if src[j] == "\\" else 1
+            out.append('"' + "".join(kept) + '"')
+            i = j + 1
+        else:
+            out.append(src[i])
+            i += 1
+    return "".join(out)
+
+
+def closing(src, i):
+    """src[i] is an opening ( or {: the index of its match."""
+    pair = {"(": ")", "{": "}"}[src[i]]
+    depth = 0
+    for j in range(i, len(src)):
+        depth += (src[j] == src[i]) - (src[j] == pair)
+        if depth == 0:
+            return j
+    raise ValueError(f"unbalanced {src[i]} at {i}")
+
+
+def labels(text):
+    """Parameter or argument list -> [(label or '_', has default)]."""
+    parts, depth, cur = [], 0, ""
+    for c in text:
+        depth += (c in "([<") - (c in ")]>")
+        if c == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += c
+    if cur.strip():
+        parts.append(cur)
+    out = []
+    for p in parts:
+        m = re.match(r"\s*(\w+)(?:\s+\w+)?\s*:", p)
+        out.append((m.group(1) if m else "_", "=" in p))
+    return out
+
+
+def fits(call, decls):
+    """The call's labels fit a declaration: same order, only defaulted parameters left out."""
+    for decl in decls:
+        i, ok = 0, True
+        for label in call:
+            while ok and i < len(decl) and decl[i][0] != label:
+                ok = decl[i][1]  # skipping a parameter needs a default
+                i += 1
+            if not ok or i == len(decl):
+                ok = False
+                break
+            i += 1
+        if ok and all(default for _, default in decl[i:]):
+            return True
+    return False
+
+
+# --- what the bindings declare ---------------------------------------------------------------
+gen = code_only(open(bindings_path).read())
+types, funcs, inits, cases, members = set(), {}, {}, {}, set()
+case_params = {}  # enum case -> [[labels], ...] of the cases with associated values
+bodies = []  # (start, end, type) of every type body
+for m in re.finditer(r"\b(?:struct|class|enum|protocol|extension)\s+(\w+)[^{;]*\{", gen):
+    bodies.append((m.end(), closing(gen, m.end() - 1), m.group(1)))
+    types.add(m.group(1))
+
+
+def owner_type(pos):
+    inside = [b for b in bodies if b[0] <= pos < b[1]]
+    return min(inside, key=lambda b: b[1] - b[0])[2] if inside else None
+
+
+for m in re.finditer(r"\b(?:func\s+(\w+)\s*(?:<[^>]*>)?\s*(\()|init\s*(\()|case\s+(\w+)|(?:var|let)\s+(\w+))", gen):
+    if m.group(1):
+        p = m.start(2)
+        funcs.setdefault(m.group(1), []).append(labels(gen[p + 1 : closing(gen, p)]))
+        members.add(m.group(1))
+    elif m.group(3):
+        p = m.start(3)
+        inits.setdefault(owner_type(m.start()), []).append(labels(gen[p + 1 : closing(gen, p)]))
+    elif m.group(4):
+        cases.setdefault(m.group(4), set()).add(owner_type(m.start()))
+        members.add(m.group(4))
+        if gen[m.end() :].lstrip().startswith("("):
+            p = m.end() + gen[m.end() :].index("(")
+            case_params.setdefault(m.group(4), []).append([l for l, _ in labels(gen[p + 1 : closing(gen, p)])])
+    else:
+        members.add(m.group(5))
+
+# --- what the test uses ----------------------------------------------------------------------
+test = code_only(open(test_path).read())
+own = (
+    set(re.findall(r"\b(?:func|class|struct|enum|let|var)\s+(\w+)", test))
+    | set(re.findall(r"\b_\s+(\w+)\s*:", test))  # parameter names
+    | set(re.findall(r"<(\w+)>", test))  # generic parameters
+    | set(re.findall(r"[(,]\s*(\w+):\s*[A-Z\[]", test))  # tuple labels and parameters
+)
+# Swift standard library, Foundation and XCTest names the tests use: extend when a test needs one.
+KNOWN = set(
+    """XCTestCase XCTAssertEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
+    XCTAssertThrowsError XCTFail XCTUnwrap setUpWithError tearDownWithError executionTimeAllowance
+    String Set Bool Int UInt UInt16 UInt32 UInt64 Int64 Error Sendable StaticString UUID URL NSLock
+    FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy
+    first isEmpty count insert append lock unlock addTask withThrowingTaskGroup describing
+    appendingPathComponent createDirectory removeItem temporaryDirectory default path uuidString
+    localizedDescription""".split()
+)
+KEYWORDS = set("if guard switch for while return try await in catch init case let var".split())
+known = lambda name: name in members or name in types or name in cases or name in own or name in KNOWN
+
+problems = set()
+for m in re.finditer(r"(?<![\w.])\.?(\w+)\s*\(", test):  # calls, with their argument labels
+    name, p = m.group(1), m.end() - 1
+    if name in KEYWORDS or re.search(r"\b(func|init|case)\s*$", test[: m.start()]):
+        continue
+    args = test[p + 1 : closing(test, p)]
+    used = [l for l, _ in labels(args) if l != "_"] if args.strip() else []
+    shown = f"{name}({''.join(l + ':' for l in used)})"
+    if name in case_params and name not in funcs:
+        # Construction passes every value with its label; a pattern binds every value, labels optional.
+        given = labels(args) if args.strip() else []
+        if not any(len(given) == len(d) and all(g in ("_", l) for (g, _), l in zip(given, d)) for d in case_params[name]):
+            problems.add(f"{name}({', '.join(g for g, _ in given)}): no case {name} has these values {case_params[name]}")
+    elif name in inits:
+        if not fits(used, inits[name]):
+            problems.add(f"{shown}: no initializer of {name} takes these labels")
+    elif name in funcs and name not in own:
+        if not fits(used, funcs[name]):
+            problems.add(f"{shown}: no function {name} takes these labels")
+    elif not known(name):
+        problems.add(f"{shown}: not declared")
+for m in re.finditer(r"(\w+)?\.([A-Za-z_]\w*)", test):  # members, cases, implicit members
+    base, name = m.group(1), m.group(2)
+    if base and base[0].isdigit():
+        continue
+    if base in types and name in cases and base not in cases[name] and name not in funcs:
+        problems.add(f"{base}.{name}: {name} is a case of {sorted(t for t in cases[name] if t)}, not {base}")
+    elif base == "FinConnError" and name not in cases:
+        problems.add(f"FinConnError.{name}: no such case")
+    elif not known(name):
+        problems.add(f".{name}: not declared")
+for name in set(re.findall(r"\b([A-Z]\w*)\b", test)):  # types
+    if not known(name) and not name.startswith("XCT"):
+        problems.add(f"{name}: no such type")
+
+for p in sorted(problems):
+    print(f"  {test_path}: {p}", file=sys.stderr)
+print(f"{len(problems)} unknown name(s) in {test_path}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+then
+  pass "every name FinConnTests.swift uses is declared (testing bindings, the test itself, Swift/XCTest)"
+else
+  fail "every name FinConnTests.swift uses is declared (testing bindings, the test itself, Swift/XCTest)"
+fi
+
+# Hand-written Swift/Kotlin/KTS of the bindings (Package.swift, tests, Gradle scripts) + generated.
+if python3 scripts/parse_check.py --self-test bindings/swift bindings/android bindings/tests "$OUT" "$TESTING_OUT"; then
+  pass "parse check: bindings/swift bindings/android bindings/tests + generated (shipped + testing)"
+else
+  fail "parse check: bindings/swift bindings/android bindings/tests + generated (shipped + testing)"
 fi
 
 echo "check-packaging: $PASSED passed, $FAILED failed"

@@ -2,12 +2,14 @@
 //
 // FinConn: Swift package around the Rust core (finconn-ffi), built with UniFFI.
 //
-// Before `swift build` / `swift test` / opening in Xcode, on macOS run
+// Before `swift build` / opening in Xcode, on macOS run
 //
 //     bindings/swift/build-xcframework.sh
 //
 // which builds FinConnFFI.xcframework next to this file and generates
 // Sources/FinConn/FinConn.swift. Both are build outputs (gitignored), never edited by hand.
+// `swift test` needs the test-only exports instead: `bindings/swift/build-xcframework.sh --testing`
+// (macOS-only XCFramework with the cargo feature `testing`; never shipped).
 import PackageDescription
 
 let package = Package(

@@ -2,8 +2,9 @@
 # Build FinConnFFI.xcframework and the generated Swift sources of the FinConn package.
 # macOS with Xcode only (xcodebuild, lipo, swift): it cannot run on the Linux CI of this repo.
 #
-#   bindings/swift/build-xcframework.sh [--skip-tests]
+#   bindings/swift/build-xcframework.sh [--testing] [--skip-tests]
 #
+# Default (what ships): no cargo features.
 # 1. cargo build --release -p finconn-ffi for aarch64-apple-ios, aarch64-apple-ios-sim,
 #    x86_64-apple-ios, aarch64-apple-darwin, x86_64-apple-darwin (static libraries)
 # 2. lipo: one universal simulator library (arm64 + x86_64), one universal macOS library
@@ -13,10 +14,21 @@
 # 5. xcodebuild -create-xcframework -> bindings/swift/FinConnFFI.xcframework (what Package.swift uses)
 # 6. dist/FinConnFFI.xcframework.zip + its SwiftPM checksum (dist/FinConnFFI.xcframework.zip.checksum)
 #    for the url/checksum form of the binaryTarget
-# 7. swift build && swift test in bindings/swift (skipped with --skip-tests)
+# 7. swift build in bindings/swift: the shipped API compiles (skipped with --skip-tests). The XCTests
+#    cannot run against this build: they need the test-only exports of --testing.
+#
+# --testing: FOR `swift test` ONLY, NEVER SHIPPED. Builds only the two macOS slices with
+#    `cargo build --release -p finconn-ffi --features testing` (adds TestSimulator, the in-process
+#    loopback backend + Stripe simulator, and testingPanic), generates FinConn.swift from that
+#    (unstripped aarch64-apple-darwin) library, creates a macOS-only FinConnFFI.xcframework (no iOS
+#    slices, so it cannot end up in an app), writes no dist/ zip or checksum (removes an old one),
+#    then runs `swift build && swift test` (Tests/FinConnTests, the mirror of bindings/tests/kotlin/).
+#    Rerun without --testing before building or publishing anything else: the default run replaces
+#    the XCFramework, FinConn.swift and dist/ with the shipped, feature-less build.
 #
 # Prerequisites (once):
 #   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin
+#   (--testing needs only aarch64-apple-darwin and x86_64-apple-darwin)
 set -euo pipefail
 # Written for the bash 3.2 that macOS ships (no mapfile, no associative arrays).
 
@@ -25,8 +37,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/../../scripts/lib/bindings-common.sh"
 
 RUN_TESTS=1
+TESTING=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --testing) TESTING=1; shift ;;
     --skip-tests) RUN_TESTS=0; shift ;;
     -h | --help) usage "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
@@ -43,7 +57,19 @@ LIB_FILE="lib$FINCONN_FFI_LIB.a"
 IOS_DEVICE=aarch64-apple-ios
 IOS_SIM=(aarch64-apple-ios-sim x86_64-apple-ios)
 MACOS=(aarch64-apple-darwin x86_64-apple-darwin)
-ALL_TARGETS=("$IOS_DEVICE" "${IOS_SIM[@]}" "${MACOS[@]}")
+if [[ $TESTING -eq 1 ]]; then
+  # Test-only exports, macOS slices only: this XCFramework can run `swift test` and nothing else.
+  FEATURES=(--features testing)
+  SLICES=(macos)
+  ALL_TARGETS=("${MACOS[@]}")
+  BINDINGS_LIB_TARGET="${MACOS[0]}"
+  log "--testing: macOS-only XCFramework with the cargo feature testing (for swift test; never ship it)"
+else
+  FEATURES=()
+  SLICES=(ios ios-simulator macos)
+  ALL_TARGETS=("$IOS_DEVICE" "${IOS_SIM[@]}" "${MACOS[@]}")
+  BINDINGS_LIB_TARGET="$IOS_DEVICE"
+fi
 # Match Package.swift's platforms (the C parts of dependencies are compiled for these too).
 export IPHONEOS_DEPLOYMENT_TARGET=15.0
 export MACOSX_DEPLOYMENT_TARGET=12.0
@@ -56,58 +82,75 @@ done
 cd "$FINCONN_ROOT"
 TARGET_DIR="$(cargo_target_dir)"
 for t in "${ALL_TARGETS[@]}"; do
-  log "cargo build --release -p $FINCONN_FFI_CRATE --target $t"
-  cargo build --release -p "$FINCONN_FFI_CRATE" --target "$t"
+  # ${FEATURES[@]+...}: bash 3.2 treats an empty array as unset under `set -u`.
+  # staticlib only (the XCFramework's .a) plus the cdylib the bindgen reads metadata from, each
+  # compiled alone so LTO is not held back by the other crate types of the manifest.
+  log "cargo rustc --release -p $FINCONN_FFI_CRATE --lib --crate-type staticlib --target $t ${FEATURES[*]+${FEATURES[*]}}"
+  cargo rustc --release -p "$FINCONN_FFI_CRATE" --lib --crate-type staticlib --target "$t" ${FEATURES[@]+"${FEATURES[@]}"}
+  cargo rustc --release -p "$FINCONN_FFI_CRATE" --lib --crate-type cdylib --target "$t" ${FEATURES[@]+"${FEATURES[@]}"}
   [[ -f "$TARGET_DIR/$t/release/$LIB_FILE" ]] || die "missing $TARGET_DIR/$t/release/$LIB_FILE"
 done
 
 WORK="$HERE/build"
 rm -rf "$WORK"
-mkdir -p "$WORK/ios" "$WORK/ios-simulator" "$WORK/macos"
-cp "$TARGET_DIR/$IOS_DEVICE/release/$LIB_FILE" "$WORK/ios/$LIB_FILE"
-sim_libs=()
-for t in "${IOS_SIM[@]}"; do sim_libs+=("$TARGET_DIR/$t/release/$LIB_FILE"); done
+for slice in "${SLICES[@]}"; do mkdir -p "$WORK/$slice"; done
 macos_libs=()
 for t in "${MACOS[@]}"; do macos_libs+=("$TARGET_DIR/$t/release/$LIB_FILE"); done
-lipo -create "${sim_libs[@]}" -output "$WORK/ios-simulator/$LIB_FILE"
 lipo -create "${macos_libs[@]}" -output "$WORK/macos/$LIB_FILE"
-lipo -info "$WORK/ios/$LIB_FILE" "$WORK/ios-simulator/$LIB_FILE" "$WORK/macos/$LIB_FILE"
+if [[ $TESTING -eq 0 ]]; then
+  cp "$TARGET_DIR/$IOS_DEVICE/release/$LIB_FILE" "$WORK/ios/$LIB_FILE"
+  sim_libs=()
+  for t in "${IOS_SIM[@]}"; do sim_libs+=("$TARGET_DIR/$t/release/$LIB_FILE"); done
+  lipo -create "${sim_libs[@]}" -output "$WORK/ios-simulator/$LIB_FILE"
+fi
+for slice in "${SLICES[@]}"; do lipo -info "$WORK/$slice/$LIB_FILE"; done
 
-# Bindings from the unstripped device library (cargo's own output, profile.release strip = false).
-"$FINCONN_ROOT/scripts/gen-swift.sh" --lib "$TARGET_DIR/$IOS_DEVICE/release/$LIB_FILE" \
+# Bindings from an unstripped single-architecture library (cargo's own output, profile.release
+# strip = false): the device library, or with --testing the macOS arm64 testing library, so that
+# FinConn.swift declares exactly the exports of the libraries in the XCFramework.
+"$FINCONN_ROOT/scripts/gen-swift.sh" --lib "$TARGET_DIR/$BINDINGS_LIB_TARGET/release/$LIB_FILE" \
   --out "$WORK/generated" --package
 HEADERS="$WORK/generated/Headers"
 
 # Strip only the shipped copies: debug info (-S) and local symbols (-x). The exported uniffi_*/
 # ffi_* functions are global symbols and stay.
-for slice in ios ios-simulator macos; do
+for slice in "${SLICES[@]}"; do
   strip -S -x "$WORK/$slice/$LIB_FILE"
 done
 
 XCFRAMEWORK="$HERE/$FFI_MODULE.xcframework"
 rm -rf "$XCFRAMEWORK"
-xcodebuild -create-xcframework \
-  -library "$WORK/ios/$LIB_FILE" -headers "$HEADERS" \
-  -library "$WORK/ios-simulator/$LIB_FILE" -headers "$HEADERS" \
-  -library "$WORK/macos/$LIB_FILE" -headers "$HEADERS" \
-  -output "$XCFRAMEWORK"
+xcf_args=()
+for slice in "${SLICES[@]}"; do xcf_args+=(-library "$WORK/$slice/$LIB_FILE" -headers "$HEADERS"); done
+xcodebuild -create-xcframework "${xcf_args[@]}" -output "$XCFRAMEWORK"
 
 DIST="$HERE/dist"
 rm -rf "$DIST"
-mkdir -p "$DIST"
-(cd "$HERE" && ditto -c -k --sequesterRsrc --keepParent "$FFI_MODULE.xcframework" "$DIST/$FFI_MODULE.xcframework.zip")
-CHECKSUM="$(cd "$HERE" && swift package compute-checksum "$DIST/$FFI_MODULE.xcframework.zip")"
-printf '%s\n' "$CHECKSUM" >"$DIST/$FFI_MODULE.xcframework.zip.checksum"
-log "$DIST/$FFI_MODULE.xcframework.zip checksum: $CHECKSUM"
+if [[ $TESTING -eq 0 ]]; then
+  mkdir -p "$DIST"
+  (cd "$HERE" && ditto -c -k --sequesterRsrc --keepParent "$FFI_MODULE.xcframework" "$DIST/$FFI_MODULE.xcframework.zip")
+  CHECKSUM="$(cd "$HERE" && swift package compute-checksum "$DIST/$FFI_MODULE.xcframework.zip")"
+  printf '%s\n' "$CHECKSUM" >"$DIST/$FFI_MODULE.xcframework.zip.checksum"
+  log "$DIST/$FFI_MODULE.xcframework.zip checksum: $CHECKSUM"
 
-# Native libraries the static library needs at link time: a .a carries no link directives, so any
-# framework listed here must be linked by the FinConn target (linkerSettings in Package.swift).
-# Printed for review; rebuilds only the finconn-ffi crate (extra rustc flag).
-log "native-static-libs of $LIB_FILE ($IOS_DEVICE):"
-cargo rustc --release -p "$FINCONN_FFI_CRATE" --lib --target "$IOS_DEVICE" -- --print native-static-libs 2>&1 |
-  grep -E 'native-static-libs' || log "(none printed)"
+  # Native libraries the static library needs at link time: a .a carries no link directives, so
+  # any framework listed here must be linked by the FinConn target (linkerSettings in
+  # Package.swift). Printed for review; rebuilds only the finconn-ffi crate (extra rustc flag).
+  log "native-static-libs of $LIB_FILE ($IOS_DEVICE):"
+  cargo rustc --release -p "$FINCONN_FFI_CRATE" --lib --target "$IOS_DEVICE" -- --print native-static-libs 2>&1 |
+    grep -E 'native-static-libs' || log "(none printed)"
+else
+  log "--testing: no dist/ (a testing XCFramework is never published)"
+fi
 
 if [[ $RUN_TESTS -eq 1 ]]; then
-  log "swift build && swift test (bindings/swift)"
-  (cd "$HERE" && swift build && swift test)
+  if [[ $TESTING -eq 1 ]]; then
+    log "swift build && swift test (bindings/swift, testing build)"
+    (cd "$HERE" && swift build && swift test)
+    log "bindings/swift now holds a TESTING build: rerun without --testing before shipping"
+  else
+    # Tests/FinConnTests uses TestSimulator/testingPanic, absent from the shipped library.
+    log "swift build (bindings/swift); for swift test run: $0 --testing"
+    (cd "$HERE" && swift build)
+  fi
 fi

@@ -54,12 +54,14 @@ host_cdylib_name() {
 
 # Build the host FFI library with a profile; prints the cdylib path.
 # FINCONN_FFI_FEATURES (e.g. `testing` for the JVM tests) adds cargo features; shipped builds use none.
+# Built with `cargo rustc --crate-type cdylib`: compiling only the cdylib (not also the rlib and the
+# staticlib of the manifest) lets LTO drop about a megabyte more code, and it is what ships.
 build_host_ffi() {
   local profile="$1" target_dir lib features=()
   [[ -n "${FINCONN_FFI_FEATURES:-}" ]] && features=(--features "$FINCONN_FFI_FEATURES")
-  log "cargo build -p $FINCONN_FFI_CRATE --profile $profile ${features[*]}"
-  (cd "$FINCONN_ROOT" && cargo build -p "$FINCONN_FFI_CRATE" --profile "$profile" "${features[@]}" >&2) ||
-    die "cargo build -p $FINCONN_FFI_CRATE --profile $profile ${features[*]} failed"
+  log "cargo rustc -p $FINCONN_FFI_CRATE --lib --crate-type cdylib --profile $profile ${features[*]}"
+  (cd "$FINCONN_ROOT" && cargo rustc -p "$FINCONN_FFI_CRATE" --lib --crate-type cdylib --profile "$profile" "${features[@]}" >&2) ||
+    die "cargo rustc -p $FINCONN_FFI_CRATE --crate-type cdylib --profile $profile ${features[*]} failed"
   target_dir="$(cargo_target_dir)" || exit 1
   lib="$target_dir/$(profile_dir "$profile")/$(host_cdylib_name)"
   [[ -f "$lib" ]] || die "expected $lib after the build"

@@ -74,3 +74,29 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FinConnError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_error_keeps_its_action_and_message() {
+        let e: FinConnError = Error::ServiceUnavailable {
+            status: Some(503),
+            message: "down".into(),
+            retry_after_ms: Some(1000),
+        }
+        .into();
+        assert_eq!(
+            e,
+            FinConnError::ServiceUnavailable {
+                status: Some(503),
+                retry_after_ms: Some(1000),
+                reason: "service unavailable (503): down".into()
+            }
+        );
+        let e: FinConnError = Error::Unauthorized { status: 401, message: "token expired".into() }.into();
+        assert!(matches!(e, FinConnError::Unauthorized { status: 401, .. }));
+        assert!(e.to_string().contains("token expired"));
+    }
+}

@@ -604,3 +604,63 @@ impl From<&core_flow::FlowEvent> for FlowEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_configuration_debug_hides_the_secrets() {
+        let c = SheetConfiguration {
+            session_id: "fcsess_1".into(),
+            client_secret: "fcsess_1_secret_TOP".into(),
+            publishable_key: "pk_test_KEY".into(),
+            stripe_account: None,
+            livemode: false,
+        };
+        let debug = format!("{c:?}");
+        assert!(debug.contains("fcsess_1") && !debug.contains("TOP") && !debug.contains("pk_test_KEY"));
+    }
+
+    #[test]
+    fn options_convert_to_the_core_and_validate_there() {
+        let options = SessionOptions {
+            permissions: vec![Permission::Balances, Permission::PaymentMethod],
+            prefetch: vec![DataFeature::Balances],
+            account_subcategories: vec![AccountSubcategory::CreditCard],
+            relink: Some(RelinkRequest {
+                authorization: "fcauth_1".into(),
+                account: None,
+                known_account_ids: vec!["fca_1".into()],
+            }),
+            return_url: Some("myapp://stripe-redirect".into()),
+        };
+        let core: core_options::SessionOptions = options.into();
+        assert_eq!(core.permissions[1].as_str(), "payment_method");
+        assert_eq!(core.account_subcategories[0].as_str(), "credit_card");
+        assert!(core.validate().is_ok());
+        let empty: core_options::SessionOptions = SessionOptions {
+            permissions: vec![],
+            prefetch: vec![],
+            account_subcategories: vec![],
+            relink: None,
+            return_url: None,
+        }
+        .into();
+        assert!(empty.validate().is_err());
+    }
+
+    #[test]
+    fn accounts_keep_unknown_stripe_values() {
+        let account: core_model::Account = serde_json::from_value(serde_json::json!({
+            "id": "fca_1", "category": "crypto", "subcategory": "moon", "status": "hibernating",
+            "institution_name": "Bank", "last4": "1234", "created": 1, "livemode": false,
+            "supported_payment_method_types": ["us_bank_account"]
+        }))
+        .unwrap();
+        let ffi = Account::from(&account);
+        assert_eq!(ffi.category, "crypto");
+        assert_eq!(ffi.status, AccountStatus::Unknown { value: "hibernating".into() });
+        assert_eq!(ffi.display_line, "Bank •••• 1234");
+    }
+}

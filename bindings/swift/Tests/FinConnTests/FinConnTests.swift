@@ -1,77 +1,505 @@
-// XCTest tests of the generated Swift bindings against the pipeline self-test exports of
-// finconn-ffi (bindings/ffi/src/selftest.rs). macOS only: `swift test` in bindings/swift after
-// build-xcframework.sh. Mirrors bindings/tests/kotlin/SelftestBindingsTest.kt.
+// XCTest tests of the generated Swift bindings (module FinConn) against the real finconn-ffi
+// library, built with the cargo feature `testing` so that the loopback simulator (`TestSimulator`:
+// merchant backend + Stripe on 127.0.0.1) and `testingPanic` exist. Each test drives a whole flow
+// the way an iOS app would: FlowClient → Flow.start → (the simulated sheet) → handleUrl →
+// sheetResult → FlowResult.
+//
+// macOS only: `bindings/swift/build-xcframework.sh --testing` (never the shipped XCFramework: the
+// default build has no `testing` feature, so this file would not compile against it), which ends
+// with `swift build && swift test`. Mirrors bindings/tests/kotlin/FlowBindingsTest.kt test for test;
+// extend both together.
+import Foundation
 import XCTest
 
 import FinConn
 
+private let returnURL = "finconn-test://stripe-redirect"
+private let appID = "com.example.app"
+
+/// `Authorization` header of every backend call (HeadersProvider is a Sendable protocol: no state).
+private final class UserToken: HeadersProvider {
+    func headers() -> [String: String] {
+        ["Authorization": "Bearer swift-user"]
+    }
+}
+
+/// Thread-safe list: listeners and loggers are called on Rust's threads.
+private final class Recorder<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+
+    func append(_ item: Element) {
+        lock.lock()
+        defer { lock.unlock() }
+        items.append(item)
+    }
+
+    var all: [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+}
+
+private final class EventListener: FlowListener, @unchecked Sendable {
+    let events = Recorder<FlowEvent>()
+
+    func onEvent(event: FlowEvent) {
+        events.append(event)
+    }
+}
+
+private final class LineLogger: Logger, @unchecked Sendable {
+    let lines = Recorder<String>()
+
+    func log(level: LogLevel, target: String, message: String) {
+        lines.append("\(level) \(target) \(message)")
+    }
+}
+
+/// The `FinConnError` an async call throws: `XCTAssertThrowsError` cannot `await`.
+private func finConnError<T>(
+    _ call: () async throws -> T,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) async -> FinConnError? {
+    do {
+        let value = try await call()
+        XCTFail("expected a FinConnError, got \(value)", file: file, line: line)
+    } catch let error as FinConnError {
+        return error
+    } catch {
+        XCTFail("expected a FinConnError, got \(error)", file: file, line: line)
+    }
+    return nil
+}
+
+/// The one element matching `predicate` (Kotlin's `single { }`).
+private func single<T>(
+    _ items: [T],
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    where predicate: (T) -> Bool
+) throws -> T {
+    let matching = items.filter(predicate)
+    XCTAssertEqual(matching.count, 1, "expected exactly one match", file: file, line: line)
+    return try XCTUnwrap(matching.first, file: file, line: line)
+}
+
 final class FinConnTests: XCTestCase {
-    func testCoreVersionIsSemver() {
-        let version = coreVersion()
-        XCTAssertNotNil(
-            version.range(of: #"^\d+\.\d+\.\d+([-+].*)?$"#, options: .regularExpression),
-            "not a semver: \(version)"
+    private var sim: TestSimulator!
+    private var dataDir: URL!
+
+    override func setUpWithError() throws {
+        // An async call whose continuation never resumed would hang the run: fail instead (honoured
+        // when test timeouts are enabled, e.g. Xcode test plans / `-test-timeouts-enabled YES`).
+        executionTimeAllowance = 120
+        sim = try TestSimulator.start()
+        dataDir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("finconn-swift-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        sim?.shutdown()
+        sim = nil
+        if let dataDir {
+            try? FileManager.default.removeItem(at: dataDir)
+        }
+    }
+
+    private func newClient() throws -> FlowClient {
+        try FlowClient(
+            config: FlowClientConfig(
+                backendUrl: sim.backendUrl(),
+                returnUrls: [returnURL],
+                androidAppId: appID,
+                dataDir: dataDir.path,
+                stripeApiUrl: sim.backendUrl(),
+                requestTimeoutMs: 5_000,
+                maxAttempts: 4
+            ),
+            headers: UserToken()
         )
     }
 
-    func testAsyncFunctionCompletesOnTheTokioRuntime() async throws {
-        // tokio::time::sleep panics without a Tokio reactor: success proves async_runtime = "tokio".
-        let echoed = try await selftestEchoAfter(delayMs: 20, message: "hello")
-        XCTAssertEqual(echoed, "hello")
+    private func options(relink: RelinkRequest? = nil) -> SessionOptions {
+        SessionOptions(permissions: [.balances, .paymentMethod], relink: relink, returnUrl: returnURL)
     }
 
-    func testConcurrentAsyncCallsAllComplete() async throws {
-        let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            for i in 1...32 {
-                group.addTask {
-                    let message = try await selftestEchoAfter(delayMs: UInt64(i % 5), message: "m\(i)")
-                    return (i, message)
+    /// start → present → the user at `institution` → deep link → the sheet's result.
+    private func runFlow(
+        _ client: FlowClient,
+        _ institution: String,
+        options opts: SessionOptions? = nil
+    ) async throws -> FlowResult {
+        let flow = try client.newFlow(options: opts ?? options())
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        let done = try sim.completeSheet(sessionId: sheet.sessionId, institution: institution)
+        if let redirect = done.redirectUrl {
+            XCTAssertTrue(try flow.handleUrl(url: redirect).isFlowUrl, redirect)
+        }
+        let result: SheetResult
+        switch done.outcome {
+        case "completed": result = .completed
+        case "canceled": result = .canceled
+        default: result = .failed(error: done.errorCode ?? "unexpected_error")
+        }
+        return try await flow.sheetResult(result: result)
+    }
+
+    func testSuccessLinksThreeAccountsWithOneSessionAndOneReport() async throws {
+        let client = try newClient()
+        let result = try await runFlow(client, "success_three")
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.source, .server)
+        XCTAssertEqual(result.accounts.count, 3)
+        let checking = try XCTUnwrap(result.accounts.first)
+        XCTAssertEqual(checking.displayLine, "\(checking.institutionName) •••• \(checking.last4 ?? "")")
+        XCTAssertTrue(result.accounts.allSatisfy { $0.status == .active })
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: XCTUnwrap(result.sessionId)), 1)
+        // The backend now lists the same accounts.
+        let listed = try await client.listAccounts()
+        XCTAssertEqual(Set(listed.map(\.id)), Set(result.accounts.map(\.id)))
+    }
+
+    func testExitEarlyIsCanceledWithNoAccounts() async throws {
+        let result = try await runFlow(newClient(), "exit_early")
+        XCTAssertEqual(result.status, .canceled)
+        XCTAssertTrue(result.accounts.isEmpty)
+        XCTAssertNil(result.relink)
+    }
+
+    func testRelinkRepairsTheInactiveAccount() async throws {
+        let client = try newClient()
+        let first = try await runFlow(client, "inactive_needs_relink")
+        let broken = try single(first.accounts) { $0.needsRelinkNow }
+        XCTAssertEqual(broken.status, .inactive)
+        XCTAssertNotNil(
+            first.accounts.first { $0.relinkRequiredBy != nil },
+            "an active account warns before deactivation"
+        )
+        let relink = RelinkRequest(
+            authorization: try XCTUnwrap(broken.authorization),
+            account: broken.id,
+            knownAccountIds: first.accounts.map(\.id)
+        )
+        let result = try await runFlow(client, "relink_same", options: options(relink: relink))
+        XCTAssertEqual(result.status, .completed)
+        switch result.relink {
+        case let .relinked(authorization, _, _)?:
+            XCTAssertEqual(authorization, broken.authorization)
+        default:
+            XCTFail("expected RelinkOutcome.relinked, got \(String(describing: result.relink))")
+        }
+        XCTAssertEqual(try single(result.accounts) { $0.id == broken.id }.status, .active)
+    }
+
+    func testRelinkFailureReasonsArriveTyped() async throws {
+        let client = try newClient()
+        let first = try await runFlow(client, "inactive_needs_relink")
+        let broken = try single(first.accounts) { $0.needsRelinkNow }
+        let relink = RelinkRequest(authorization: try XCTUnwrap(broken.authorization))
+        let result = try await runFlow(client, "relink_no_authorization", options: options(relink: relink))
+        XCTAssertEqual(result.status, .canceled)
+        XCTAssertEqual(result.relink, .failed(reason: "no_authorization"))
+    }
+
+    func testHostileDeepLinksAreRejectedAndRealOnesAccepted() async throws {
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        let hostile = [
+            "finconn-test://stripe-redirect.evil.com/?status=success",
+            "finconn-test://evil@stripe-redirect?status=success",
+            "finconn-test:\\\\stripe-redirect",
+            "finconn-test://stripe-redirect/%00",
+            "intent://stripe-redirect#Intent;scheme=finconn-test;end",
+            "https://stripe-redirect.example/?redirect=finconn-test://stripe-redirect",
+            "stripe-auth://link-accounts/com.evil.app/success",
+            "finconn-test://stripe-redirect/" + String(repeating: "a", count: 10_000),
+            "",
+        ]
+        for url in hostile {
+            let handling = try flow.handleUrl(url: url)
+            XCTAssertFalse(handling.isFlowUrl, "should reject \(url)")
+            XCTAssertFalse(handling.recorded)
+            XCTAssertNotNil(handling.rejectReason, "a reason for \(url)")
+        }
+        XCTAssertEqual(flow.phase(), .presenting)
+        let ok = try flow.handleUrl(url: "\(returnURL)?status=success&session_id=\(sheet.sessionId)&extra=1")
+        XCTAssertTrue(ok.isFlowUrl)
+        XCTAssertTrue(ok.recorded)
+        XCTAssertEqual(ok.hints?.status, "success")
+        let android = try checkReturnUrl(
+            url: "stripe-auth://link-accounts/\(appID)/success?x=1",
+            returnUrls: [returnURL],
+            androidAppId: appID
+        )
+        XCTAssertEqual(android.kind, .stripeAndroid)
+        let lookAlike = try client.checkUrl(url: "FINCONN-TEST://stripe-redirect.attacker.io")
+        XCTAssertFalse(lookAlike.matched)
+        XCTAssertNotNil(lookAlike.rejectMessage)
+    }
+
+    func testBackendRejectionIsATypedError() async throws {
+        let client = try newClient()
+        try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
+        let flow = try client.newFlow(options: options())
+        switch await finConnError({ try await flow.start() }) {
+        case let .Rejected(status, _)?:
+            XCTAssertEqual(status, 400)
+        case let other:
+            XCTFail("expected FinConnError.Rejected, got \(String(describing: other))")
+        }
+        XCTAssertEqual(flow.phase(), .failed)
+        XCTAssertEqual(try sim.sessionsCreated(), 0)
+    }
+
+    func testOutageIsServiceUnavailableAndStartingAgainMakesOneSession() async throws {
+        let client = try newClient()
+        try sim.pushFault(endpointName: "create_session", faultSpec: "status:503", count: 4)
+        let flow = try client.newFlow(options: options())
+        switch await finConnError({ try await flow.start() }) {
+        case let .ServiceUnavailable(status, _, _)?:
+            XCTAssertEqual(status, 503)
+        case let other:
+            XCTFail("expected FinConnError.ServiceUnavailable, got \(String(describing: other))")
+        }
+        XCTAssertEqual(flow.phase(), .creatingSession)
+        _ = try await flow.start()
+        XCTAssertEqual(flow.phase(), .ready)
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+    }
+
+    func testFlakyBackendStillMeansOneSessionAndOneReport() async throws {
+        try sim.pushFault(endpointName: "create_session", faultSpec: "reset", count: 1)
+        try sim.pushFault(endpointName: "create_session", faultSpec: "reset_after_commit", count: 1)
+        try sim.pushFault(endpointName: "complete", faultSpec: "malformed_json_after_commit", count: 1)
+        try sim.pushFault(endpointName: "complete", faultSpec: "status:502", count: 1)
+        let result = try await runFlow(newClient(), "success_one")
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.accounts.count, 1)
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: XCTUnwrap(result.sessionId)), 1)
+    }
+
+    /// Starts a flow, presents the sheet and leaves the app; returns what survives process death.
+    /// Client and flow are released when this returns (the process "dies").
+    private func leaveAppDuringSheet() async throws -> (sessionId: String, snapshot: String) {
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        let sessionId = try await flow.start().sessionId
+        try flow.sheetPresented()
+        try flow.userLeftApp()
+        return (sessionId, flow.snapshot())
+    }
+
+    func testRestoreAfterProcessDeathReconcilesWithOneReport() async throws {
+        let (sessionId, snapshot) = try await leaveAppDuringSheet()
+        let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
+        let client = try newClient()
+        let pending = try await client.sendPendingReports()
+        XCTAssertEqual(pending.delivered, 0)
+        let flow = try client.restoreFlow(snapshot: snapshot)
+        XCTAssertEqual(flow.phase(), .awaitingReturn)
+        XCTAssertTrue(try flow.handleUrl(url: XCTUnwrap(done.redirectUrl)).recorded)
+        let result = try await flow.resume()
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.accounts.map(\.id), done.accountIds)
+        let again = try await flow.resume()
+        XCTAssertEqual(again, result, "a finished flow answers the same again")
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sessionId), 1)
+    }
+
+    func testSnapshotHoldsNoSecretAndBadSnapshotsAreTyped() async throws {
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        let sheet = try await flow.start()
+        let snapshot = flow.snapshot()
+        XCTAssertFalse(sheet.clientSecret.isEmpty)
+        XCTAssertFalse(sheet.publishableKey.isEmpty)
+        XCTAssertFalse(snapshot.contains(sheet.clientSecret))
+        XCTAssertFalse(snapshot.contains(sheet.publishableKey))
+        XCTAssertTrue(snapshot.contains(sheet.sessionId))
+        for bad in ["{not json", #"{"version": 999}"#] {
+            XCTAssertThrowsError(try client.restoreFlow(snapshot: bad)) { error in
+                guard case FinConnError.SnapshotUnusable = error else {
+                    return XCTFail("expected FinConnError.SnapshotUnusable for \(bad), got \(error)")
                 }
             }
-            var collected: [Int: String] = [:]
-            for try await (i, message) in group {
-                collected[i] = message
+        }
+    }
+
+    func testHundredConcurrentAsyncCallsAllComplete() async throws {
+        let client = try newClient()
+        let flows = try (1...100).map { _ in try client.newFlow(options: options()) }
+        let sessionIds = try await withThrowingTaskGroup(of: String.self) { group in
+            for flow in flows {
+                group.addTask { try await flow.start().sessionId }
             }
-            return collected
-        }
-        XCTAssertEqual(results.count, 32)
-        for i in 1...32 {
-            XCTAssertEqual(results[i], "m\(i)")
-        }
-    }
-
-    func testAsyncErrorIsTypedError() async {
-        do {
-            _ = try await selftestEchoAfter(delayMs: 0, message: "")
-            XCTFail("expected SelftestError.InvalidInput")
-        } catch let SelftestError.InvalidInput(reason) {
-            XCTAssertEqual(reason, "message is empty")
-        } catch {
-            XCTFail("unexpected error \(error)")
-        }
-    }
-
-    func testSyncErrorIsTypedError() throws {
-        XCTAssertEqual(try selftestCheckNonNegative(value: 7), 7)
-        XCTAssertThrowsError(try selftestCheckNonNegative(value: -3)) { error in
-            guard case let SelftestError.InvalidInput(reason) = error else {
-                return XCTFail("unexpected error \(error)")
+            var ids = Set<String>()
+            for try await id in group {
+                ids.insert(id)
             }
-            XCTAssertTrue(reason.contains("-3"), reason)
+            return ids
         }
+        XCTAssertEqual(sessionIds.count, 100)
+        XCTAssertEqual(try sim.sessionsCreated(), 100)
+        let lists = try await withThrowingTaskGroup(of: [Account].self) { group in
+            for _ in 1...100 {
+                group.addTask { try await client.listAccounts() }
+            }
+            var count = 0
+            for try await _ in group {
+                count += 1
+            }
+            return count
+        }
+        XCTAssertEqual(lists, 100)
     }
 
-    func testPanicBecomesAnErrorNotACrash() throws {
-        // Only `throws` (Result-returning) exports turn a panic into an error: UniFFI calls
-        // non-throwing exports with `try!`, so a panic there would crash this test process.
-        XCTAssertThrowsError(try selftestPanic(message: "boom from XCTest")) { error in
-            XCTAssertFalse(error is SelftestError, "a panic must not look like a typed error")
+    func testARustPanicIsAnErrorNotACrash() throws {
+        // `testingPanic` returns a Result in Rust, so Swift `throws` and UniFFI's panic becomes an
+        // error (UniffiInternalError.rustPanic, fileprivate to FinConn.swift). A panic in a
+        // non-throwing export would hit `try!` and crash this process.
+        XCTAssertThrowsError(try testingPanic(message: "boom from Swift")) { error in
+            XCTAssertFalse(error is FinConnError, "a panic must not look like a typed error")
             XCTAssertTrue(
-                error.localizedDescription.contains("boom from XCTest"),
+                error.localizedDescription.contains("boom from Swift"),
                 "panic message lost: \(error.localizedDescription)"
             )
         }
-        // The library is still usable after a caught panic.
-        XCTAssertEqual(try selftestCheckNonNegative(value: 1), 1)
+        // The library is still usable afterwards.
+        XCTAssertFalse(coreVersion().isEmpty)
+        XCTAssertTrue(try checkReturnUrl(url: "\(returnURL)?status=success", returnUrls: [returnURL], androidAppId: nil).matched)
+    }
+
+    func testListenerReceivesFlowAndStripeEvents() async throws {
+        let listener = EventListener()
+        let client = try newClient()
+        let id = client.addListener(listener: listener)
+        let flow = try client.newFlow(options: options())
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        flow.recordStripeEvent(name: "institution_selected", metadata: ["institution_name": "StripeBank"])
+        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        _ = try await flow.sheetResult(result: .completed)
+        client.removeListener(listenerId: id)
+
+        let events = listener.events.all
+        let phases = events.compactMap { event -> FlowPhase? in
+            if case let .phaseChanged(_, _, to) = event { return to }
+            return nil
+        }
+        XCTAssertEqual(phases, [.creatingSession, .ready, .presenting, .reconciling, .completed])
+        let stripe = try single(events.compactMap { event -> (name: String, metadata: [String: String])? in
+            if case let .stripeEvent(_, name, metadata) = event { return (name, metadata) }
+            return nil
+        }) { _ in true }
+        XCTAssertEqual(stripe.name, "institution_selected")
+        XCTAssertEqual(stripe.metadata["institution_name"], "StripeBank")
+        XCTAssertTrue(events.contains { event in
+            if case .reportDelivered = event { return true }
+            return false
+        })
+        let finished = try single(events.compactMap { event -> FlowStatus? in
+            if case let .finished(_, status) = event { return status }
+            return nil
+        }) { _ in true }
+        XCTAssertEqual(finished, .completed)
+    }
+
+    func testInvalidConfigurationFailsBeforeAnyNetworkCall() async throws {
+        let client = try newClient()
+        XCTAssertThrowsError(try client.newFlow(options: SessionOptions(permissions: []))) { error in
+            guard case let FinConnError.InvalidConfiguration(reason) = error else {
+                return XCTFail("expected FinConnError.InvalidConfiguration, got \(error)")
+            }
+            XCTAssertTrue(reason.contains("at least one permission"), reason)
+        }
+        let flow = try client.newFlow(options: options())
+        XCTAssertThrowsError(try flow.sheetPresented()) { error in
+            guard case FinConnError.InvalidState = error else {
+                return XCTFail("expected FinConnError.InvalidState, got \(error)")
+            }
+        }
+        let badConfigs = [
+            FlowClientConfig(backendUrl: "http://api.example.com", returnUrls: [returnURL], dataDir: dataDir.path),
+            FlowClientConfig(backendUrl: "https://api.example.com", returnUrls: ["javascript:alert(1)"], dataDir: dataDir.path),
+        ]
+        for config in badConfigs {
+            XCTAssertThrowsError(try FlowClient(config: config, headers: nil)) { error in
+                guard case FinConnError.InvalidConfiguration = error else {
+                    return XCTFail("expected FinConnError.InvalidConfiguration for \(config), got \(error)")
+                }
+            }
+        }
+        XCTAssertEqual(try sim.sessionsCreated(), 0)
+    }
+
+    func testASheetResultDeliveredTwiceGivesTheSameResultAndOneReport() async throws {
+        let flow = try newClient().newFlow(options: options())
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        let first = try await flow.sheetResult(result: .completed)
+        // The sheet's result can arrive twice (Android re-delivers it to a recreated activity).
+        let again = try await flow.sheetResult(result: .canceled)
+        XCTAssertEqual(again, first)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sheet.sessionId), 1)
+    }
+
+    func testCancelBeforeTheSheetAndResumeOfAFlowKilledBeforeItsSession() async throws {
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        _ = try await flow.start()
+        let canceled = try flow.cancel()
+        XCTAssertEqual(canceled.status, .canceled)
+        XCTAssertEqual(flow.phase(), .canceled)
+        XCTAssertThrowsError(try flow.sheetPresented()) { error in
+            guard case FinConnError.InvalidState = error else {
+                return XCTFail("expected FinConnError.InvalidState, got \(error)")
+            }
+        }
+        let idleSnapshot = try client.newFlow(options: options()).snapshot()
+        let restored = try client.restoreFlow(snapshot: idleSnapshot)
+        let result = try await restored.resume()
+        XCTAssertEqual(result.status, .canceled)
+        XCTAssertTrue(result.accounts.isEmpty)
+    }
+
+    func testPresentingTwiceIsAnInvalidState() async throws {
+        let flow = try newClient().newFlow(options: options())
+        _ = try await flow.start()
+        try flow.sheetPresented()
+        XCTAssertThrowsError(try flow.sheetPresented()) { error in
+            switch error {
+            case FinConnError.InvalidState:
+                break
+            default:
+                XCTFail("expected FinConnError.InvalidState, got \(error)")
+            }
+        }
+        XCTAssertEqual(flow.phase(), .presenting)
+    }
+
+    func testLoggerReceivesTheCoreLogsWithoutSecrets() async throws {
+        let logger = LineLogger()
+        setLogger(logger: logger, maxLevel: .trace)
+        defer { clearLogger() }
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        _ = try await flow.sheetResult(result: .completed)
+        let lines = logger.lines.all
+        XCTAssertTrue(lines.contains { $0.contains("flow phase changed") }, "the core logged the flow: \(lines)")
+        XCTAssertFalse(lines.contains { $0.contains(sheet.clientSecret) || $0.contains(sheet.publishableKey) })
     }
 }

@@ -14,8 +14,8 @@ use finconn_core::return_url::ReturnUrlRules;
 
 use crate::error::FinConnError;
 use crate::types::{
-    Account, FlowEvent, FlowPhase, FlowResult, OutboxSummary, SessionOptions, SheetConfiguration, SheetResult,
-    UrlCheck, UrlHandling,
+    Account, FlowEvent, FlowPhase, FlowResult, OutboxSummary, SessionOptions, SheetConfiguration,
+    SheetResult, UrlCheck, UrlHandling,
 };
 
 /// How the library reaches the app's backend and recognises its deep links.
@@ -169,7 +169,13 @@ impl FlowClient {
 
     /// The user's linked accounts, from the backend.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, FinConnError> {
-        Ok(self.inner.list_accounts().await?.iter().map(Account::from).collect())
+        Ok(self
+            .inner
+            .list_accounts()
+            .await?
+            .iter()
+            .map(Account::from)
+            .collect())
     }
 
     /// Disconnects an account through the backend; returns it with its new status.

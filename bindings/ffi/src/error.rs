@@ -95,7 +95,11 @@ mod tests {
                 reason: "service unavailable (503): down".into()
             }
         );
-        let e: FinConnError = Error::Unauthorized { status: 401, message: "token expired".into() }.into();
+        let e: FinConnError = Error::Unauthorized {
+            status: 401,
+            message: "token expired".into(),
+        }
+        .into();
         assert!(matches!(e, FinConnError::Unauthorized { status: 401, .. }));
         assert!(e.to_string().contains("token expired"));
     }

@@ -85,8 +85,10 @@ impl TestSimulator {
     /// Starts a simulator on its own runtime thread.
     #[uniffi::constructor]
     pub fn start() -> Result<Arc<Self>, FinConnError> {
-        let sim = Simulator::start_blocking(SimulatorConfig::default()).map_err(|e| FinConnError::Other {
-            reason: format!("cannot start the simulator: {e}"),
+        let sim = Simulator::start_blocking(SimulatorConfig::default()).map_err(|e| {
+            FinConnError::Other {
+                reason: format!("cannot start the simulator: {e}"),
+            }
         })?;
         let base_url = sim.base_url();
         Ok(Arc::new(TestSimulator {
@@ -104,12 +106,18 @@ impl TestSimulator {
     /// `success_three`, `exit_early`, `oauth_canceled`, `inactive_needs_relink`, `relink_same`,
     /// `relink_new_authorization`, `relink_no_account`, `relink_no_authorization`, `relink_other`,
     /// `institution_down`).
-    pub fn complete_sheet(&self, session_id: String, institution: String) -> Result<TestSheetCompletion, FinConnError> {
+    pub fn complete_sheet(
+        &self,
+        session_id: String,
+        institution: String,
+    ) -> Result<TestSheetCompletion, FinConnError> {
         let institution = Institution::from_name(&institution)
             .ok_or_else(|| invalid(format!("unknown institution {institution:?}")))?;
         let done = self
             .with(|sim| sim.complete_sheet(&session_id, institution))?
-            .map_err(|e| FinConnError::Other { reason: e.to_string() })?;
+            .map_err(|e| FinConnError::Other {
+                reason: e.to_string(),
+            })?;
         Ok(TestSheetCompletion {
             outcome: done.outcome.as_str().to_owned(),
             error_code: done.error_code,
@@ -120,7 +128,12 @@ impl TestSimulator {
     }
 
     /// Queues `count` faults on an endpoint (see the module's fault names).
-    pub fn push_fault(&self, endpoint_name: String, fault_spec: String, count: u32) -> Result<(), FinConnError> {
+    pub fn push_fault(
+        &self,
+        endpoint_name: String,
+        fault_spec: String,
+        count: u32,
+    ) -> Result<(), FinConnError> {
         let endpoint = endpoint(&endpoint_name)?;
         let fault = fault(&fault_spec)?;
         self.with(|sim| {

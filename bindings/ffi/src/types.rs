@@ -101,7 +101,9 @@ impl From<SessionOptions> for core_options::SessionOptions {
                     AccountSubcategory::Checking => core_model::AccountSubcategory::Checking,
                     AccountSubcategory::Savings => core_model::AccountSubcategory::Savings,
                     AccountSubcategory::CreditCard => core_model::AccountSubcategory::CreditCard,
-                    AccountSubcategory::LineOfCredit => core_model::AccountSubcategory::LineOfCredit,
+                    AccountSubcategory::LineOfCredit => {
+                        core_model::AccountSubcategory::LineOfCredit
+                    }
                     AccountSubcategory::Mortgage => core_model::AccountSubcategory::Mortgage,
                     AccountSubcategory::Other => core_model::AccountSubcategory::Other,
                 })
@@ -328,11 +330,21 @@ impl From<&core_reconcile::RelinkOutcome> for RelinkOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ResultWarning {
     ServerUnavailable,
-    SessionIdMismatch { expected: String, received: String },
-    SheetFailedButAccountsLinked { sheet_error: String },
+    SessionIdMismatch {
+        expected: String,
+        received: String,
+    },
+    SheetFailedButAccountsLinked {
+        sheet_error: String,
+    },
     SheetCanceledButAccountsLinked,
-    ReturnUrlDisagrees { url_status: String, final_status: FlowStatus },
-    DuplicateAccountsRemoved { count: u32 },
+    ReturnUrlDisagrees {
+        url_status: String,
+        final_status: FlowStatus,
+    },
+    DuplicateAccountsRemoved {
+        count: u32,
+    },
     MoreAccountsNotListed,
 }
 
@@ -355,7 +367,9 @@ impl From<&core_reconcile::ResultWarning> for ResultWarning {
                 url_status,
                 final_status: final_status.into(),
             },
-            W::DuplicateAccountsRemoved { count } => ResultWarning::DuplicateAccountsRemoved { count },
+            W::DuplicateAccountsRemoved { count } => {
+                ResultWarning::DuplicateAccountsRemoved { count }
+            }
             W::MoreAccountsNotListed => ResultWarning::MoreAccountsNotListed,
         }
     }
@@ -537,14 +551,39 @@ impl From<core_flow::OutboxSummary> for OutboxSummary {
 /// Something that happened in a flow, for `FlowListener`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum FlowEvent {
-    PhaseChanged { flow_id: String, from: FlowPhase, to: FlowPhase },
-    ReturnUrlChecked { flow_id: String, matched: bool, reason: Option<String> },
-    ReportQueued { session_id: String, report_id: String },
-    ReportDelivered { session_id: String, report_id: String },
-    ReportDropped { session_id: String, report_id: String, reason: String },
+    PhaseChanged {
+        flow_id: String,
+        from: FlowPhase,
+        to: FlowPhase,
+    },
+    ReturnUrlChecked {
+        flow_id: String,
+        matched: bool,
+        reason: Option<String>,
+    },
+    ReportQueued {
+        session_id: String,
+        report_id: String,
+    },
+    ReportDelivered {
+        session_id: String,
+        report_id: String,
+    },
+    ReportDropped {
+        session_id: String,
+        report_id: String,
+        reason: String,
+    },
     /// An event of Stripe's SDK the app forwarded with `Flow.recordStripeEvent`.
-    StripeEvent { flow_id: String, name: String, metadata: HashMap<String, String> },
-    Finished { flow_id: String, status: FlowStatus },
+    StripeEvent {
+        flow_id: String,
+        name: String,
+        metadata: HashMap<String, String>,
+    },
+    Finished {
+        flow_id: String,
+        status: FlowStatus,
+    },
 }
 
 impl From<&core_flow::FlowEvent> for FlowEvent {
@@ -619,7 +658,9 @@ mod tests {
             livemode: false,
         };
         let debug = format!("{c:?}");
-        assert!(debug.contains("fcsess_1") && !debug.contains("TOP") && !debug.contains("pk_test_KEY"));
+        assert!(
+            debug.contains("fcsess_1") && !debug.contains("TOP") && !debug.contains("pk_test_KEY")
+        );
     }
 
     #[test]
@@ -660,7 +701,12 @@ mod tests {
         .unwrap();
         let ffi = Account::from(&account);
         assert_eq!(ffi.category, "crypto");
-        assert_eq!(ffi.status, AccountStatus::Unknown { value: "hibernating".into() });
+        assert_eq!(
+            ffi.status,
+            AccountStatus::Unknown {
+                value: "hibernating".into()
+            }
+        );
         assert_eq!(ffi.display_line, "Bank •••• 1234");
     }
 }

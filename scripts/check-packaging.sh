@@ -164,7 +164,7 @@ check "minSdk 21 in Gradle == cargo ndk --platform in build-android.sh" test "${
 check "consumer-rules.pro keeps JNA and $K_PACKAGE" bash -c \
   'grep -qF -- "-keep class com.sun.jna.** { *; }" "$1" && grep -qF -- "-keep class $2.** { *; }" "$1"' _ "$ANDROID_DIR/consumer-rules.pro" "$K_PACKAGE"
 check "build-android.sh: cargo ndk for arm64-v8a armeabi-v7a x86_64 x86 into src/main/jniLibs" bash -c \
-  'grep -q "^ABIS=(arm64-v8a armeabi-v7a x86_64 x86)$" "$1" && grep -q "cargo ndk \"\${ndk_targets\[@\]}\" --platform \"\$MIN_SDK\" -o src/main/jniLibs build --release" "$1"' _ "$ANDROID_SCRIPT"
+  'grep -q "^ABIS=(arm64-v8a armeabi-v7a x86_64 x86)$" "$1" && grep -q "cargo ndk \"\${ndk_targets\[@\]}\" --platform \"\$MIN_SDK\" -o src/main/jniLibs rustc --release -p \"\$FINCONN_FFI_CRATE\" --lib --crate-type cdylib" "$1"' _ "$ANDROID_SCRIPT"
 
 # .gitignore covers every build output the scripts write into the source tree.
 for p in "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$SWIFT_DIR/FinConnFFI.xcframework/Info.plist" \

@@ -60,7 +60,7 @@ build_host_ffi() {
   local profile="$1" target_dir lib features=()
   [[ -n "${FINCONN_FFI_FEATURES:-}" ]] && features=(--features "$FINCONN_FFI_FEATURES")
   log "cargo rustc -p $FINCONN_FFI_CRATE --lib --crate-type cdylib --profile $profile ${features[*]}"
-  (cd "$FINCONN_ROOT" && cargo rustc -p "$FINCONN_FFI_CRATE" --lib --crate-type cdylib --profile "$profile" "${features[@]}" >&2) ||
+  (cd "$FINCONN_ROOT" && cargo rustc -p "$FINCONN_FFI_CRATE" --lib --crate-type cdylib --profile "$profile" ${features[@]+"${features[@]}"} >&2) ||
     die "cargo rustc -p $FINCONN_FFI_CRATE --crate-type cdylib --profile $profile ${features[*]} failed"
   target_dir="$(cargo_target_dir)" || exit 1
   lib="$target_dir/$(profile_dir "$profile")/$(host_cdylib_name)"

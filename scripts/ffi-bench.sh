@@ -18,8 +18,8 @@
 # Both programs get the same URLs (a matching return URL with Stripe's extra query parameters and
 # a hostile look-alike) through FINCONN_BENCH_MATCHING_URL / FINCONN_BENCH_HOSTILE_URL.
 #
-# Tools as scripts/kotlin-tests.sh: npm package kotlin-compiler (same pinned version, read from
-# kotlin-tests.sh, and the same cache under $FINCONN_TOOLS_DIR), JNA from Debian libjna-java (JNA_JAR).
+# Tools as scripts/kotlin-tests.sh: npm package kotlin-compiler (the version pinned in
+# scripts/lib/bindings-common.sh, and the same cache under $FINCONN_TOOLS_DIR), JNA from Debian libjna-java (JNA_JAR).
 # CRITERION_ARGS (default `--warm-up-time 3 --measurement-time 10`) go to the criterion binary.
 set -euo pipefail
 
@@ -53,26 +53,7 @@ export FINCONN_BENCH_HOSTILE_URL="${FINCONN_BENCH_HOSTILE_URL:-https://example.c
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
 [[ -f "$JNA_JAR" ]] || die "$JNA_JAR not found: apt-get install -y libjna-java (or set JNA_JAR)"
 command -v java >/dev/null || die "java not found (JDK 17 expected)"
-if [[ -z "${KOTLIN_COMPILER_VERSION:-}" ]]; then
-  KOTLIN_COMPILER_VERSION="$(sed -nE 's/^KOTLIN_COMPILER_VERSION="\$\{KOTLIN_COMPILER_VERSION:-([^}]+)\}"$/\1/p' scripts/kotlin-tests.sh)"
-  [[ -n "$KOTLIN_COMPILER_VERSION" ]] || die "cannot read the pinned KOTLIN_COMPILER_VERSION from scripts/kotlin-tests.sh"
-fi
-KOTLIN_PREFIX="$FINCONN_TOOLS_DIR/kotlin-compiler-$KOTLIN_COMPILER_VERSION"
-KOTLIN_HOME="$KOTLIN_PREFIX/node_modules/kotlin-compiler"
-KOTLINC="$KOTLIN_HOME/bin/kotlinc"
-if [[ ! -x "$KOTLINC" || ! -f "$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar" ]]; then
-  command -v npm >/dev/null || die "npm not found (needed once to install the kotlin-compiler package)"
-  log "installing npm kotlin-compiler@$KOTLIN_COMPILER_VERSION into $KOTLIN_PREFIX"
-  mkdir -p "$KOTLIN_PREFIX"
-  npm install --prefix "$KOTLIN_PREFIX" --no-audit --no-fund --no-package-lock --loglevel=error \
-    "kotlin-compiler@$KOTLIN_COMPILER_VERSION" >&2
-  [[ -x "$KOTLINC" ]] || die "npm package kotlin-compiler@$KOTLIN_COMPILER_VERSION has no bin/kotlinc"
-fi
-KOTLIN_STDLIB="$KOTLIN_HOME/lib/kotlin-stdlib.jar"
-COROUTINES_JAR="$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar"
-for jar in "$KOTLIN_STDLIB" "$COROUTINES_JAR"; do
-  [[ -f "$jar" ]] || die "$jar missing from the kotlin-compiler package"
-done
+install_kotlin_compiler
 
 # --- 1. library ---------------------------------------------------------------------------------
 WORK="$FINCONN_ROOT/build/ffi-bench"

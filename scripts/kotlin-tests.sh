@@ -34,7 +34,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-KOTLIN_COMPILER_VERSION="${KOTLIN_COMPILER_VERSION:-2.4.20}"
 # The JVM tests drive flows against the in-process loopback simulator: test-only exports.
 export FINCONN_FFI_FEATURES="${FINCONN_FFI_FEATURES-testing}"
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
@@ -48,24 +47,7 @@ for jar in "$JNA_JAR" "$JUNIT_JAR" "$HAMCREST_JAR"; do
   [[ -f "$jar" ]] || die "$jar not found: apt-get install -y libjna-java junit4 (or set JNA_JAR/JUNIT_JAR/HAMCREST_JAR)"
 done
 command -v java >/dev/null || die "java not found (JDK 17 expected)"
-command -v npm >/dev/null || die "npm not found (needed once to install the kotlin-compiler package)"
-
-KOTLIN_PREFIX="$FINCONN_TOOLS_DIR/kotlin-compiler-$KOTLIN_COMPILER_VERSION"
-KOTLIN_HOME="$KOTLIN_PREFIX/node_modules/kotlin-compiler"
-KOTLINC="$KOTLIN_HOME/bin/kotlinc"
-if [[ ! -x "$KOTLINC" || ! -f "$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar" ]]; then
-  log "installing npm kotlin-compiler@$KOTLIN_COMPILER_VERSION into $KOTLIN_PREFIX"
-  mkdir -p "$KOTLIN_PREFIX"
-  npm install --prefix "$KOTLIN_PREFIX" --no-audit --no-fund --no-package-lock --loglevel=error \
-    "kotlin-compiler@$KOTLIN_COMPILER_VERSION" >&2
-  [[ -x "$KOTLINC" ]] || die "npm package kotlin-compiler@$KOTLIN_COMPILER_VERSION has no bin/kotlinc"
-fi
-KOTLIN_STDLIB="$KOTLIN_HOME/lib/kotlin-stdlib.jar"
-COROUTINES_JAR="$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar"
-for jar in "$KOTLIN_STDLIB" "$COROUTINES_JAR"; do
-  [[ -f "$jar" ]] || die "$jar missing from the kotlin-compiler package"
-done
-log "kotlinc: $("$KOTLINC" -version 2>&1 | tail -n 1)"
+install_kotlin_compiler
 
 # --- build + generate --------------------------------------------------------------------------
 CDYLIB="$(build_host_ffi "$PROFILE")"

@@ -108,3 +108,28 @@ workspace_version() {
 usage() {
   awk 'NR == 1 { next } /^set -euo pipefail$/ { exit } /^# shellcheck/ { next } /^#/ { sub(/^# ?/, ""); print }' "$1"
 }
+
+# The pinned Kotlin compiler (npm package `kotlin-compiler`, which also ships kotlin-stdlib.jar and
+# kotlinx-coroutines-core-jvm.jar), installed once into $FINCONN_TOOLS_DIR. Override the version
+# with KOTLIN_COMPILER_VERSION. Sets KOTLINC, KOTLIN_STDLIB and COROUTINES_JAR.
+install_kotlin_compiler() {
+  local version="${KOTLIN_COMPILER_VERSION:-2.4.20}" prefix home
+  prefix="$FINCONN_TOOLS_DIR/kotlin-compiler-$version"
+  home="$prefix/node_modules/kotlin-compiler"
+  KOTLINC="$home/bin/kotlinc"
+  if [[ ! -x "$KOTLINC" || ! -f "$home/lib/kotlinx-coroutines-core-jvm.jar" ]]; then
+    command -v npm >/dev/null || die "npm not found (needed once to install the kotlin-compiler package)"
+    log "installing npm kotlin-compiler@$version into $prefix"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --no-package-lock --loglevel=error \
+      "kotlin-compiler@$version" >&2
+    [[ -x "$KOTLINC" ]] || die "npm package kotlin-compiler@$version has no bin/kotlinc"
+  fi
+  KOTLIN_STDLIB="$home/lib/kotlin-stdlib.jar"
+  COROUTINES_JAR="$home/lib/kotlinx-coroutines-core-jvm.jar"
+  local jar
+  for jar in "$KOTLIN_STDLIB" "$COROUTINES_JAR"; do
+    [[ -f "$jar" ]] || die "$jar missing from the kotlin-compiler package"
+  done
+  log "kotlinc: $("$KOTLINC" -version 2>&1 | tail -n 1)"
+}

@@ -404,19 +404,12 @@ impl BackendClient {
         publishable_key: &Secret,
         stripe_account: Option<&str>,
     ) -> Result<Session, BackendError> {
-        let base = &self.config.stripe_api_base;
-        let auth = Some((publishable_key, stripe_account));
-        let mut url =
-            url::Url::parse(&self.url(base, "/v1/link_account_sessions/session_receipt", None))
-                .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        url.query_pairs_mut()
-            .append_pair("client_secret", client_secret.expose());
+        let auth = (publishable_key, stripe_account);
         let receipt = self
-            .send_json(
+            .stripe_get(
                 "stripe_session_receipt",
-                reqwest::Method::GET,
-                url.as_str(),
-                None,
+                "/v1/link_account_sessions/session_receipt",
+                client_secret,
                 None,
                 auth,
             )
@@ -427,21 +420,12 @@ impl BackendClient {
         let mut starting_after = session.accounts.data.last().map(|a| a.id.clone());
         let mut has_more = session.accounts.has_more;
         while has_more && session.accounts.data.len() < 100 {
-            let mut url =
-                url::Url::parse(&self.url(base, "/v1/link_account_sessions/list_accounts", None))
-                    .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-            url.query_pairs_mut()
-                .append_pair("client_secret", client_secret.expose());
-            if let Some(after) = &starting_after {
-                url.query_pairs_mut().append_pair("starting_after", after);
-            }
             let page = self
-                .send_json(
+                .stripe_get(
                     "stripe_list_accounts",
-                    reqwest::Method::GET,
-                    url.as_str(),
-                    None,
-                    None,
+                    "/v1/link_account_sessions/list_accounts",
+                    client_secret,
+                    starting_after.as_deref(),
                     auth,
                 )
                 .await?;
@@ -456,6 +440,33 @@ impl BackendClient {
         }
         session.accounts.has_more = has_more;
         Ok(session)
+    }
+
+    /// `GET <stripe_api_base><path>?client_secret=…[&starting_after=…]` with the publishable key.
+    async fn stripe_get(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        client_secret: &Secret,
+        starting_after: Option<&str>,
+        (publishable_key, stripe_account): (&Secret, Option<&str>),
+    ) -> Result<Value, BackendError> {
+        let mut url = url::Url::parse(&self.url(&self.config.stripe_api_base, path, None))
+            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("client_secret", client_secret.expose());
+        if let Some(after) = starting_after {
+            url.query_pairs_mut().append_pair("starting_after", after);
+        }
+        self.send_json(
+            endpoint,
+            reqwest::Method::GET,
+            url.as_str(),
+            None,
+            None,
+            Some((publishable_key, stripe_account)),
+        )
+        .await
     }
 
     /// One call with retries. `idempotency_key` is sent unchanged on every attempt.

@@ -78,6 +78,20 @@ impl KillPoint {
 }
 
 /// The OS kills the app: only the snapshot (and the data directory) survive.
+/// After a relaunch: restores the snapshot, resumes, and checks the flow completed with the
+/// sheet's accounts and exactly one report at the backend.
+async fn resume_completed(env: &Env, client: &FlowClient, snapshot: &str, done: &SheetCompletion) {
+    let result = client
+        .restore_flow(snapshot)
+        .unwrap()
+        .resume()
+        .await
+        .expect("resume");
+    assert_eq!(result.status, FlowStatus::Completed);
+    assert_eq!(result_ids(&result), sheet_ids(done));
+    assert_eq!(env.sim.reports_received(&done.session_id), 1);
+}
+
 fn kill(flow: Flow, client: FlowClient) -> String {
     let snapshot = flow.snapshot();
     drop(flow);
@@ -398,15 +412,7 @@ async fn killed_twice_while_reconciling_still_one_report() {
     // Second relaunch: healthy.
     let client = env.client(&Opts::default());
     assert_eq!(client.send_pending_reports().await.unwrap().delivered, 1);
-    let result = client
-        .restore_flow(&snapshot)
-        .unwrap()
-        .resume()
-        .await
-        .expect("resume");
-    assert_eq!(result.status, FlowStatus::Completed);
-    assert_eq!(result_ids(&result), sheet_ids(&done));
-    assert_eq!(env.sim.reports_received(&done.session_id), 1);
+    resume_completed(&env, &client, &snapshot, &done).await;
     assert_eq!(env.sim.complete_requests(&done.session_id), 5);
 }
 
@@ -461,15 +467,7 @@ async fn a_corrupted_outbox_file_is_quarantined_not_lost() {
     );
 
     // Our report is rebuilt from the snapshot and delivered once.
-    let result = client
-        .restore_flow(&snapshot)
-        .unwrap()
-        .resume()
-        .await
-        .expect("resume");
-    assert_eq!(result.status, FlowStatus::Completed);
-    assert_eq!(result_ids(&result), sheet_ids(&done));
-    assert_eq!(env.sim.reports_received(&done.session_id), 1);
+    resume_completed(&env, &client, &snapshot, &done).await;
     assert!(env.outbox_reports().is_empty());
     assert!(stranger_aside.exists());
 }
@@ -485,15 +483,7 @@ async fn a_corrupted_report_met_by_resume_is_quarantined_too() {
     std::fs::write(&ours, b"\x00\x00\x00garbage").unwrap();
 
     let client = env.client(&Opts::default());
-    let result = client
-        .restore_flow(&snapshot)
-        .unwrap()
-        .resume()
-        .await
-        .expect("resume");
-    assert_eq!(result.status, FlowStatus::Completed);
-    assert_eq!(result_ids(&result), sheet_ids(&done));
-    assert_eq!(env.sim.reports_received(&done.session_id), 1);
+    resume_completed(&env, &client, &snapshot, &done).await;
     assert_eq!(
         std::fs::read(ours.with_extension("corrupt")).expect("moved aside, not overwritten"),
         b"\x00\x00\x00garbage"

@@ -14,6 +14,7 @@ use finconn_core::model::{Account, Permission};
 use finconn_core::options::{RelinkRequest, SessionOptions};
 use finconn_core::reconcile::{FlowResult, FlowStatus, RelinkOutcome, SheetOutcome};
 use finconn_testkit::{Endpoint, Fault, Institution, SheetCompletion, Simulator, SimulatorConfig};
+use finconn_transport_reqwest::ReqwestTransport;
 use serde::Serialize;
 
 const RETURN_URL: &str = "finconn-demo://stripe-redirect";
@@ -119,6 +120,7 @@ impl Demo {
                 stripe_fallback: true,
             },
             Some(Arc::new(UserToken)),
+            Arc::new(ReqwestTransport::new()),
         )
         .map_err(|e| format!("client: {e}"))
     }
@@ -260,27 +262,28 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
             let flow = client.new_flow(demo.options()).map_err(|e| e.to_string())?;
             let session_id = demo.open_sheet(&flow).await?;
             flow.user_left_app().map_err(|e| e.to_string())?;
-            let snapshot = flow.snapshot();
-            demo.say(format!(
-                "user left for the bank's app; snapshot saved ({} bytes, no secrets)",
-                snapshot.len()
-            ));
+            demo.say("user left for the bank's app; the core keeps the flow in the data directory (no secrets)");
             drop(flow);
             drop(client);
             demo.say("the OS kills the app");
             let done = demo.user_at_bank(&session_id, Institution::SuccessOne)?;
             // Relaunch: a new process, the same data directory.
             let client = demo.client()?;
-            let pending = client
-                .send_pending_reports()
-                .await
-                .map_err(|e| e.to_string())?;
+            let pending = client.pending_flows().map_err(|e| e.to_string())?;
             demo.say(format!(
-                "relaunch: {} pending report(s) delivered",
-                pending.delivered
+                "relaunch: {} interrupted flow(s) found",
+                pending.flows.len()
             ));
-            let flow = client.restore_flow(&snapshot).map_err(|e| e.to_string())?;
-            demo.say(format!("flow restored in phase {}", flow.phase()));
+            let flow = pending
+                .flows
+                .into_iter()
+                .next()
+                .ok_or("the interrupted flow was not found again")?;
+            demo.say(format!(
+                "flow {} found in phase {}",
+                flow.flow_id(),
+                flow.phase()
+            ));
             if let Some(url) = &done.redirect_url {
                 let handled = flow.handle_url(url);
                 demo.say(format!(
@@ -289,7 +292,16 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
                     handled.recorded
                 ));
             }
-            flow.resume().await.map_err(|e| format!("resume: {e}"))
+            let result = flow.resume().await.map_err(|e| format!("resume: {e}"))?;
+            let reports = client
+                .send_pending_reports()
+                .await
+                .map_err(|e| e.to_string())?;
+            demo.say(format!(
+                "pending reports: {} delivered, {} remaining",
+                reports.delivered, reports.remaining
+            ));
+            Ok(result)
         }
         Scenario::FlakyBackend => {
             let faults = demo.sim.faults();

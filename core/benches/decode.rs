@@ -17,7 +17,7 @@ fn account(i: usize) -> Value {
     let credit = i % 4 == 3;
     let (category, subcategory, balance_type) = if credit {
         ("credit", "credit_card", "credit")
-    } else if i % 2 == 0 {
+    } else if i.is_multiple_of(2) {
         ("cash", "checking", "cash")
     } else {
         ("cash", "savings", "cash")
@@ -33,7 +33,7 @@ fn account(i: usize) -> Value {
     } else {
         json!({"available": {"usd": amount - 500}})
     };
-    let ownership = if i % 10 == 0 {
+    let ownership = if i.is_multiple_of(10) {
         json!({
             "id": format!("fcaowns_1Pgc76B7WZ01zgkW{i:08}"),
             "object": "financial_connections.account_ownership",
@@ -57,7 +57,7 @@ fn account(i: usize) -> Value {
     } else {
         json!(format!("fcaowns_1Pgc76B7WZ01zgkW{i:08}"))
     };
-    let status_details = if i % 7 == 0 {
+    let status_details = if i.is_multiple_of(7) {
         json!({"active": {
             "action": "relink_required",
             "cause": "access_expired",

@@ -1,7 +1,8 @@
 //! Benchmark of one whole flow through the core on loopback (`new_flow` → `start` → present → the
-//! simulated sheet → `handle_url` → `sheet_result` → result) against the same HTTP work done with
-//! bare `reqwest`: the flow makes exactly two backend calls (create session, complete), so the
-//! baseline makes those two calls, with the same bodies and headers, to the same kind of simulator.
+//! simulated sheet → `handle_url` → `sheet_result` → result) against the same HTTP work done
+//! through the bare transport (`finconn-transport-reqwest`, no policy, no flow): the flow makes
+//! exactly two backend calls (create session, complete), so the baseline makes those two calls,
+//! with the same bodies and headers, to the same kind of simulator.
 //!
 //! Fairness:
 //! - the simulated sheet (`Simulator::complete_sheet`, in-process, no HTTP) runs on both sides,
@@ -30,9 +31,11 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
 use finconn_core::flow::{FlowClient, FlowConfig};
 use finconn_core::model::Permission;
+use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowStatus, SheetOutcome};
 use finconn_testkit::{Institution, Simulator, SimulatorConfig};
+use finconn_transport_reqwest::ReqwestTransport;
 use serde_json::{json, Value};
 
 const RETURN_URL: &str = "finconn-bench://stripe-redirect";
@@ -81,23 +84,41 @@ async fn core_flow(sim: &Simulator, client: &FlowClient, user: &Bearer, n: u64) 
     flow.result().expect("final").accounts.len()
 }
 
-/// The same two calls with bare reqwest.
-async fn raw_calls(sim: &Simulator, http: &reqwest::Client, n: u64) -> usize {
+/// One POST of JSON through the bare transport.
+async fn post(http: &ReqwestTransport, url: String, token: &str, key: &str, body: Value) -> Value {
+    let response = http
+        .send(HttpRequest {
+            method: HttpMethod::Post,
+            url,
+            headers: vec![
+                ("Authorization".into(), format!("Bearer {token}")),
+                ("Accept".into(), "application/json".into()),
+                ("Content-Type".into(), "application/json".into()),
+                ("Idempotency-Key".into(), key.to_owned()),
+            ],
+            body: Some(serde_json::to_vec(&body).expect("json")),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
+            max_response_bytes: 1 << 20,
+        })
+        .await
+        .expect("answer");
+    serde_json::from_slice(&response.body).expect("json answer")
+}
+
+/// The same two calls through the bare transport.
+async fn raw_calls(sim: &Simulator, http: &ReqwestTransport, n: u64) -> usize {
     let base = sim.base_url();
     let token = format!("bench-user-{n}");
     let key = format!("fcidem_raw{n:016x}");
-    let created: Value = http
-        .post(format!("{base}/financial-connections/sessions"))
-        .bearer_auth(&token)
-        .header("Accept", "application/json")
-        .header("Idempotency-Key", &key)
-        .json(&json!({"permissions": ["balances", "payment_method"], "return_url": RETURN_URL}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("create json");
+    let created = post(
+        http,
+        format!("{base}/financial-connections/sessions"),
+        &token,
+        &key,
+        json!({"permissions": ["balances", "payment_method"], "return_url": RETURN_URL}),
+    )
+    .await;
     let session_id = created["session_id"]
         .as_str()
         .expect("session id")
@@ -106,14 +127,12 @@ async fn raw_calls(sim: &Simulator, http: &reqwest::Client, n: u64) -> usize {
         .complete_sheet(&session_id, Institution::SuccessThree)
         .expect("sheet");
     let report_id = format!("{key}-complete");
-    let answer: Value = http
-        .post(format!(
-            "{base}/financial-connections/sessions/{session_id}/complete"
-        ))
-        .bearer_auth(&token)
-        .header("Accept", "application/json")
-        .header("Idempotency-Key", &report_id)
-        .json(&json!({
+    let answer = post(
+        http,
+        format!("{base}/financial-connections/sessions/{session_id}/complete"),
+        &token,
+        &report_id,
+        json!({
             "report_id": report_id,
             "flow_id": format!("flow_raw{n:016x}"),
             "session_id": session_id,
@@ -121,13 +140,9 @@ async fn raw_calls(sim: &Simulator, http: &reqwest::Client, n: u64) -> usize {
             "sheet_outcome": "completed",
             "account_ids": [],
             "return_url_status": done.redirect_status,
-        }))
-        .send()
-        .await
-        .expect("complete")
-        .json()
-        .await
-        .expect("complete json");
+        }),
+    )
+    .await;
     answer["session"]["accounts"]["data"]
         .as_array()
         .map_or(0, Vec::len)
@@ -151,6 +166,7 @@ fn flow_client(sim: &Simulator, data_dir: &std::path::Path, user: &Bearer) -> Fl
             stripe_fallback: false,
         },
         Some(Arc::new(user.clone())),
+        Arc::new(ReqwestTransport::new()),
     )
     .expect("client")
 }
@@ -173,10 +189,7 @@ fn bench_flow(c: &mut Criterion) {
     let tmpfs_client = tmpfs
         .as_ref()
         .map(|d| flow_client(&tmpfs_sim, d.path(), &user));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("reqwest");
+    let http = ReqwestTransport::new();
     // Both sides answer the same: three accounts.
     assert_eq!(rt.block_on(core_flow(&core_sim, &client, &user, 0)), 3);
     assert_eq!(rt.block_on(raw_calls(&raw_sim, &http, 0)), 3);
@@ -197,7 +210,7 @@ fn bench_flow(c: &mut Criterion) {
             })
         });
     }
-    group.bench_function("raw_reqwest_2_calls", |b| {
+    group.bench_function("raw_transport_2_calls", |b| {
         b.iter(|| {
             let i = n.fetch_add(1, Ordering::Relaxed);
             black_box(rt.block_on(raw_calls(&raw_sim, &http, i)))

@@ -1,22 +1,30 @@
-//! The HTTP client for the app's backend (see `docs/backend-contract.md`) and for Stripe's
+//! The client of the app's backend (see `docs/backend-contract.md`) and of Stripe's
 //! publishable-key endpoints (the fallback when the backend cannot answer).
 //!
-//! It owns transport concerns only: timeouts, retries with exponential backoff and jitter,
-//! `Retry-After`, idempotency keys, the host's headers, https enforcement, and turning every failure
-//! into a typed [`BackendError`]. What the answers *mean* is decided by [`crate::reconcile`].
+//! It owns the calls: which endpoint, which body, retries with exponential backoff and jitter,
+//! `Retry-After`, idempotency keys, the host's headers (read again on every attempt), and turning
+//! every failure into a typed [`BackendError`]. The bytes travel through the host's
+//! [`HttpTransport`]; every rule about them (URLs, headers, redirects, the response cap, timeouts,
+//! what an error may say) is [`crate::network::policy`]. What the answers *mean* is decided by
+//! [`crate::reconcile`].
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::ids::{self, IdKind};
 use crate::model::{Account, Session};
+use crate::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
+use crate::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 use crate::options::SessionOptions;
 use crate::secret::Secret;
 
-/// Where the backend's endpoints live, relative to the base URL. `{id}` is replaced.
+/// Where the backend's endpoints live, relative to the base URL. `{id}` is one path segment,
+/// replaced by a session or account id. Checked by [`PathTemplate::parse`] when the client is
+/// created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendPaths {
     pub create_session: String,
@@ -70,6 +78,8 @@ pub struct BackendConfig {
     pub retry: RetryPolicy,
     /// Stripe's API for the fallback (`https://api.stripe.com`); tests point it at the simulator.
     pub stripe_api_base: String,
+    /// The largest answer accepted, in bytes ([`policy::DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub max_response_bytes: u64,
 }
 
 impl BackendConfig {
@@ -81,34 +91,87 @@ impl BackendConfig {
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             stripe_api_base: "https://api.stripe.com".into(),
+            max_response_bytes: policy::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
 
 /// Supplies the headers of every backend call (e.g. the user's current auth token). Called once
-/// per attempt, so a token refreshed between retries is picked up.
+/// per attempt, so a token refreshed between retries is picked up. Never called for Stripe.
 pub trait HeaderProvider: Send + Sync {
     fn headers(&self) -> Vec<(String, String)>;
 }
 
-/// A transport failure, flat. Converted into [`Error`] for the app.
+/// One HTTP exchange, for the host's listeners and for support: which call, which attempt, what
+/// status and request id came back (or which error code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub endpoint: &'static str,
+    pub attempt: u32,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+    /// `None` for a 2xx answer, else the error's [`BackendError::code`].
+    pub error: Option<&'static str>,
+}
+
+/// Sees every exchange (the flow client turns them into events).
+pub trait CallObserver: Send + Sync {
+    fn on_call(&self, record: &CallRecord);
+}
+
+/// A failed call, flat. Converted into [`Error`] for the app. Every message is scrubbed
+/// ([`policy::scrub`]): no secret, no raw body, no `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackendError {
+    /// The configuration or a value to send breaks the policy (nothing was sent).
     #[error("{0}")]
     InvalidConfiguration(String),
     #[error("cannot reach {endpoint}: {message}")]
     Offline { endpoint: String, message: String },
     #[error("{endpoint} did not answer in time")]
     Timeout { endpoint: String },
-    #[error("{endpoint} answered HTTP {status}: {message}")]
+    #[error("{endpoint}: TLS failure: {message}")]
+    Tls { endpoint: String, message: String },
+    #[error("{endpoint} answered HTTP {status}{}: {}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(), message.as_deref().unwrap_or("no error message"))]
     Status {
         endpoint: String,
         status: u16,
-        message: String,
+        /// The contract's `error.code`.
+        code: Option<String>,
+        /// The scrubbed, shortened `error.message`.
+        message: Option<String>,
         retry_after_ms: Option<u64>,
+        request_id: Option<String>,
+    },
+    /// A 3xx. Redirects are never followed; the `Location` is not kept.
+    #[error("{endpoint} answered with a redirect (HTTP {status}); this SDK never follows redirects: configure the final URL")]
+    Redirect {
+        endpoint: String,
+        status: u16,
+        request_id: Option<String>,
+    },
+    /// The answer was larger than the cap.
+    #[error("{endpoint}: the answer is larger than {limit} bytes")]
+    TooLarge {
+        endpoint: String,
+        limit: u64,
+        request_id: Option<String>,
     },
     #[error("{endpoint} sent a response this SDK cannot read: {message}")]
-    InvalidResponse { endpoint: String, message: String },
+    InvalidResponse {
+        endpoint: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    /// The transport reported the call cancelled.
+    #[error("{endpoint}: the call was cancelled")]
+    Cancelled { endpoint: String },
+}
+
+impl From<PolicyError> for BackendError {
+    fn from(e: PolicyError) -> Self {
+        BackendError::InvalidConfiguration(e.to_string())
+    }
 }
 
 impl BackendError {
@@ -116,18 +179,62 @@ impl BackendError {
         match self {
             BackendError::Offline { .. } | BackendError::Timeout { .. } => true,
             BackendError::Status { status, .. } => *status == 429 || *status >= 500,
-            // A truncated or garbled body is a transport accident: the idempotency key makes a
-            // retry safe.
+            // A garbled body is a transport accident: the idempotency key makes a retry safe.
             BackendError::InvalidResponse { .. } => true,
-            BackendError::InvalidConfiguration(_) => false,
+            BackendError::InvalidConfiguration(_)
+            | BackendError::Tls { .. }
+            | BackendError::Redirect { .. }
+            | BackendError::TooLarge { .. }
+            | BackendError::Cancelled { .. } => false,
         }
     }
 
-    /// The HTTP status, when the server answered.
+    /// The HTTP status, when the server answered with an error status.
     pub fn status(&self) -> Option<u16> {
         match self {
-            BackendError::Status { status, .. } => Some(*status),
+            BackendError::Status { status, .. } | BackendError::Redirect { status, .. } => {
+                Some(*status)
+            }
             _ => None,
+        }
+    }
+
+    /// The server's request id, when it answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            BackendError::Status { request_id, .. }
+            | BackendError::Redirect { request_id, .. }
+            | BackendError::TooLarge { request_id, .. }
+            | BackendError::InvalidResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A short stable code (`offline`, `redirect`, `too_large`, `http_503`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BackendError::InvalidConfiguration(_) => "invalid_configuration",
+            BackendError::Offline { .. } => "offline",
+            BackendError::Timeout { .. } => "timeout",
+            BackendError::Tls { .. } => "tls",
+            BackendError::Status { status, .. } => match status {
+                401 | 403 => "unauthorized",
+                429 => "rate_limited",
+                500..=599 => "server_error",
+                _ => "rejected",
+            },
+            BackendError::Redirect { .. } => "redirect",
+            BackendError::TooLarge { .. } => "too_large",
+            BackendError::InvalidResponse { .. } => "invalid_response",
+            BackendError::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    fn invalid(endpoint: &str, message: impl AsRef<str>, request_id: Option<String>) -> Self {
+        BackendError::InvalidResponse {
+            endpoint: endpoint.into(),
+            message: policy::scrub(message.as_ref()),
+            request_id,
         }
     }
 }
@@ -135,24 +242,40 @@ impl BackendError {
 impl From<BackendError> for Error {
     fn from(e: BackendError) -> Self {
         let message = e.to_string();
+        let request_id = e.request_id().map(str::to_owned);
         match e {
             BackendError::InvalidConfiguration(_) => Error::InvalidConfiguration { message },
-            BackendError::Offline { .. } => Error::Offline { message },
+            BackendError::Offline { .. } | BackendError::Tls { .. } => Error::Offline { message },
             BackendError::Timeout { .. } => Error::Timeout { message },
             BackendError::Status {
                 status,
                 retry_after_ms,
                 ..
             } => match status {
-                401 | 403 => Error::Unauthorized { status, message },
+                401 | 403 => Error::Unauthorized {
+                    status,
+                    message,
+                    request_id,
+                },
                 429 | 500..=599 => Error::ServiceUnavailable {
                     status: Some(status),
                     message,
                     retry_after_ms,
+                    request_id,
                 },
-                _ => Error::Rejected { status, message },
+                _ => Error::Rejected {
+                    status,
+                    message,
+                    request_id,
+                },
             },
-            BackendError::InvalidResponse { .. } => Error::Other { message },
+            BackendError::Redirect { .. }
+            | BackendError::TooLarge { .. }
+            | BackendError::InvalidResponse { .. }
+            | BackendError::Cancelled { .. } => Error::Other {
+                message,
+                request_id,
+            },
         }
     }
 }
@@ -169,14 +292,13 @@ pub struct CreatedSession {
 }
 
 /// The app's completion report, as sent to `POST /sessions/{id}/complete` and kept in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompletionReport {
     /// Also the `Idempotency-Key` of the call: one report per flow, however often it is sent.
     pub report_id: String,
     pub flow_id: String,
     pub session_id: String,
-    /// Per-session token from the backend; lets the app ask it to re-check the session. Not a
-    /// Stripe secret.
+    /// Per-session token from the backend; lets the app ask it to re-check the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_token: Option<String>,
     pub sheet_outcome: String,
@@ -188,97 +310,247 @@ pub struct CompletionReport {
     pub return_url_status: Option<String>,
 }
 
-/// The client. Cheap to clone; one underlying connection pool.
+impl std::fmt::Debug for CompletionReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompletionReport")
+            .field("report_id", &self.report_id)
+            .field("flow_id", &self.flow_id)
+            .field("session_id", &self.session_id)
+            .field(
+                "report_token",
+                &self.report_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("sheet_outcome", &self.sheet_outcome)
+            .field("account_ids", &self.account_ids)
+            .field("error_code", &self.error_code)
+            .field("return_url_status", &self.return_url_status)
+            .finish()
+    }
+}
+
+impl CompletionReport {
+    /// The report id of a flow's idempotency key.
+    pub fn id_for(idempotency_key: &str) -> String {
+        format!("{idempotency_key}-complete")
+    }
+
+    /// Checks every field that reaches a path, a file name or a header: the ids' shapes, the
+    /// report token's, bounded sizes.
+    pub fn check(&self) -> Result<(), String> {
+        let key = self
+            .report_id
+            .strip_suffix("-complete")
+            .ok_or("the report id does not end in -complete")?;
+        ids::check(IdKind::IdempotencyKey, key).map_err(|e| e.to_string())?;
+        ids::check(IdKind::Flow, &self.flow_id).map_err(|e| e.to_string())?;
+        ids::check(IdKind::Session, &self.session_id).map_err(|e| e.to_string())?;
+        if let Some(t) = &self.report_token {
+            if !ids::is_valid_report_token(t) {
+                return Err("malformed report token".into());
+            }
+        }
+        if self.account_ids.len() > 100
+            || self
+                .account_ids
+                .iter()
+                .any(|a| !ids::is_valid(IdKind::Account, a))
+        {
+            return Err("malformed account ids".into());
+        }
+        let short = |s: &Option<String>| s.as_ref().is_none_or(|s| s.len() <= 200);
+        if self.sheet_outcome.len() > 40
+            || !short(&self.error_code)
+            || !short(&self.return_url_status)
+        {
+            return Err("a field is too long".into());
+        }
+        Ok(())
+    }
+}
+
+/// An answer of any non-redirect status within the cap (for [`BackendClient::exchange`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .field("content_type", &self.content_type)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+impl Exchange {
+    /// The body as JSON, when it is.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The scrubbed `error.code` / message of an error body.
+    pub fn error_detail(&self) -> policy::ErrorDetail {
+        policy::error_detail(&self.body)
+    }
+}
+
+/// Which configured endpoint a raw call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointPath {
+    CreateSession,
+    CompleteSession,
+    ListAccounts,
+    DisconnectAccount,
+}
+
+/// One call as the policy will send it.
+pub struct RawCall<'a> {
+    /// For errors, logs and events.
+    pub endpoint: &'static str,
+    pub method: HttpMethod,
+    pub path: EndpointPath,
+    /// One per `{id}` in the path.
+    pub ids: &'a [&'a str],
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a Value>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+struct Templates {
+    create_session: PathTemplate,
+    complete_session: PathTemplate,
+    list_accounts: PathTemplate,
+    disconnect_account: PathTemplate,
+}
+
+impl Templates {
+    fn parse(p: &BackendPaths) -> Result<Templates, BackendError> {
+        let t = |raw: &str, ids: usize, name: &str| -> Result<PathTemplate, BackendError> {
+            let t = PathTemplate::parse(raw)?;
+            if t.placeholders() != ids {
+                return Err(BackendError::InvalidConfiguration(format!(
+                    "endpoint path {name} must have exactly {ids} {{id}} placeholder(s)"
+                )));
+            }
+            Ok(t)
+        };
+        Ok(Templates {
+            create_session: t(&p.create_session, 0, "create_session")?,
+            complete_session: t(&p.complete_session, 1, "complete_session")?,
+            list_accounts: t(&p.list_accounts, 0, "list_accounts")?,
+            disconnect_account: t(&p.disconnect_account, 1, "disconnect_account")?,
+        })
+    }
+
+    fn get(&self, path: EndpointPath) -> &PathTemplate {
+        match path {
+            EndpointPath::CreateSession => &self.create_session,
+            EndpointPath::CompleteSession => &self.complete_session,
+            EndpointPath::ListAccounts => &self.list_accounts,
+            EndpointPath::DisconnectAccount => &self.disconnect_account,
+        }
+    }
+}
+
+/// Who a request authenticates as.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    /// The host's headers (the user's token) — backend calls only.
+    Host,
+    /// `Authorization: Bearer <publishable key>`, `Stripe-Account` — Stripe calls only.
+    Stripe {
+        key: &'a Secret,
+        account: Option<&'a str>,
+    },
+}
+
+struct Inner {
+    config: BackendConfig,
+    base: BaseUrl,
+    stripe_base: BaseUrl,
+    templates: Templates,
+    stripe_receipt: PathTemplate,
+    stripe_accounts: PathTemplate,
+    headers: Option<Arc<dyn HeaderProvider>>,
+    transport: Arc<dyn HttpTransport>,
+}
+
+/// The client. Cheap to clone.
 #[derive(Clone)]
 pub struct BackendClient {
-    config: Arc<BackendConfig>,
-    headers: Option<Arc<dyn HeaderProvider>>,
-    http: Arc<OnceLock<reqwest::Client>>,
+    inner: Arc<Inner>,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl std::fmt::Debug for BackendClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BackendClient")
-            .field("base_url", &self.config.base_url)
+            .field("base_url", &self.inner.base.as_str())
             .finish_non_exhaustive()
     }
 }
 
-/// True for `https`, and for `http` on a loopback host.
-pub fn check_base_url(raw: &str, what: &str) -> Result<url::Url, BackendError> {
-    let url = url::Url::parse(raw).map_err(|e| {
-        BackendError::InvalidConfiguration(format!("{what} {raw:?} is not a URL: {e}"))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(BackendError::InvalidConfiguration(format!(
-            "{what} must not contain credentials; pass them as headers"
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(BackendError::InvalidConfiguration(format!(
-            "{what} must not have a query or fragment"
-        )));
-    }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(BackendError::InvalidConfiguration(format!(
-            "{what} must use https (plain http is allowed only for loopback during development): {raw}"
-        ))),
-        other => Err(BackendError::InvalidConfiguration(format!(
-            "{what} must be an https URL, not {other}:"
-        ))),
-    }
-}
-
 impl BackendClient {
+    /// Checks the configuration against the policy (base URLs, every path, limits) and keeps the
+    /// transport. A configuration that could leave the base host is refused here.
     pub fn new(
         config: BackendConfig,
         headers: Option<Arc<dyn HeaderProvider>>,
+        transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, BackendError> {
-        check_base_url(&config.base_url, "backend base URL")?;
-        check_base_url(&config.stripe_api_base, "Stripe API base URL")?;
+        let base = BaseUrl::parse(&config.base_url, "backend base URL")?;
+        let stripe_base = BaseUrl::parse(&config.stripe_api_base, "Stripe API base URL")?;
+        let templates = Templates::parse(&config.paths)?;
         if config.retry.max_attempts == 0 {
             return Err(BackendError::InvalidConfiguration(
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
+        if config.max_response_bytes < 1024 {
+            return Err(BackendError::InvalidConfiguration(
+                "max_response_bytes must be at least 1024".into(),
+            ));
+        }
+        if config.request_timeout.is_zero() || config.connect_timeout.is_zero() {
+            return Err(BackendError::InvalidConfiguration(
+                "timeouts must be positive".into(),
+            ));
+        }
         Ok(BackendClient {
-            config: Arc::new(config),
-            headers,
-            http: Arc::new(OnceLock::new()),
+            inner: Arc::new(Inner {
+                config,
+                base,
+                stripe_base,
+                templates,
+                stripe_receipt: PathTemplate::parse("/v1/link_account_sessions/session_receipt")?,
+                stripe_accounts: PathTemplate::parse("/v1/link_account_sessions/list_accounts")?,
+                headers,
+                transport,
+            }),
+            observer: None,
         })
+    }
+
+    /// The same client, reporting every exchange to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn config(&self) -> &BackendConfig {
-        &self.config
+        &self.inner.config
     }
 
-    fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| {
-            reqwest::Client::builder()
-                .connect_timeout(self.config.connect_timeout)
-                .timeout(self.config.request_timeout)
-                .user_agent(concat!("finconn/", env!("CARGO_PKG_VERSION")))
-                .build()
-                // Building only fails if the TLS backend cannot initialise; with rustls and bundled
-                // roots that does not happen, and a default client is the sane fallback.
-                .unwrap_or_default()
-        })
-    }
-
-    fn url(&self, base: &str, path: &str, id: Option<&str>) -> String {
-        let path = match id {
-            Some(id) => path.replace("{id}", &encode_path_segment(id)),
-            None => path.to_owned(),
-        };
-        format!("{}{}", base.trim_end_matches('/'), path)
+    /// The checked base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base
     }
 
     /// `POST /sessions`: creates (or, for a known key, returns again) the flow's session.
@@ -288,25 +560,19 @@ impl BackendClient {
         idempotency_key: &str,
     ) -> Result<CreatedSession, BackendError> {
         let body = create_session_body(options);
-        let url = self.url(
-            &self.config.base_url,
-            &self.config.paths.create_session,
-            None,
-        );
-        let value = self
-            .send_json(
-                "create_session",
-                reqwest::Method::POST,
-                &url,
-                Some(&body),
-                Some(idempotency_key),
-                None,
-            )
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint: "create_session",
+                method: HttpMethod::Post,
+                path: EndpointPath::CreateSession,
+                ids: &[],
+                query: &[],
+                body: Some(&body),
+                idempotency_key: Some(idempotency_key),
+            })
             .await?;
-        parse_created_session(&value).map_err(|message| BackendError::InvalidResponse {
-            endpoint: "create_session".into(),
-            message,
-        })
+        parse_created_session(&value)
+            .map_err(|message| BackendError::invalid("create_session", message, request_id))
     }
 
     /// `POST /sessions/{id}/complete`: sends the report, returns the server's session.
@@ -314,53 +580,54 @@ impl BackendClient {
         &self,
         report: &CompletionReport,
     ) -> Result<Session, BackendError> {
-        let url = self.url(
-            &self.config.base_url,
-            &self.config.paths.complete_session,
-            Some(&report.session_id),
-        );
+        report
+            .check()
+            .map_err(|m| BackendError::InvalidConfiguration(format!("completion report: {m}")))?;
         let body = serde_json::to_value(report).unwrap_or(Value::Null);
-        let value = self
-            .send_json(
-                "complete_session",
-                reqwest::Method::POST,
-                &url,
-                Some(&body),
-                Some(&report.report_id),
-                None,
-            )
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint: "complete_session",
+                method: HttpMethod::Post,
+                path: EndpointPath::CompleteSession,
+                ids: &[&report.session_id],
+                query: &[],
+                body: Some(&body),
+                idempotency_key: Some(&report.report_id),
+            })
             .await?;
-        decode_answer(
+        let session: Session = decode_answer(
             "complete_session",
             value,
             &["session"],
             "not a financial_connections.session",
-        )
+            request_id.clone(),
+        )?;
+        check_session_ids("complete_session", &session, request_id)?;
+        Ok(session)
     }
 
     /// `GET /accounts`: the user's linked accounts.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, BackendError> {
-        let url = self.url(
-            &self.config.base_url,
-            &self.config.paths.list_accounts,
-            None,
-        );
-        let value = self
-            .send_json(
-                "list_accounts",
-                reqwest::Method::GET,
-                &url,
-                None,
-                None,
-                None,
-            )
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint: "list_accounts",
+                method: HttpMethod::Get,
+                path: EndpointPath::ListAccounts,
+                ids: &[],
+                query: &[],
+                body: None,
+                idempotency_key: None,
+            })
             .await?;
-        decode_answer(
+        let accounts: Vec<Account> = decode_answer(
             "list_accounts",
             value,
             &["accounts", "data"],
             "expected a list of accounts",
-        )
+            request_id.clone(),
+        )?;
+        check_account_ids("list_accounts", &accounts, request_id)?;
+        Ok(accounts)
     }
 
     /// `POST /accounts/{id}/disconnect`.
@@ -369,72 +636,115 @@ impl BackendClient {
         account_id: &str,
         idempotency_key: &str,
     ) -> Result<Account, BackendError> {
-        let url = self.url(
-            &self.config.base_url,
-            &self.config.paths.disconnect_account,
-            Some(account_id),
-        );
-        let value = self
-            .send_json(
-                "disconnect_account",
-                reqwest::Method::POST,
-                &url,
-                Some(&Value::Object(Default::default())),
-                Some(idempotency_key),
-                None,
-            )
+        ids::check(IdKind::Account, account_id)
+            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+        let body = Value::Object(Default::default());
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint: "disconnect_account",
+                method: HttpMethod::Post,
+                path: EndpointPath::DisconnectAccount,
+                ids: &[account_id],
+                query: &[],
+                body: Some(&body),
+                idempotency_key: Some(idempotency_key),
+            })
             .await?;
-        decode_answer(
+        let account: Account = decode_answer(
             "disconnect_account",
             value,
             &["account"],
             "not a financial_connections.account",
-        )
+            request_id.clone(),
+        )?;
+        check_account_ids(
+            "disconnect_account",
+            std::slice::from_ref(&account),
+            request_id,
+        )?;
+        Ok(account)
     }
 
     /// Stripe fallback: the session as Stripe's own SDKs read it after the sheet closes,
     /// `GET /v1/link_account_sessions/session_receipt` then every page of `list_accounts`.
     ///
     /// This is the one place a client secret leaves the process, to Stripe's API and only as
-    /// Stripe's API requires (a query parameter over TLS, `Authorization: Bearer <publishable
-    /// key>`); it is never logged.
+    /// Stripe's API requires (a query parameter, `Authorization: Bearer <publishable key>`); it is
+    /// never logged, and the host's headers are never sent to Stripe.
     pub async fn stripe_session_receipt(
         &self,
         client_secret: &Secret,
         publishable_key: &Secret,
         stripe_account: Option<&str>,
     ) -> Result<Session, BackendError> {
-        let auth = (publishable_key, stripe_account);
-        let receipt = self
-            .stripe_get(
+        let auth = Auth::Stripe {
+            key: publishable_key,
+            account: stripe_account,
+        };
+        let url = self.inner.stripe_base.join(
+            "stripe_session_receipt",
+            &self.inner.stripe_receipt,
+            &[],
+            &[("client_secret", client_secret.expose())],
+        )?;
+        let (receipt, request_id) = self
+            .call_url(
                 "stripe_session_receipt",
-                "/v1/link_account_sessions/session_receipt",
-                client_secret,
+                HttpMethod::Get,
+                url,
+                None,
                 None,
                 auth,
             )
             .await?;
-        let mut session: Session =
-            decode_answer("stripe_session_receipt", receipt, &[], "not a session")?;
+        let mut session: Session = decode_answer(
+            "stripe_session_receipt",
+            receipt,
+            &[],
+            "not a session",
+            request_id.clone(),
+        )?;
+        check_session_ids("stripe_session_receipt", &session, request_id)?;
         // Page the accounts the way the SDKs do, up to Stripe's 100-account cap.
-        let mut starting_after = session.accounts.data.last().map(|a| a.id.clone());
         let mut has_more = session.accounts.has_more;
         while has_more && session.accounts.data.len() < 100 {
-            let page = self
-                .stripe_get(
+            let after = session
+                .accounts
+                .data
+                .last()
+                .map(|a| a.id.clone())
+                .unwrap_or_default();
+            let mut query = vec![("client_secret", client_secret.expose())];
+            if !after.is_empty() {
+                query.push(("starting_after", after.as_str()));
+            }
+            let url = self.inner.stripe_base.join(
+                "stripe_list_accounts",
+                &self.inner.stripe_accounts,
+                &[],
+                &query,
+            )?;
+            let (page, request_id) = self
+                .call_url(
                     "stripe_list_accounts",
-                    "/v1/link_account_sessions/list_accounts",
-                    client_secret,
-                    starting_after.as_deref(),
+                    HttpMethod::Get,
+                    url,
+                    None,
+                    None,
                     auth,
                 )
                 .await?;
-            let page: crate::model::List<Account> =
-                decode_answer("stripe_list_accounts", page, &[], "not a list of accounts")?;
+            let page: crate::model::List<Account> = decode_answer(
+                "stripe_list_accounts",
+                page,
+                &[],
+                "not a list of accounts",
+                request_id.clone(),
+            )?;
+            check_account_ids("stripe_list_accounts", &page.data, request_id)?;
             if page.data.is_empty() {
                 break;
             }
-            starting_after = page.data.last().map(|a| a.id.clone());
             has_more = page.has_more;
             session.accounts.data.extend(page.data);
         }
@@ -442,62 +752,79 @@ impl BackendClient {
         Ok(session)
     }
 
-    /// `GET <stripe_api_base><path>?client_secret=…[&starting_after=…]` with the publishable key.
-    async fn stripe_get(
-        &self,
-        endpoint: &'static str,
-        path: &str,
-        client_secret: &Secret,
-        starting_after: Option<&str>,
-        (publishable_key, stripe_account): (&Secret, Option<&str>),
-    ) -> Result<Value, BackendError> {
-        let mut url = url::Url::parse(&self.url(&self.config.stripe_api_base, path, None))
-            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        url.query_pairs_mut()
-            .append_pair("client_secret", client_secret.expose());
-        if let Some(after) = starting_after {
-            url.query_pairs_mut().append_pair("starting_after", after);
-        }
-        self.send_json(
-            endpoint,
-            reqwest::Method::GET,
-            url.as_str(),
-            None,
-            None,
-            Some((publishable_key, stripe_account)),
+    /// One exchange with a configured endpoint under the full policy, without retries, returning
+    /// any non-redirect answer within the cap (4xx and 5xx included). For conformance tools such
+    /// as `fc check-backend`; the typed methods above are what apps use.
+    pub async fn exchange(&self, call: RawCall<'_>) -> Result<Exchange, BackendError> {
+        let url = self.endpoint_url(&call)?;
+        let body = call.body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        self.attempt(
+            call.endpoint,
+            1,
+            call.method,
+            &url,
+            body.as_deref(),
+            call.idempotency_key,
+            Auth::Host,
+        )
+        .await
+    }
+
+    fn endpoint_url(&self, call: &RawCall<'_>) -> Result<String, BackendError> {
+        Ok(self.inner.base.join(
+            call.endpoint,
+            self.inner.templates.get(call.path),
+            call.ids,
+            call.query,
+        )?)
+    }
+
+    /// A configured endpoint, with retries, answering JSON.
+    async fn call_json(&self, call: RawCall<'_>) -> Result<(Value, Option<String>), BackendError> {
+        let url = self.endpoint_url(&call)?;
+        self.call_url(
+            call.endpoint,
+            call.method,
+            url,
+            call.body,
+            call.idempotency_key,
+            Auth::Host,
         )
         .await
     }
 
     /// One call with retries. `idempotency_key` is sent unchanged on every attempt.
-    async fn send_json(
+    async fn call_url(
         &self,
         endpoint: &'static str,
-        method: reqwest::Method,
-        url: &str,
+        method: HttpMethod,
+        url: String,
         body: Option<&Value>,
         idempotency_key: Option<&str>,
-        stripe_auth: Option<(&Secret, Option<&str>)>,
-    ) -> Result<Value, BackendError> {
-        let policy = &self.config.retry;
+        auth: Auth<'_>,
+    ) -> Result<(Value, Option<String>), BackendError> {
+        let policy_retry = &self.inner.config.retry;
+        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let outcome = self
                 .attempt(
                     endpoint,
-                    method.clone(),
-                    url,
-                    body,
+                    attempt,
+                    method,
+                    &url,
+                    body.as_deref(),
                     idempotency_key,
-                    stripe_auth,
+                    auth,
                 )
-                .await;
+                .await
+                .and_then(|x| into_json(endpoint, x));
             let err = match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
-            if !err.retryable() || attempt >= policy.max_attempts {
+            if !err.retryable() || attempt >= policy_retry.max_attempts {
                 tracing::warn!(endpoint, attempt, error = %err, "backend call failed");
                 return Err(err);
             }
@@ -507,7 +834,7 @@ impl BackendClient {
                     ..
                 } => {
                     let wait = Duration::from_millis(*ms);
-                    if wait > policy.max_retry_after {
+                    if wait > policy_retry.max_retry_after {
                         tracing::warn!(
                             endpoint,
                             retry_after_ms = ms,
@@ -517,88 +844,207 @@ impl BackendClient {
                     }
                     wait
                 }
-                _ => backoff(policy, attempt),
+                _ => backoff(policy_retry, attempt),
             };
             tracing::info!(endpoint, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying backend call");
             tokio::time::sleep(delay).await;
         }
     }
 
+    /// The headers of one attempt, in order: the host's (checked, reserved names dropped) or
+    /// Stripe's authentication, then the core's.
+    fn headers(
+        &self,
+        endpoint: &'static str,
+        has_body: bool,
+        idempotency_key: Option<&str>,
+        auth: Auth<'_>,
+    ) -> Result<Vec<(String, String)>, BackendError> {
+        let mut headers = Vec::new();
+        match auth {
+            Auth::Host => {
+                if let Some(provider) = &self.inner.headers {
+                    let (kept, dropped) =
+                        policy::host_headers(provider.headers()).map_err(|e| {
+                            BackendError::InvalidConfiguration(format!("{endpoint}: {e}"))
+                        })?;
+                    if !dropped.is_empty() {
+                        tracing::warn!(endpoint, dropped = ?dropped, "host headers the core sets itself were ignored");
+                    }
+                    headers = kept;
+                }
+            }
+            Auth::Stripe { key, account } => {
+                headers.push(("Authorization".into(), format!("Bearer {}", key.expose())));
+                if let Some(account) = account {
+                    headers.push(("Stripe-Account".into(), account.to_owned()));
+                }
+                for (n, v) in &headers {
+                    policy::check_header(n, v).map_err(|e| {
+                        BackendError::InvalidConfiguration(format!("{endpoint}: {e}"))
+                    })?;
+                }
+            }
+        }
+        headers.push(("Accept".into(), "application/json".into()));
+        if has_body {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        if let Some(key) = idempotency_key {
+            policy::check_header("Idempotency-Key", key)
+                .map_err(|e| BackendError::InvalidConfiguration(format!("{endpoint}: {e}")))?;
+            headers.push(("Idempotency-Key".into(), key.to_owned()));
+        }
+        Ok(headers)
+    }
+
+    /// One exchange under the policy: any non-redirect status within the cap is an [`Exchange`].
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         endpoint: &'static str,
-        method: reqwest::Method,
+        attempt: u32,
+        method: HttpMethod,
         url: &str,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         idempotency_key: Option<&str>,
-        stripe_auth: Option<(&Secret, Option<&str>)>,
-    ) -> Result<Value, BackendError> {
-        let mut request = self
-            .http()
-            .request(method, url)
-            .header("Accept", "application/json");
-        match stripe_auth {
-            Some((key, account)) => {
-                request = request.bearer_auth(key.expose());
-                if let Some(account) = account {
-                    request = request.header("Stripe-Account", account);
-                }
-            }
-            None => {
-                if let Some(provider) = &self.headers {
-                    for (name, value) in provider.headers() {
-                        request = request.header(name, value);
-                    }
-                }
-            }
-        }
-        if let Some(key) = idempotency_key {
-            request = request.header("Idempotency-Key", key);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let to_transport_error = |e: reqwest::Error| {
-            if e.is_timeout() {
-                BackendError::Timeout {
-                    endpoint: endpoint.into(),
-                }
-            } else if e.is_builder() {
-                BackendError::InvalidConfiguration(format!("{endpoint}: {}", without_url(&e)))
-            } else if e.is_body() || e.is_decode() {
-                BackendError::InvalidResponse {
-                    endpoint: endpoint.into(),
-                    message: format!("the body was cut off: {}", without_url(&e)),
-                }
-            } else {
-                BackendError::Offline {
-                    endpoint: endpoint.into(),
-                    message: without_url(&e),
-                }
-            }
+        auth: Auth<'_>,
+    ) -> Result<Exchange, BackendError> {
+        let config = &self.inner.config;
+        let request = HttpRequest {
+            method,
+            url: url.to_owned(),
+            headers: self.headers(endpoint, body.is_some(), idempotency_key, auth)?,
+            body: body.map(<[u8]>::to_vec),
+            connect_timeout: config.connect_timeout,
+            timeout: config.request_timeout,
+            max_response_bytes: config.max_response_bytes,
         };
-        let response = request.send().await.map_err(to_transport_error)?;
-        let status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| (s * 1000.0) as u64);
-        let bytes = response.bytes().await.map_err(to_transport_error)?;
-        if !(200..300).contains(&status) {
-            return Err(BackendError::Status {
+        let deadline = policy::call_deadline(config.request_timeout);
+        let sent = tokio::time::timeout(deadline, self.inner.transport.send(request)).await;
+        let result = match sent {
+            // Dropping the transport's future cancels the host's request.
+            Err(_) => Err(BackendError::Timeout {
                 endpoint: endpoint.into(),
+            }),
+            Ok(Err(e)) => Err(transport_error(endpoint, e, url)),
+            Ok(Ok(response)) => self.check_response(endpoint, response),
+        };
+        if let Some(observer) = &self.observer {
+            let (status, request_id, error) = match &result {
+                Ok(x) => (
+                    Some(x.status),
+                    x.request_id.clone(),
+                    (!(200..300).contains(&x.status)).then_some("http_error"),
+                ),
+                Err(e) => (
+                    e.status(),
+                    e.request_id().map(str::to_owned),
+                    Some(e.code()),
+                ),
+            };
+            observer.on_call(&CallRecord {
+                endpoint,
+                attempt,
                 status,
-                message: error_message(&bytes),
-                retry_after_ms,
+                request_id,
+                error,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| BackendError::InvalidResponse {
-            endpoint: endpoint.into(),
-            message: format!("invalid JSON: {e}"),
+        result
+    }
+
+    fn check_response(
+        &self,
+        endpoint: &'static str,
+        response: HttpResponse,
+    ) -> Result<Exchange, BackendError> {
+        let request_id = policy::request_id(&response);
+        if policy::is_redirect(response.status) {
+            return Err(BackendError::Redirect {
+                endpoint: endpoint.into(),
+                status: response.status,
+                request_id,
+            });
+        }
+        let limit = self.inner.config.max_response_bytes;
+        if !policy::within_cap(response.body.len(), limit) {
+            return Err(BackendError::TooLarge {
+                endpoint: endpoint.into(),
+                limit,
+                request_id,
+            });
+        }
+        if !(100..=599).contains(&response.status) {
+            return Err(BackendError::invalid(
+                endpoint,
+                format!("HTTP status {} is not a status", response.status),
+                request_id,
+            ));
+        }
+        Ok(Exchange {
+            status: response.status,
+            retry_after: policy::retry_after(&response),
+            content_type: response
+                .header("content-type")
+                .map(|c| policy::scrub(&c.chars().take(100).collect::<String>())),
+            body: response.body,
+            request_id,
         })
+    }
+}
+
+/// A 2xx answer as JSON; any other status as [`BackendError::Status`].
+fn into_json(endpoint: &'static str, x: Exchange) -> Result<(Value, Option<String>), BackendError> {
+    if !(200..300).contains(&x.status) {
+        let detail = x.error_detail();
+        return Err(BackendError::Status {
+            endpoint: endpoint.into(),
+            status: x.status,
+            code: detail.code,
+            message: detail.message,
+            retry_after_ms: x.retry_after.map(|d| d.as_millis() as u64),
+            request_id: x.request_id,
+        });
+    }
+    match serde_json::from_slice(&x.body) {
+        Ok(v) => Ok((v, x.request_id)),
+        Err(e) => Err(BackendError::invalid(
+            endpoint,
+            format!("invalid JSON at line {}, column {}", e.line(), e.column()),
+            x.request_id,
+        )),
+    }
+}
+
+/// A transport failure, its platform message scrubbed and stripped of the URL.
+fn transport_error(endpoint: &'static str, e: TransportError, url: &str) -> BackendError {
+    let clean = |m: String| {
+        policy::scrub(&m.replace(url, "<url>"))
+            .chars()
+            .take(300)
+            .collect()
+    };
+    match e {
+        TransportError::Offline(m) | TransportError::Other(m) => BackendError::Offline {
+            endpoint: endpoint.into(),
+            message: clean(m),
+        },
+        TransportError::Timeout => BackendError::Timeout {
+            endpoint: endpoint.into(),
+        },
+        TransportError::Tls(m) => BackendError::Tls {
+            endpoint: endpoint.into(),
+            message: clean(m),
+        },
+        TransportError::TooLarge { limit } => BackendError::TooLarge {
+            endpoint: endpoint.into(),
+            limit,
+            request_id: None,
+        },
+        TransportError::Cancelled => BackendError::Cancelled {
+            endpoint: endpoint.into(),
+        },
     }
 }
 
@@ -609,29 +1055,39 @@ fn decode_answer<T: serde::de::DeserializeOwned>(
     mut value: Value,
     wrappers: &[&str],
     what: &str,
+    request_id: Option<String>,
 ) -> Result<T, BackendError> {
     if let Some(key) = wrappers.iter().find(|w| value.get(**w).is_some()) {
         value = value[*key].take();
     }
-    serde_json::from_value(value).map_err(|e| BackendError::InvalidResponse {
-        endpoint: endpoint.into(),
-        message: format!("{what}: {e}"),
-    })
+    serde_json::from_value(value)
+        .map_err(|e| BackendError::invalid(endpoint, format!("{what}: {e}"), request_id))
 }
 
-/// reqwest errors print the URL, which may carry a client secret (Stripe's query): drop it.
-fn without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(url) = e.url() {
-        s = s.replace(url.as_str(), "<url>");
+fn check_account_ids(
+    endpoint: &'static str,
+    accounts: &[Account],
+    request_id: Option<String>,
+) -> Result<(), BackendError> {
+    for a in accounts {
+        ids::check(IdKind::Account, &a.id)
+            .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
+        if let Some(auth) = &a.authorization {
+            ids::check(IdKind::Authorization, auth)
+                .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
+        }
     }
-    let mut source = std::error::Error::source(e);
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
+    Ok(())
+}
+
+fn check_session_ids(
+    endpoint: &'static str,
+    session: &Session,
+    request_id: Option<String>,
+) -> Result<(), BackendError> {
+    ids::check(IdKind::Session, &session.id)
+        .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
+    check_account_ids(endpoint, &session.accounts.data, request_id)
 }
 
 /// Exponential backoff with full jitter: a random delay in [base/2, base], base doubling per attempt.
@@ -644,32 +1100,6 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     half + Duration::from_nanos(fastrand::u64(
         0..=half.as_nanos().min(u64::MAX as u128) as u64,
     ))
-}
-
-fn encode_path_segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
-}
-
-/// The backend's error message from `{"error": {"message"}}`, `{"error": "..."}`, `{"message"}`,
-/// or the first 200 characters of the body.
-fn error_message(bytes: &[u8]) -> String {
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-        let found = v
-            .pointer("/error/message")
-            .or_else(|| v.get("error").filter(|e| e.is_string()))
-            .or_else(|| v.get("message"))
-            .and_then(Value::as_str);
-        if let Some(m) = found {
-            return m.chars().take(500).collect();
-        }
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim();
-    if text.is_empty() {
-        "no message".into()
-    } else {
-        text.chars().take(200).collect()
-    }
 }
 
 fn create_session_body(options: &SessionOptions) -> Value {
@@ -703,7 +1133,8 @@ fn create_session_body(options: &SessionOptions) -> Value {
     Value::Object(body)
 }
 
-/// Reads every response shape of the contract (ours, and the two of Stripe's guides).
+/// Reads every response shape of the contract (ours, and the two of Stripe's guides), and checks
+/// the shapes of what will be persisted or put in a path.
 fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
     let field = |names: &[&str]| {
         names
@@ -728,13 +1159,35 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
                 .map(|(id, _)| id.to_owned())
         })
         .ok_or("no session_id in the answer, and the client secret does not contain one")?;
+    ids::check(IdKind::Session, &session_id).map_err(|e| e.to_string())?;
+    if client_secret.len() > 512 || !client_secret.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the client secret is not a Stripe client secret".into());
+    }
+    if publishable_key.len() > 512 || !publishable_key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the publishable key is not a Stripe key".into());
+    }
+    let stripe_account = field(&["stripe_account", "stripeAccount"]);
+    if let Some(a) = &stripe_account {
+        if !a.starts_with("acct_")
+            || a.len() > 255
+            || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err("stripe_account is not a Stripe account id (acct_…)".into());
+        }
+    }
+    let report_token = field(&["report_token", "reportToken"]);
+    if let Some(t) = &report_token {
+        if !ids::is_valid_report_token(t) {
+            return Err("report_token is not 1 to 512 visible ASCII characters".into());
+        }
+    }
     Ok(CreatedSession {
         session_id,
         client_secret: Secret::new(client_secret),
         publishable_key: Secret::new(publishable_key),
-        stripe_account: field(&["stripe_account", "stripeAccount"]),
+        stripe_account,
         livemode: v.get("livemode").and_then(Value::as_bool).unwrap_or(false),
-        report_token: field(&["report_token", "reportToken"]).map(Secret::new),
+        report_token: report_token.map(Secret::new),
     })
 }
 
@@ -742,29 +1195,6 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn https_is_required_except_on_loopback() {
-        for ok in [
-            "https://api.example.com",
-            "http://127.0.0.1:8080",
-            "http://localhost:1",
-            "http://[::1]:9",
-        ] {
-            assert!(check_base_url(ok, "x").is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://api.example.com",
-            "ftp://x",
-            "https://u:p@x.com",
-            "not a url",
-            "https://x.com/?a=1",
-            "http://127.0.0.1.evil.com",
-        ] {
-            let e = check_base_url(bad, "backend base URL").unwrap_err();
-            assert!(matches!(e, BackendError::InvalidConfiguration(_)), "{bad}");
-        }
-    }
 
     #[test]
     fn every_documented_response_shape_parses() {
@@ -793,7 +1223,21 @@ mod tests {
     }
 
     #[test]
-    fn created_session_debug_redacts_secrets() {
+    fn hostile_session_ids_and_tokens_are_refused() {
+        for id in ["..", ".", "a b", "fcsess_a/b", "fcsess_1%2F..", "../../x"] {
+            let v = json!({"session_id": id, "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1"});
+            assert!(parse_created_session(&v).is_err(), "{id:?}");
+        }
+        let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1", "report_token": "a\nb"});
+        assert!(parse_created_session(&v).is_err());
+        let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x\r\nX: y", "publishable_key": "pk_test_1"});
+        assert!(parse_created_session(&v).is_err());
+        let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1", "stripe_account": "acct_1\r\nX: y"});
+        assert!(parse_created_session(&v).is_err());
+    }
+
+    #[test]
+    fn created_session_and_report_debug_redact_secrets() {
         let s = parse_created_session(&json!({"client_secret": "fcsess_9_secret_TOPSECRET", "publishable_key": "pk_test_KEY", "report_token": "rt_TOKEN"})).unwrap();
         let debug = format!("{s:?}");
         assert!(
@@ -802,18 +1246,18 @@ mod tests {
                 && !debug.contains("rt_TOKEN"),
             "{debug}"
         );
-    }
-
-    #[test]
-    fn error_messages_are_extracted() {
-        assert_eq!(
-            error_message(br#"{"error": {"message": "bad token", "code": "x"}}"#),
-            "bad token"
-        );
-        assert_eq!(error_message(br#"{"error": "nope"}"#), "nope");
-        assert_eq!(error_message(br#"{"message": "m"}"#), "m");
-        assert_eq!(error_message(b"<html>oops</html>"), "<html>oops</html>");
-        assert_eq!(error_message(b""), "no message");
+        let report = CompletionReport {
+            report_id: "fcidem_1-complete".into(),
+            flow_id: "flow_1".into(),
+            session_id: "fcsess_1".into(),
+            report_token: Some("rt_TOKEN".into()),
+            sheet_outcome: "completed".into(),
+            account_ids: vec![],
+            error_code: None,
+            return_url_status: None,
+        };
+        assert!(!format!("{report:?}").contains("rt_TOKEN"));
+        assert!(report.check().is_ok());
     }
 
     #[test]
@@ -835,8 +1279,10 @@ mod tests {
         let status = |s| BackendError::Status {
             endpoint: "e".into(),
             status: s,
-            message: "m".into(),
+            code: None,
+            message: Some("m".into()),
             retry_after_ms: Some(1000),
+            request_id: Some("req_1".into()),
         };
         assert_eq!(Error::from(status(401)).code(), "unauthorized");
         assert_eq!(Error::from(status(403)).code(), "unauthorized");
@@ -849,7 +1295,15 @@ mod tests {
             }
         ));
         assert_eq!(Error::from(status(503)).code(), "service_unavailable");
+        assert_eq!(Error::from(status(503)).request_id(), Some("req_1"));
         assert!(status(503).retryable() && status(429).retryable() && !status(400).retryable());
+        let redirect = BackendError::Redirect {
+            endpoint: "e".into(),
+            status: 307,
+            request_id: None,
+        };
+        assert!(!redirect.retryable());
+        assert_eq!(Error::from(redirect).code(), "other");
     }
 
     #[test]
@@ -873,15 +1327,30 @@ mod tests {
     }
 
     #[test]
-    fn path_ids_are_encoded() {
-        let c = BackendClient::new(BackendConfig::new("https://api.example.com/"), None).unwrap();
-        assert_eq!(
-            c.url(
-                "https://api.example.com/",
-                "/s/{id}/complete",
-                Some("fcsess_1/../x")
-            ),
-            "https://api.example.com/s/fcsess_1%2F..%2Fx/complete"
-        );
+    fn paths_that_leave_the_base_are_refused_at_creation() {
+        struct Never;
+        impl HttpTransport for Never {
+            fn send(
+                &self,
+                _: HttpRequest,
+            ) -> crate::network::BoxFuture<'_, Result<HttpResponse, TransportError>> {
+                Box::pin(async { Err(TransportError::Cancelled) })
+            }
+        }
+        let mut config = BackendConfig::new("http://127.0.0.1:1");
+        config.paths.create_session = "@otherhost:9/x".into();
+        assert!(matches!(
+            BackendClient::new(config, None, Arc::new(Never)),
+            Err(BackendError::InvalidConfiguration(_))
+        ));
+        let mut config = BackendConfig::new("http://127.0.0.1:1");
+        config.paths.complete_session = "/sessions/complete".into();
+        assert!(BackendClient::new(config, None, Arc::new(Never)).is_err());
+        assert!(BackendClient::new(
+            BackendConfig::new("http://10.0.2.2:1"),
+            None,
+            Arc::new(Never)
+        )
+        .is_err());
     }
 }

@@ -25,23 +25,37 @@ pub enum Error {
     Timeout { message: String },
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("unauthorized ({status}): {message}")]
-    Unauthorized { status: u16, message: String },
+    Unauthorized {
+        status: u16,
+        message: String,
+        /// The server's request id, for support.
+        request_id: Option<String>,
+    },
     /// The backend rejected the request (another 4xx): show an error, don't retry as is.
     #[error("rejected by the backend ({status}): {message}")]
-    Rejected { status: u16, message: String },
+    Rejected {
+        status: u16,
+        message: String,
+        request_id: Option<String>,
+    },
     /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
     #[error("service unavailable{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     ServiceUnavailable {
         status: Option<u16>,
         message: String,
         retry_after_ms: Option<u64>,
+        request_id: Option<String>,
     },
     /// A saved flow cannot be restored: discard it and start a new flow.
     #[error("flow snapshot unusable: {message}")]
     SnapshotUnusable { message: String },
-    /// Anything else (a malformed backend response, a storage failure, a bug).
+    /// Anything else: a backend that broke the contract (a redirect, an oversized or malformed
+    /// answer), a storage failure, a bug. Report it; retrying as is will not help.
     #[error("{message}")]
-    Other { message: String },
+    Other {
+        message: String,
+        request_id: Option<String>,
+    },
 }
 
 impl Error {
@@ -57,6 +71,25 @@ impl Error {
             Error::ServiceUnavailable { .. } => "service_unavailable",
             Error::SnapshotUnusable { .. } => "snapshot_unusable",
             Error::Other { .. } => "other",
+        }
+    }
+
+    /// The server's request id of the answer behind this error, for support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { request_id, .. }
+            | Error::Rejected { request_id, .. }
+            | Error::ServiceUnavailable { request_id, .. }
+            | Error::Other { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Other`] without a request id.
+    pub fn other(message: impl Into<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            request_id: None,
         }
     }
 
@@ -126,6 +159,7 @@ mod tests {
             status: Some(503),
             message: "backend overloaded".into(),
             retry_after_ms: None,
+            request_id: None,
         };
         assert_eq!(
             e.to_string(),

@@ -1,27 +1,56 @@
 //! The networked flow: ties the state machine, the return-URL rules, the backend client, the
-//! outbox and reconciliation into the API a mobile app drives.
+//! outbox and reconciliation into the API a mobile app drives, and keeps every active flow on
+//! disk so a killed app finds it again.
 //!
 //! ```text
-//! let client = FlowClient::new(config, headers)?;          // once per app
-//! client.send_pending_reports().await;                      // at launch: reports a killed app left
-//! let flow = client.new_flow(options)?;                     // per "Link your bank" tap
-//! let sheet = flow.start().await?;                          // → client secret + publishable key
-//! flow.sheet_presented()?;                                  // present Stripe's sheet with them
-//! flow.handle_url(url);                                     // every incoming deep link
-//! let result = flow.sheet_result(outcome).await?;           // the sheet's callback → final result
-//! // after the app was killed: client.restore_flow(&snapshot)?.resume().await?
+//! let client = FlowClient::new(config, headers, transport)?;  // once per app
+//! client.resume_pending().await?;                             // at launch: flows and reports a killed app left
+//! let flow = client.new_flow(options)?;                       // per "Link your bank" tap
+//! let sheet = flow.start().await?;                            // → client secret + publishable key
+//! flow.sheet_presented()?;                                    // present Stripe's sheet with them
+//! flow.handle_url(url);                                       // every incoming deep link
+//! let result = flow.sheet_result(outcome).await?;             // the sheet's callback → final result
 //! ```
-//! Async methods hold no lock across an `.await`; one flow runs one network operation at a time.
+//!
+//! ## Persistence
+//! Every phase change writes the flow's snapshot (secret-free, see [`crate::state`]) atomically to
+//! `<data_dir>/finconn-flows/flow-<id>.json` (mode 0600). The file goes once the flow is settled:
+//! ended, with its completion report acknowledged (or refused for good) by the backend. A flow
+//! holds an advisory lock (`flow-<id>.lock`) while an object drives it, so two clients or two
+//! processes on one directory never drive the same flow. [`FlowClient::pending_flows`] /
+//! [`FlowClient::resume_pending`] find what a previous process left.
+//!
+//! ## Concurrency
+//! Async operations of one flow (`start`, `sheet_result`, `resume`) run one at a time; the others
+//! never wait for the network. Called while another operation is in flight:
+//!
+//! | called \ in flight | `start` | `sheet_result` / `resume` |
+//! |---|---|---|
+//! | `start` | waits, then returns the same sheet configuration (one session) | waits, then `InvalidState` (the flow moved on) |
+//! | `sheet_result`, `resume` | waits; then reconciles (sheet result) or, for `resume`, ends a flow whose sheet was never shown as canceled | waits, then returns the same result |
+//! | `cancel` | ends the flow canceled at once; when the create answers, that session gets a `canceled` report and `start` fails with `InvalidState` | `InvalidState` (the sheet was shown: only its result ends the flow) |
+//! | `sheet_presented` | `InvalidState` (not ready yet) | `InvalidState` |
+//! | `user_left_app` | `InvalidState` | `InvalidState` |
+//! | `handle_url` | classified, not recorded (nothing presented) | classified, not recorded |
+//! | `snapshot`, `phase`, `result` | a consistent view | a consistent view |
+//!
+//! Synchronous operations are serialised by the flow's lock; each sees the state the previous one
+//! left. `cancel` twice returns the same result; after the end, every mutating call is
+//! `InvalidState` except `sheet_result`/`resume`, which return the result again.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use crate::backend::{
-    BackendClient, BackendConfig, BackendError, CompletionReport, HeaderProvider,
+    BackendClient, BackendConfig, BackendError, CallObserver, CallRecord, CompletionReport,
+    HeaderProvider,
 };
 use crate::error::Error;
 use crate::model::{Account, Session};
+use crate::network::HttpTransport;
 use crate::options::SessionOptions;
 use crate::outbox::Outbox;
 use crate::reconcile::{reconcile, FlowResult, FlowStatus, ReconcileInput, SheetOutcome};
@@ -30,8 +59,9 @@ use crate::secret::Secret;
 use crate::state::{
     FlowFailure, FlowMachine, FlowPhase, PhaseChange, ReportToken, SessionInfo, SheetCredentials,
 };
+use crate::store::{FileLock, ReadOutcome, Store};
 
-/// Everything a [`FlowClient`] needs.
+/// Everything a [`FlowClient`] needs besides the host's headers and transport.
 #[derive(Debug, Clone)]
 pub struct FlowConfig {
     pub backend: BackendConfig,
@@ -39,7 +69,7 @@ pub struct FlowConfig {
     pub return_urls: Vec<String>,
     /// Android application id, to accept Stripe's own `stripe-auth://…/<appId>/…` redirects.
     pub android_app_id: Option<String>,
-    /// The app's private data directory; the outbox lives in `<data_dir>/finconn-outbox`.
+    /// The app's private data directory: `finconn-outbox/` and `finconn-flows/` live there.
     pub data_dir: PathBuf,
     /// When the backend cannot answer `complete`, read the session from Stripe with the
     /// publishable key, as Stripe's SDKs do (only possible while the flow still holds the client
@@ -85,6 +115,15 @@ pub enum FlowEvent {
         name: String,
         metadata: Vec<(String, String)>,
     },
+    /// One HTTP exchange with the backend or Stripe, with the server's request id for support.
+    BackendCall {
+        endpoint: String,
+        attempt: u32,
+        status: Option<u16>,
+        request_id: Option<String>,
+        /// `None` on a 2xx; else a short code (`offline`, `redirect`, `http_error`, …).
+        error: Option<String>,
+    },
     /// The flow ended.
     Finished { flow_id: String, status: FlowStatus },
 }
@@ -120,29 +159,143 @@ pub struct UrlHandling {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxSummary {
     pub delivered: u32,
+    /// Still pending: the backend could not be reached, another client or process is sending
+    /// them right now, or their file could not be read at the moment.
     pub remaining: u32,
     pub dropped: u32,
+    /// Files whose content could not be decoded, moved aside (never sent, never deleted).
+    pub quarantined: u32,
+}
+
+/// The flows a previous process left, found by [`FlowClient::pending_flows`].
+#[derive(Debug, Default)]
+pub struct PendingFlows {
+    /// Each is locked for this client; call [`Flow::resume`].
+    pub flows: Vec<Flow>,
+    /// Held by another client or process right now.
+    pub busy: u32,
+    /// Could not be read now; tried again next time.
+    pub unreadable: u32,
+    /// Corrupt or forged snapshots, moved aside; nothing was sent for them.
+    pub quarantined: u32,
+}
+
+/// What [`FlowClient::resume_pending`] did.
+#[derive(Debug, Default)]
+pub struct PendingRecovery {
+    /// Flows of a previous process that have now ended.
+    pub finished: Vec<FlowResult>,
+    /// Flows that still wait for the backend (offline, 5xx): call [`Flow::resume`] later.
+    pub waiting: Vec<Flow>,
+    pub reports: OutboxSummary,
+    /// Snapshots moved aside as corrupt or forged.
+    pub quarantined: u32,
+}
+
+/// The host's listeners, shared by the client and its backend observer.
+#[derive(Default)]
+struct Listeners {
+    list: Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>,
+    next: AtomicU64,
+}
+
+impl Listeners {
+    fn emit(&self, event: FlowEvent) {
+        let listeners: Vec<_> = lock(&self.list).iter().map(|(_, l)| l.clone()).collect();
+        for l in listeners {
+            // A listener that panics must not take the flow down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
+        }
+    }
+}
+
+impl CallObserver for Listeners {
+    fn on_call(&self, r: &CallRecord) {
+        self.emit(FlowEvent::BackendCall {
+            endpoint: r.endpoint.to_owned(),
+            attempt: r.attempt,
+            status: r.status,
+            request_id: r.request_id.clone(),
+            error: r.error.map(str::to_owned),
+        });
+    }
+}
+
+/// The persisted flows: `flow-<id>.json` snapshots and their `flow-<id>.lock` files.
+#[derive(Debug, Clone)]
+struct FlowStore {
+    store: Store,
+}
+
+impl FlowStore {
+    fn snapshot_name(flow_id: &str) -> String {
+        format!("flow-{flow_id}.json")
+    }
+    fn lock_name(flow_id: &str) -> String {
+        format!("flow-{flow_id}.lock")
+    }
+    fn lock(&self, flow_id: &str) -> std::io::Result<Option<FileLock>> {
+        self.store.lock_file(&Self::lock_name(flow_id))
+    }
+    fn save(&self, machine: &FlowMachine) -> std::io::Result<()> {
+        self.store.write_atomic(
+            &Self::snapshot_name(machine.flow_id()),
+            machine.snapshot().as_bytes(),
+        )
+    }
+    /// Removes a settled flow's files; call with its lock held.
+    fn remove(&self, flow_id: &str) {
+        for name in [Self::snapshot_name(flow_id), Self::lock_name(flow_id)] {
+            if let Err(e) = self.store.remove(&name) {
+                tracing::warn!(file = %name, error = %e, "a settled flow's file could not be removed");
+            }
+        }
+    }
+    fn ids(&self) -> std::io::Result<Vec<String>> {
+        Ok(self
+            .store
+            .list("flow-", ".json")?
+            .into_iter()
+            .map(|n| n["flow-".len()..n.len() - ".json".len()].to_owned())
+            .collect())
+    }
+    /// Lock files whose snapshot is gone and that nobody holds.
+    fn remove_orphan_locks(&self) {
+        let Ok(names) = self.store.list("flow-", ".lock") else {
+            return;
+        };
+        for name in names {
+            let id = &name["flow-".len()..name.len() - ".lock".len()];
+            if matches!(
+                self.store.read(&Self::snapshot_name(id)),
+                ReadOutcome::Missing
+            ) {
+                if let Ok(Some(_held)) = self.store.lock_file(&name) {
+                    let _ = self.store.remove(&name);
+                }
+            }
+        }
+    }
 }
 
 struct ClientInner {
     backend: BackendClient,
     rules: ReturnUrlRules,
     outbox: Outbox,
+    flows: FlowStore,
     stripe_fallback: bool,
-    listeners: Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>,
-    next_listener: AtomicU64,
+    listeners: Arc<Listeners>,
+    /// Flows driven by objects of this client, by id.
+    live: Mutex<HashMap<String, Weak<FlowShared>>>,
 }
 
 impl ClientInner {
     fn emit(&self, event: FlowEvent) {
-        let listeners: Vec<_> = lock(&self.listeners)
-            .iter()
-            .map(|(_, l)| l.clone())
-            .collect();
-        for l in listeners {
-            // A listener that panics must not take the flow down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
-        }
+        self.listeners.emit(event);
+    }
+
+    fn live_flow(&self, flow_id: &str) -> Option<Arc<FlowShared>> {
+        lock(&self.live).get(flow_id).and_then(Weak::upgrade)
     }
 }
 
@@ -152,7 +305,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// One per app: the backend client, the URL rules, the outbox and the listeners.
+/// One per app: the backend client, the URL rules, the outbox, the flow store and the listeners.
 #[derive(Clone)]
 pub struct FlowClient {
     inner: Arc<ClientInner>,
@@ -177,49 +330,174 @@ fn new_id(prefix: &str) -> String {
 }
 
 impl FlowClient {
-    /// Checks the configuration (URLs, return URLs, app id) and opens the outbox.
+    /// Checks the configuration (URLs, paths, return URLs, app id) and opens the outbox and the
+    /// flow store in `data_dir`.
     pub fn new(
         config: FlowConfig,
         headers: Option<Arc<dyn HeaderProvider>>,
+        transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, Error> {
         let rules = ReturnUrlRules::new(&config.return_urls, config.android_app_id.as_deref())?;
-        let backend = BackendClient::new(config.backend, headers)?;
+        let listeners = Arc::new(Listeners::default());
+        let backend = BackendClient::new(config.backend, headers, transport)?
+            .with_observer(listeners.clone());
         let outbox = Outbox::open(config.data_dir.join("finconn-outbox"))?;
+        let dir = config.data_dir.join("finconn-flows");
+        let store = Store::open(&dir)
+            .map_err(|e| Error::other(format!("flow store {}: {e}", dir.display())))?;
+        let flows = FlowStore { store };
+        flows.remove_orphan_locks();
         Ok(FlowClient {
             inner: Arc::new(ClientInner {
                 backend,
                 rules,
                 outbox,
+                flows,
                 stripe_fallback: config.stripe_fallback,
-                listeners: Mutex::new(Vec::new()),
-                next_listener: AtomicU64::new(1),
+                listeners,
+                live: Mutex::new(HashMap::new()),
             }),
         })
     }
 
     /// Adds a listener; returns its id for [`remove_listener`](Self::remove_listener).
     pub fn add_listener(&self, listener: Arc<dyn FlowEventListener>) -> u64 {
-        let id = self.inner.next_listener.fetch_add(1, Ordering::Relaxed);
-        lock(&self.inner.listeners).push((id, listener));
+        let l = &self.inner.listeners;
+        let id = l.next.fetch_add(1, Ordering::Relaxed) + 1;
+        lock(&l.list).push((id, listener));
         id
     }
 
     pub fn remove_listener(&self, id: u64) {
-        lock(&self.inner.listeners).retain(|(i, _)| *i != id);
+        lock(&self.inner.listeners.list).retain(|(i, _)| *i != id);
     }
 
     /// A new flow in `Idle`. The options are validated here, before any network call.
     pub fn new_flow(&self, options: SessionOptions) -> Result<Flow, Error> {
         let options = options.validate()?;
         let machine = FlowMachine::new(new_id("flow_"), new_id("fcidem_"), options);
-        Ok(Flow::wrap(self.inner.clone(), machine))
+        Ok(Flow::wrap(self.inner.clone(), machine, None))
     }
 
-    /// A flow from [`Flow::snapshot`], typically after the app was killed. Call
-    /// [`Flow::resume`] to get its result.
+    /// A flow from [`Flow::snapshot`] kept in the host's own storage. Call [`Flow::resume`] to
+    /// get its result. The snapshot is validated (a forged or corrupt one is
+    /// [`Error::SnapshotUnusable`]); a flow another client or process is driving right now is
+    /// [`Error::InvalidState`].
     pub fn restore_flow(&self, snapshot: &str) -> Result<Flow, Error> {
         let machine = FlowMachine::restore(snapshot)?;
-        Ok(Flow::wrap(self.inner.clone(), machine))
+        let id = machine.flow_id().to_owned();
+        if self.inner.live_flow(&id).is_some() {
+            return Err(Error::InvalidState {
+                message: "this flow is already open in this client".into(),
+            });
+        }
+        let held = self
+            .inner
+            .flows
+            .lock(&id)
+            .map_err(|e| Error::other(format!("flow store: {e}")))?;
+        match held {
+            Some(l) => Ok(Flow::wrap(self.inner.clone(), machine, Some(l))),
+            None => Err(Error::InvalidState {
+                message: "another client or process is driving this flow".into(),
+            }),
+        }
+    }
+
+    /// The flows a previous process left unsettled in `data_dir` (interrupted, or ended with a
+    /// report still owed), each locked for this client. Corrupt or forged snapshots are moved
+    /// aside; unreadable ones stay for next time; flows held by another process are skipped.
+    pub fn pending_flows(&self) -> Result<PendingFlows, Error> {
+        let store = &self.inner.flows;
+        let mut found = PendingFlows::default();
+        let ids = store
+            .ids()
+            .map_err(|e| Error::other(format!("flow store: {e}")))?;
+        for id in ids {
+            if self.inner.live_flow(&id).is_some() {
+                continue;
+            }
+            if !crate::ids::is_valid(crate::ids::IdKind::Flow, &id) {
+                let _ = store.store.quarantine(&FlowStore::snapshot_name(&id));
+                found.quarantined += 1;
+                continue;
+            }
+            let held = match store.lock(&id) {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    found.busy += 1;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(flow_id = %id, error = %e, "flow lock unavailable; kept for next time");
+                    found.unreadable += 1;
+                    continue;
+                }
+            };
+            let name = FlowStore::snapshot_name(&id);
+            let bytes = match store.store.read(&name) {
+                ReadOutcome::Found(b) => b,
+                ReadOutcome::Missing => {
+                    // Settled by another process meanwhile.
+                    let _ = store.store.remove(&FlowStore::lock_name(&id));
+                    continue;
+                }
+                ReadOutcome::Unreadable(e) => {
+                    tracing::warn!(flow_id = %id, error = %e, "flow snapshot unreadable now; kept for next time");
+                    found.unreadable += 1;
+                    continue;
+                }
+            };
+            let restored = std::str::from_utf8(&bytes)
+                .map_err(|_| "not UTF-8".to_owned())
+                .and_then(|s| FlowMachine::restore(s).map_err(|e| e.to_string()))
+                .and_then(|m| {
+                    if m.flow_id() == id {
+                        Ok(m)
+                    } else {
+                        Err("the snapshot names another flow".to_owned())
+                    }
+                });
+            match restored {
+                Err(reason) => {
+                    tracing::warn!(flow_id = %id, reason = %reason, "unusable flow snapshot moved aside; nothing sent for it");
+                    let _ = store.store.quarantine(&name);
+                    let _ = store.store.remove(&FlowStore::lock_name(&id));
+                    found.quarantined += 1;
+                }
+                Ok(machine) if machine.is_settled() => store.remove(&id),
+                Ok(machine) => {
+                    found
+                        .flows
+                        .push(Flow::wrap(self.inner.clone(), machine, Some(held)))
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The launch step: resumes every flow a previous process left ([`pending_flows`] +
+    /// [`Flow::resume`]), then delivers the reports still queued ([`send_pending_reports`]).
+    ///
+    /// [`pending_flows`]: Self::pending_flows
+    /// [`send_pending_reports`]: Self::send_pending_reports
+    pub async fn resume_pending(&self) -> Result<PendingRecovery, Error> {
+        let pending = self.pending_flows()?;
+        let mut recovery = PendingRecovery {
+            quarantined: pending.quarantined,
+            ..PendingRecovery::default()
+        };
+        for flow in pending.flows {
+            match flow.resume().await {
+                Ok(result) => recovery.finished.push(result),
+                Err(e) => {
+                    tracing::info!(flow_id = %flow.flow_id(), error = %e, "pending flow still waits for the backend");
+                    recovery.waiting.push(flow);
+                }
+            }
+        }
+        recovery.reports = self.send_pending_reports().await?;
+        Ok(recovery)
     }
 
     /// Checks a deep link against the configured rules, without any flow.
@@ -227,15 +505,21 @@ impl FlowClient {
         self.inner.rules.classify(url)
     }
 
-    /// Sends the reports a previous run could not deliver. Call at launch.
+    /// Sends the reports still queued (a previous run could not deliver them). Reports another
+    /// client or process is sending right now are left to it.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, Error> {
         let pending = self.inner.outbox.pending()?;
-        let mut summary = OutboxSummary::default();
+        let mut summary = OutboxSummary {
+            remaining: pending.unreadable.len() as u32,
+            quarantined: pending.quarantined.len() as u32,
+            ..OutboxSummary::default()
+        };
         for report in pending.reports {
-            match deliver(&self.inner, &report).await {
+            match deliver(&self.inner, &report, LockWait::No).await {
                 Delivery::Delivered(_) => summary.delivered += 1,
                 Delivery::Dropped(_) => summary.dropped += 1,
-                Delivery::Kept(_) => summary.remaining += 1,
+                Delivery::Kept(_) | Delivery::Busy => summary.remaining += 1,
+                Delivery::Gone => {}
             }
         }
         Ok(summary)
@@ -255,21 +539,59 @@ impl FlowClient {
             .disconnect_account(account_id, &key)
             .await?)
     }
+
+    /// The backend client (for the account-data API and tools).
+    pub fn backend(&self) -> &BackendClient {
+        &self.inner.backend
+    }
 }
 
 enum Delivery {
     Delivered(Box<Session>),
     Dropped(BackendError),
     Kept(BackendError),
+    /// Another client or process holds the report's send lock.
+    Busy,
+    /// The report file vanished before it could be locked (delivered elsewhere).
+    Gone,
 }
 
-/// Sends one report; removes it from the outbox when acknowledged or refused for good.
-async fn deliver(inner: &ClientInner, report: &CompletionReport) -> Delivery {
-    match inner.backend.complete_session(report).await {
-        Ok(session) => {
-            if let Err(e) = inner.outbox.remove(&report.report_id) {
-                tracing::warn!(error = %e, "delivered report could not be removed; it will be sent again (idempotent)");
+#[derive(Clone, Copy)]
+enum LockWait {
+    No,
+    /// Wait up to this long for another sender to finish.
+    Upto(Duration),
+}
+
+/// Sends one report under its send lock; removes it from the outbox when acknowledged or refused
+/// for good, and settles its flow. With `LockWait::Upto`, a report whose file is gone is still
+/// sent (the caller needs the server's answer; the report id makes it count once).
+async fn deliver(inner: &ClientInner, report: &CompletionReport, wait: LockWait) -> Delivery {
+    let mut waited = Duration::ZERO;
+    let held = loop {
+        match inner.outbox.lock(&report.report_id) {
+            Ok(Some(l)) => break Some(l),
+            Ok(None) => {
+                let exists = inner.outbox.contains(&report.report_id);
+                match wait {
+                    LockWait::No if exists => return Delivery::Busy,
+                    LockWait::No => return Delivery::Gone,
+                    LockWait::Upto(_) if !exists => break None,
+                    LockWait::Upto(max) if waited >= max => return Delivery::Busy,
+                    LockWait::Upto(_) => {
+                        tokio::time::sleep(Duration::from_millis(25)).await;
+                        waited += Duration::from_millis(25);
+                    }
+                }
             }
+            Err(e) => {
+                tracing::warn!(error = %e, "report lock unavailable; sending without it (idempotent)");
+                break None;
+            }
+        }
+    };
+    let outcome = match inner.backend.complete_session(report).await {
+        Ok(session) => {
             inner.emit(FlowEvent::ReportDelivered {
                 session_id: report.session_id.clone(),
                 report_id: report.report_id.clone(),
@@ -284,7 +606,6 @@ async fn deliver(inner: &ClientInner, report: &CompletionReport) -> Delivery {
                 ..
             },
         ) => {
-            let _ = inner.outbox.remove(&report.report_id);
             tracing::warn!(session_id = %report.session_id, error = %e, "completion report refused for good");
             inner.emit(FlowEvent::ReportDropped {
                 session_id: report.session_id.clone(),
@@ -293,53 +614,139 @@ async fn deliver(inner: &ClientInner, report: &CompletionReport) -> Delivery {
             });
             Delivery::Dropped(e)
         }
-        Err(e) => Delivery::Kept(e),
+        Err(e) => return Delivery::Kept(e),
+    };
+    if let Err(e) = inner.outbox.remove(&report.report_id) {
+        tracing::warn!(error = %e, "settled report could not be removed; it will be sent again (idempotent)");
+    }
+    drop(held);
+    settle_flow_files(inner, &report.flow_id);
+    outcome
+}
+
+/// A report of `flow_id` was settled: the flow's files go if the flow has ended.
+fn settle_flow_files(inner: &ClientInner, flow_id: &str) {
+    if let Some(shared) = inner.live_flow(flow_id) {
+        let mut state = lock(&shared.state);
+        state.machine.mark_report_settled();
+        shared.persist(&mut state);
+        return;
+    }
+    let store = &inner.flows;
+    let Ok(Some(_held)) = store.lock(flow_id) else {
+        return;
+    };
+    if let ReadOutcome::Found(bytes) = store.store.read(&FlowStore::snapshot_name(flow_id)) {
+        if let Ok(mut m) = FlowMachine::restore(&String::from_utf8_lossy(&bytes)) {
+            m.mark_report_settled();
+            if m.is_settled() {
+                store.remove(flow_id);
+            } else if let Err(e) = store.save(&m) {
+                tracing::warn!(error = %e, "flow snapshot could not be updated");
+            }
+        }
     }
 }
 
 struct FlowInner {
     machine: FlowMachine,
+    /// The flow's advisory lock, taken at its first persisted phase.
+    lock: Option<FileLock>,
+}
+
+struct FlowShared {
+    client: Arc<ClientInner>,
+    state: Mutex<FlowInner>,
+    /// Serialises the async operations of one flow (start, reconcile).
+    op: tokio::sync::Mutex<()>,
+}
+
+impl FlowShared {
+    /// Writes the snapshot (taking the flow's lock first), or removes the files once settled.
+    fn persist(&self, state: &mut FlowInner) {
+        let store = &self.client.flows;
+        let id = state.machine.flow_id().to_owned();
+        if state.machine.phase() == FlowPhase::Idle {
+            return; // nothing happened yet that a relaunch would need
+        }
+        if state.lock.is_none() {
+            match store.lock(&id) {
+                Ok(Some(l)) => state.lock = Some(l),
+                Ok(None) => {
+                    tracing::error!(flow_id = %id, "flow lock held elsewhere; not persisting");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(flow_id = %id, error = %e, "flow lock unavailable; not persisting");
+                    return;
+                }
+            }
+        }
+        if state.machine.is_settled() {
+            store.remove(&id);
+        } else if let Err(e) = store.save(&state.machine) {
+            tracing::error!(flow_id = %id, error = %e, "flow snapshot could not be written; a kill now would lose this flow's state");
+        }
+    }
+}
+
+impl Drop for FlowShared {
+    fn drop(&mut self) {
+        let id = lock(&self.state).machine.flow_id().to_owned();
+        let mut live = lock(&self.client.live);
+        if live.get(&id).is_some_and(|w| w.strong_count() == 0) {
+            live.remove(&id);
+        }
+    }
 }
 
 /// One Financial Connections flow. Cheap to clone; clones share the flow.
 #[derive(Clone)]
 pub struct Flow {
-    client: Arc<ClientInner>,
-    state: Arc<Mutex<FlowInner>>,
-    /// Serialises the async operations of one flow (start, reconcile).
-    op: Arc<tokio::sync::Mutex<()>>,
+    shared: Arc<FlowShared>,
 }
 
 impl std::fmt::Debug for Flow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flow")
-            .field("machine", &lock(&self.state).machine)
+            .field("machine", &lock(&self.shared.state).machine)
             .finish()
     }
 }
 
 impl Flow {
-    fn wrap(client: Arc<ClientInner>, machine: FlowMachine) -> Flow {
-        Flow {
-            client,
-            state: Arc::new(Mutex::new(FlowInner { machine })),
-            op: Arc::new(tokio::sync::Mutex::new(())),
-        }
+    fn wrap(client: Arc<ClientInner>, machine: FlowMachine, held: Option<FileLock>) -> Flow {
+        let id = machine.flow_id().to_owned();
+        let shared = Arc::new(FlowShared {
+            client: client.clone(),
+            state: Mutex::new(FlowInner {
+                machine,
+                lock: held,
+            }),
+            op: tokio::sync::Mutex::new(()),
+        });
+        lock(&client.live).insert(id, Arc::downgrade(&shared));
+        Flow { shared }
     }
 
-    /// Runs one transition, logs it and tells the listeners.
+    fn client(&self) -> &ClientInner {
+        &self.shared.client
+    }
+
+    /// Runs one transition, persists it, logs it and tells the listeners.
     fn transition<R>(
         &self,
         f: impl FnOnce(&mut FlowMachine) -> Result<(PhaseChange, R), crate::state::TransitionError>,
     ) -> Result<R, Error> {
         let (change, flow_id, out) = {
-            let mut state = lock(&self.state);
+            let mut state = lock(&self.shared.state);
             let (change, out) = f(&mut state.machine)?;
+            self.shared.persist(&mut state);
             (change, state.machine.flow_id().to_owned(), out)
         };
         if change.from != change.to {
             tracing::info!(flow_id = %flow_id, from = %change.from, to = %change.to, "flow phase changed");
-            self.client.emit(FlowEvent::PhaseChanged {
+            self.client().emit(FlowEvent::PhaseChanged {
                 flow_id: flow_id.clone(),
                 from: change.from,
                 to: change.to,
@@ -351,21 +758,28 @@ impl Flow {
                 FlowPhase::Canceled => FlowStatus::Canceled,
                 _ => FlowStatus::Failed,
             };
-            self.client.emit(FlowEvent::Finished { flow_id, status });
+            self.client().emit(FlowEvent::Finished { flow_id, status });
         }
         Ok(out)
     }
 
+    /// Changes the machine without a phase change, and persists it.
+    fn update(&self, f: impl FnOnce(&mut FlowMachine)) {
+        let mut state = lock(&self.shared.state);
+        f(&mut state.machine);
+        self.shared.persist(&mut state);
+    }
+
     pub fn flow_id(&self) -> String {
-        lock(&self.state).machine.flow_id().to_owned()
+        lock(&self.shared.state).machine.flow_id().to_owned()
     }
 
     pub fn phase(&self) -> FlowPhase {
-        lock(&self.state).machine.phase()
+        lock(&self.shared.state).machine.phase()
     }
 
     pub fn session_id(&self) -> Option<String> {
-        lock(&self.state)
+        lock(&self.shared.state)
             .machine
             .session()
             .map(|s| s.session_id.clone())
@@ -373,13 +787,13 @@ impl Flow {
 
     /// The final result, once the flow has one.
     pub fn result(&self) -> Option<FlowResult> {
-        lock(&self.state).machine.result().cloned()
+        lock(&self.shared.state).machine.result().cloned()
     }
 
-    /// Versioned JSON of the flow, without secrets. Save it whenever the app may be killed
-    /// (iOS `scenePhase == .background`, Android `onSaveInstanceState`).
+    /// Versioned JSON of the flow, without secrets. The core already persists every flow in
+    /// `data_dir`; this is for hosts that keep their own copy.
     pub fn snapshot(&self) -> String {
-        lock(&self.state).machine.snapshot()
+        lock(&self.shared.state).machine.snapshot()
     }
 
     fn sheet_configuration(machine: &FlowMachine) -> Option<SheetConfiguration> {
@@ -397,15 +811,21 @@ impl Flow {
     /// calling `start` again after an error never creates a second session. Calling it when the
     /// flow is already ready returns the same configuration.
     pub async fn start(&self) -> Result<SheetConfiguration, Error> {
-        let _op = self.op.lock().await;
+        let _op = self.shared.op.lock().await;
         {
-            let state = lock(&self.state);
+            let state = lock(&self.shared.state);
             if state.machine.phase() == FlowPhase::Ready {
                 if let Some(config) = Self::sheet_configuration(&state.machine) {
                     return Ok(config);
                 }
             }
         }
+        self.create_now().await
+    }
+
+    /// Begins (or repeats, with the same key) the create call and applies its answer. Call with
+    /// the op lock held.
+    async fn create_now(&self) -> Result<SheetConfiguration, Error> {
         let (options, key) = self.transition(|m| {
             let change = m.begin_create()?;
             Ok((
@@ -413,7 +833,7 @@ impl Flow {
                 (m.options().clone(), m.idempotency_key().to_owned()),
             ))
         })?;
-        match self.client.backend.create_session(&options, &key).await {
+        match self.client().backend.create_session(&options, &key).await {
             Ok(created) => {
                 let info = SessionInfo {
                     session_id: created.session_id.clone(),
@@ -428,7 +848,26 @@ impl Flow {
                     client_secret: created.client_secret.clone(),
                     publishable_key: created.publishable_key.clone(),
                 };
-                self.transition(|m| Ok((m.session_created(info, credentials)?, ())))?;
+                // Checked and applied under the flow's lock: a `cancel` racing with this answer
+                // either sees a Ready flow (and reports its session) or is seen here.
+                let canceled_meanwhile = self.transition(|m| {
+                    if m.phase() == FlowPhase::Canceled {
+                        m.session_created_after_cancel(info)?;
+                        let same = PhaseChange {
+                            from: FlowPhase::Canceled,
+                            to: FlowPhase::Canceled,
+                        };
+                        Ok((same, true))
+                    } else {
+                        Ok((m.session_created(info, credentials)?, false))
+                    }
+                })?;
+                if canceled_meanwhile {
+                    self.settle_report().await;
+                    return Err(Error::InvalidState {
+                        message: "the flow was canceled while its session was being created; that session was reported canceled".into(),
+                    });
+                }
                 Ok(SheetConfiguration {
                     session_id: created.session_id,
                     client_secret: created.client_secret,
@@ -442,10 +881,17 @@ impl Flow {
                 // Only a refusal ends the flow. Anything else — offline, timeout, 5xx, 401, an
                 // unreadable answer (the backend may have committed a session) — leaves it in
                 // CreatingSession: `start` again reuses the key and gets that same session.
-                if matches!(
+                let refused = matches!(
                     error,
                     Error::Rejected { .. } | Error::InvalidConfiguration { .. }
-                ) {
+                );
+                if self.phase() == FlowPhase::Canceled {
+                    if refused {
+                        self.update(FlowMachine::create_refused_after_cancel);
+                    }
+                    return Err(error);
+                }
+                if refused {
                     let failure = FlowFailure {
                         code: error.code().to_owned(),
                         message: error.to_string(),
@@ -470,7 +916,7 @@ impl Flow {
     /// Checks an incoming deep link. A matching link's hints are recorded while the flow waits for
     /// the user to come back; they never decide the outcome. Forward the URL to Stripe's SDK too.
     pub fn handle_url(&self, url: &str) -> UrlHandling {
-        let classification = self.client.rules.classify(url);
+        let classification = self.client().rules.classify(url);
         let flow_id = self.flow_id();
         let handling = match classification {
             UrlClassification::Matched(m) => {
@@ -493,7 +939,7 @@ impl Flow {
             },
         };
         tracing::info!(flow_id = %flow_id, matched = handling.is_flow_url, reason = ?handling.reject_reason, "deep link checked");
-        self.client.emit(FlowEvent::ReturnUrlChecked {
+        self.client().emit(FlowEvent::ReturnUrlChecked {
             flow_id,
             matched: handling.is_flow_url,
             reason: handling.reject_reason.clone(),
@@ -505,7 +951,7 @@ impl Flow {
     pub fn record_stripe_event(&self, name: &str, metadata: Vec<(String, String)>) {
         let flow_id = self.flow_id();
         tracing::debug!(flow_id = %flow_id, name, "stripe sdk event");
-        self.client.emit(FlowEvent::StripeEvent {
+        self.client().emit(FlowEvent::StripeEvent {
             flow_id,
             name: name.to_owned(),
             metadata,
@@ -516,7 +962,7 @@ impl Flow {
     /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
     /// returns the result already reached; it is not reconciled twice.
     pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
-        let _op = self.op.lock().await;
+        let _op = self.shared.op.lock().await;
         if let Some(result) = self.result() {
             return Ok(result);
         }
@@ -528,110 +974,240 @@ impl Flow {
         self.reconcile_now().await
     }
 
-    /// After a restore: asks the server for the result. On a finished flow, its result again. A
-    /// flow killed before it had a session (Idle, CreatingSession) never showed the sheet: it
-    /// ends canceled, with no accounts.
+    /// After a restart (or whenever the app wants the server's word): the result, asked from the
+    /// backend. On a finished flow, its result again, after settling a report still owed. A flow
+    /// killed before it had a session never showed the sheet: it ends canceled, and a session the
+    /// backend may have created meanwhile (same idempotency key) is reported canceled.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
-        let _op = self.op.lock().await;
+        let _op = self.shared.op.lock().await;
+        let (phase, create_pending, settled) = {
+            let s = lock(&self.shared.state);
+            (
+                s.machine.phase(),
+                s.machine.create_pending(),
+                s.machine.is_settled(),
+            )
+        };
         if let Some(result) = self.result() {
-            return Ok(result);
+            if phase == FlowPhase::Canceled && create_pending {
+                // Canceled during a create whose answer was never seen: ask again (same key).
+                self.settle_canceled_create().await?;
+                return Ok(self.result().unwrap_or(result));
+            }
+            if !settled {
+                self.settle_report().await;
+            }
+            return Ok(self.result().unwrap_or(result));
         }
-        if matches!(self.phase(), FlowPhase::Idle | FlowPhase::CreatingSession) {
-            return self.cancel_now();
+        match phase {
+            FlowPhase::Idle => return self.cancel_now(),
+            FlowPhase::CreatingSession => {
+                // The sheet was never shown. Learn the session the backend may hold, then cancel.
+                self.create_now().await?;
+                let result = self.cancel_now()?;
+                self.settle_report().await;
+                return Ok(self.result().unwrap_or(result));
+            }
+            _ => {}
         }
         self.transition(|m| Ok((m.resume_after_restart()?, ())))?;
         self.reconcile_now().await
     }
 
+    /// A flow canceled while its create call was unanswered: the same create again (same
+    /// idempotency key) tells whether the backend holds a session; if so it gets its `canceled`
+    /// report.
+    async fn settle_canceled_create(&self) -> Result<(), Error> {
+        let (options, key) = {
+            let s = lock(&self.shared.state);
+            (
+                s.machine.options().clone(),
+                s.machine.idempotency_key().to_owned(),
+            )
+        };
+        match self.client().backend.create_session(&options, &key).await {
+            Ok(created) => {
+                let info = SessionInfo {
+                    session_id: created.session_id,
+                    livemode: created.livemode,
+                    stripe_account: created.stripe_account,
+                    report_token: created
+                        .report_token
+                        .as_ref()
+                        .map(|t| ReportToken(t.expose().to_owned())),
+                };
+                self.update(|m| {
+                    let _ = m.session_created_after_cancel(info);
+                });
+                self.settle_report().await;
+                Ok(())
+            }
+            Err(e) => {
+                let error = Error::from(e);
+                if matches!(
+                    error,
+                    Error::Rejected { .. } | Error::InvalidConfiguration { .. }
+                ) {
+                    self.update(FlowMachine::create_refused_after_cancel);
+                    Ok(())
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
     /// Ends a flow whose sheet was never shown (Idle, CreatingSession, Ready): canceled, no
-    /// accounts. Use it when the user backs out before the sheet appears.
-    pub fn cancel(&self) -> Result<FlowResult, Error> {
-        self.cancel_now()
+    /// accounts. Use it when the user backs out before the sheet appears. A session the flow
+    /// already has gets its `canceled` report; one still being created gets it when the create
+    /// answers. Does not wait for an in-flight `start`.
+    pub async fn cancel(&self) -> Result<FlowResult, Error> {
+        if let Some(result) = self.result() {
+            if self.phase() == FlowPhase::Canceled {
+                return Ok(result);
+            }
+        }
+        let result = self.cancel_now()?;
+        if self.session_id().is_some() {
+            self.settle_report().await;
+        }
+        Ok(self.result().unwrap_or(result))
     }
 
     fn cancel_now(&self) -> Result<FlowResult, Error> {
         self.transition(|m| Ok((m.cancel()?, ())))?;
-        self.result().ok_or_else(|| Error::Other {
-            message: "a canceled flow has no result".into(),
-        })
+        self.result()
+            .ok_or_else(|| Error::other("a canceled flow has no result"))
+    }
+
+    /// The completion report of the flow's current state (the queued one, if a run already
+    /// queued it: that is what the backend may have seen).
+    fn report(&self) -> Option<CompletionReport> {
+        let state = lock(&self.shared.state);
+        let m = &state.machine;
+        let session = m.session()?;
+        let sheet = m.sheet_outcome();
+        let outcome = match sheet {
+            Some(s) => s.as_str(),
+            None if m.phase() == FlowPhase::Canceled => "canceled",
+            None => "no_result",
+        };
+        let report = CompletionReport {
+            report_id: CompletionReport::id_for(m.idempotency_key()),
+            flow_id: m.flow_id().to_owned(),
+            session_id: session.session_id.clone(),
+            report_token: session.report_token.as_ref().map(|t| t.0.clone()),
+            sheet_outcome: outcome.to_owned(),
+            account_ids: match sheet {
+                Some(SheetOutcome::Completed { session: Some(s) }) => {
+                    s.accounts.data.iter().map(|a| a.id.clone()).collect()
+                }
+                _ => Vec::new(),
+            },
+            error_code: match sheet {
+                Some(SheetOutcome::Failed { error }) => Some(error.clone()),
+                _ => None,
+            },
+            return_url_status: m
+                .url_hints()
+                .and_then(|h| h.status.as_ref())
+                .map(|s| s.as_str().to_owned()),
+        };
+        drop(state);
+        match self.client().outbox.get(&report.report_id) {
+            Ok(Some(queued)) => Some(queued),
+            Ok(None) => Some(report),
+            Err(e) => {
+                tracing::warn!(error = %e, "queued report unreadable now; sending the same report rebuilt");
+                Some(report)
+            }
+        }
+    }
+
+    /// Queues the report (if not queued yet) and delivers it, waiting for another sender to
+    /// finish first.
+    async fn queue_and_deliver(&self, report: &CompletionReport) -> Delivery {
+        if matches!(self.client().outbox.get(&report.report_id), Ok(None)) {
+            match self.client().outbox.put(report) {
+                Ok(()) => self.client().emit(FlowEvent::ReportQueued {
+                    session_id: report.session_id.clone(),
+                    report_id: report.report_id.clone(),
+                }),
+                Err(e) => {
+                    tracing::error!(error = %e, "completion report could not be queued; sending it anyway")
+                }
+            }
+        }
+        let wait = self.client().backend.config().request_timeout;
+        deliver(self.client(), report, LockWait::Upto(wait)).await
+    }
+
+    /// Delivers the report of an ended flow (best effort: a failure leaves it queued for
+    /// `send_pending_reports`).
+    async fn settle_report(&self) {
+        if let Some(report) = self.report() {
+            match self.queue_and_deliver(&report).await {
+                Delivery::Kept(e) => {
+                    tracing::info!(error = %e, "report stays queued; it is sent again at the next launch")
+                }
+                Delivery::Busy => {}
+                _ => self.update(FlowMachine::mark_report_settled),
+            }
+        }
     }
 
     /// Reconciling → final. With no evidence at all and the report still queued (any failure but
     /// a refusal for good) the flow stays in Reconciling and the error is returned: call
     /// [`resume`](Self::resume) later.
     async fn reconcile_now(&self) -> Result<FlowResult, Error> {
-        let (report, session, credentials, sheet, hints, relink) = {
-            let state = lock(&self.state);
+        let (session, credentials, sheet, hints, relink) = {
+            let state = lock(&self.shared.state);
             let m = &state.machine;
             let session = m.session().cloned().ok_or_else(|| Error::InvalidState {
                 message: "the flow has no session to reconcile".into(),
             })?;
-            let sheet = m.sheet_outcome().cloned().unwrap_or(SheetOutcome::NoResult);
-            let report = CompletionReport {
-                report_id: format!("{}-complete", m.idempotency_key()),
-                flow_id: m.flow_id().to_owned(),
-                session_id: session.session_id.clone(),
-                report_token: session.report_token.as_ref().map(|t| t.0.clone()),
-                sheet_outcome: sheet.as_str().to_owned(),
-                account_ids: match &sheet {
-                    SheetOutcome::Completed { session: Some(s) } => {
-                        s.accounts.data.iter().map(|a| a.id.clone()).collect()
-                    }
-                    _ => Vec::new(),
-                },
-                error_code: match &sheet {
-                    SheetOutcome::Failed { error } => Some(error.clone()),
-                    _ => None,
-                },
-                return_url_status: m
-                    .url_hints()
-                    .and_then(|h| h.status.as_ref())
-                    .map(|s| s.as_str().to_owned()),
-            };
             (
-                report,
                 session,
                 m.credentials().cloned(),
-                sheet,
+                m.sheet_outcome().cloned().unwrap_or(SheetOutcome::NoResult),
                 m.url_hints().cloned(),
                 m.options().relink.clone(),
             )
         };
-
-        // The report a killed run already queued wins: it is what the backend may have seen.
-        let report = match self.client.outbox.get(&report.report_id) {
-            Ok(Some(queued)) => queued,
-            _ => {
-                match self.client.outbox.put(&report) {
-                    Ok(()) => self.client.emit(FlowEvent::ReportQueued {
-                        session_id: report.session_id.clone(),
-                        report_id: report.report_id.clone(),
-                    }),
-                    Err(e) => {
-                        tracing::error!(error = %e, "completion report could not be queued; sending it anyway")
-                    }
-                }
-                report
-            }
-        };
+        let report = self.report().ok_or_else(|| Error::InvalidState {
+            message: "the flow has no session to report".into(),
+        })?;
 
         let mut server_session = None;
         let mut last_error = None;
         // A kept report (any failure but a refusal for good, e.g. a truncated answer) may still be
         // accepted, and the backend may already have it: the flow must wait for it too.
         let mut report_kept = false;
-        match deliver(&self.client, &report).await {
-            Delivery::Delivered(s) => server_session = Some(*s),
-            Delivery::Dropped(e) => last_error = Some(e),
+        let mut settled = false;
+        match self.queue_and_deliver(&report).await {
+            Delivery::Delivered(s) => {
+                server_session = Some(*s);
+                settled = true;
+            }
+            Delivery::Dropped(e) => {
+                last_error = Some(e);
+                settled = true;
+            }
             Delivery::Kept(e) => {
                 last_error = Some(e);
                 report_kept = true;
             }
+            Delivery::Busy | Delivery::Gone => {
+                last_error = Some(BackendError::Timeout {
+                    endpoint: "complete_session (another client is sending this report)".into(),
+                });
+                report_kept = true;
+            }
         }
-        if server_session.is_none() && self.client.stripe_fallback {
+        if server_session.is_none() && self.client().stripe_fallback {
             if let Some(creds) = &credentials {
                 match self
-                    .client
+                    .client()
                     .backend
                     .stripe_session_receipt(
                         &creds.client_secret,
@@ -670,7 +1246,12 @@ impl Flow {
                 .map(|r| r.known_account_ids.as_slice())
                 .unwrap_or(&[]),
         });
-        self.transition(|m| Ok((m.finish(result.clone())?, ())))?;
+        self.transition(|m| {
+            if settled {
+                m.mark_report_settled();
+            }
+            Ok((m.finish(result.clone())?, ()))
+        })?;
         Ok(result)
     }
 }

@@ -12,13 +12,22 @@
 //! | [`reconcile`] | merging the sheet's result, the return-URL hints and the server's session into one result |
 //! | [`error`] | the small public error enums, one variant per action the app can take |
 //! | [`secret`] | the `Secret` wrapper that keeps client secrets and keys out of logs and `Debug` |
-//! | `backend`, `outbox`, `flow` (feature `backend`) | the networked flow: backend client, durable completion report, async flow |
+//! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
+//! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
+//! | `backend`, `outbox`, `store`, `flow` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence |
 //!
 //! Everything outside the `backend` feature is pure: no network, no files, no async runtime, no FFI
-//! types. `cargo test -p finconn-core --no-default-features` proves it.
+//! types. `cargo test -p finconn-core --no-default-features` proves it. Even with it, the core
+//! holds no HTTP or TLS stack: the host's transport carries every byte.
+
+// The pure test run sets `--cfg finconn_pure` (see Cargo.toml): it must really be pure.
+#[cfg(all(finconn_pure, feature = "backend"))]
+compile_error!("the pure test run resolved the `backend` feature through a dev-dependency");
 
 pub mod error;
+pub mod ids;
 pub mod model;
+pub mod network;
 pub mod options;
 pub mod reconcile;
 pub mod return_url;
@@ -31,3 +40,5 @@ pub mod backend;
 pub mod flow;
 #[cfg(feature = "backend")]
 pub mod outbox;
+#[cfg(feature = "backend")]
+pub mod store;

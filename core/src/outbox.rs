@@ -1,23 +1,26 @@
 //! The durable outbox of completion reports.
 //!
-//! Before the core tells the backend that a flow ended, it writes the report to a file in a
-//! directory the host app gives (its private data directory). The file is removed only when the
-//! backend acknowledges the report; at the next start, pending reports are sent again. The report
-//! id doubles as the `Idempotency-Key`, so a report sent twice (the app died after the backend
-//! answered but before the file was removed) counts once: **exactly once at the backend**.
+//! Before the core tells the backend that a flow ended, it writes the report to a file in the
+//! app's private data directory (`<data_dir>/finconn-outbox/report-<report id>.json`). The file is
+//! removed only when the backend acknowledges the report (or refuses it for good); at the next
+//! start, pending reports are sent again. The report id doubles as the `Idempotency-Key`, so a
+//! report sent twice (the app died after the backend answered but before the file was removed)
+//! counts once: **exactly once at the backend**.
 //!
-//! Writes are atomic: a temporary file in the same directory, `fsync`, `rename`, then `fsync` of
-//! the directory, so a crash leaves either the old state or the new one, never half a file. A
-//! file that cannot be read back (disk corruption, a future format) is moved aside to
-//! `*.corrupt` and reported, not silently dropped and not retried forever. Nothing secret is
-//! written: a report holds ids, the sheet outcome and the backend's per-session report token,
-//! never the client secret or a key.
+//! Files are written through [`crate::store`]: atomic, durable, mode 0600. A file that cannot be
+//! *read* (permission, EMFILE, EIO) stays pending and is tried again; only content that cannot be
+//! *decoded* (or that breaks the report's shape rules) is moved aside, under a name that never
+//! overwrites another. A file that disappears during a scan (another process delivered it) is
+//! skipped. Sending takes the report file's advisory lock, so two clients or two processes on one
+//! directory never send the same report at the same time.
+//!
+//! Nothing secret is written: a report holds ids, the sheet outcome and the backend's per-session
+//! report token, never the client secret or a key.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::backend::CompletionReport;
+use crate::store::{FileLock, ReadOutcome, Store};
 
 const PREFIX: &str = "report-";
 const SUFFIX: &str = ".json";
@@ -25,21 +28,19 @@ const SUFFIX: &str = ".json";
 /// A storage failure. The app can do nothing but log it, so it maps to `Error::Other`.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
-    #[error("outbox directory {path}: {source}")]
+    #[error("outbox {path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("report id {0:?} cannot be a file name")]
-    InvalidReportId(String),
+    #[error("the completion report cannot be stored: {0}")]
+    InvalidReport(String),
 }
 
 impl From<OutboxError> for crate::error::Error {
     fn from(e: OutboxError) -> Self {
-        crate::error::Error::Other {
-            message: e.to_string(),
-        }
+        crate::error::Error::other(e.to_string())
     }
 }
 
@@ -47,14 +48,27 @@ impl From<OutboxError> for crate::error::Error {
 #[derive(Debug, Default)]
 pub struct PendingReports {
     pub reports: Vec<CompletionReport>,
-    /// Files that could not be read and were moved aside.
-    pub quarantined: Vec<PathBuf>,
+    /// Files whose content could not be decoded, moved aside (their new names).
+    pub quarantined: Vec<String>,
+    /// Files that could not be read now; left in place for the next attempt.
+    pub unreadable: Vec<String>,
+}
+
+/// What reading one report found.
+#[derive(Debug)]
+pub enum ReportRead {
+    Found(CompletionReport),
+    Missing,
+    /// Left in place; try again later.
+    Unreadable(std::io::Error),
+    /// Moved aside under this name.
+    Quarantined(String),
 }
 
 /// The outbox: one JSON file per pending report.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    dir: PathBuf,
+    store: Store,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutboxError + '_ {
@@ -64,133 +78,116 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutboxError + '_ {
     }
 }
 
+fn file_name(report_id: &str) -> String {
+    format!("{PREFIX}{report_id}{SUFFIX}")
+}
+
 impl Outbox {
-    /// Opens (and creates) the outbox in `dir`.
+    /// Opens (and creates) the outbox in `dir`, cleaning what interrupted writes left.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, OutboxError> {
         let dir = dir.into();
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
-        Ok(Outbox { dir })
+        let store = Store::open(&dir).map_err(io(&dir))?;
+        Ok(Outbox { store })
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.store.dir()
     }
 
-    fn path_for(&self, report_id: &str) -> Result<PathBuf, OutboxError> {
-        let safe = !report_id.is_empty()
-            && report_id.len() <= 200
-            && report_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !safe {
-            return Err(OutboxError::InvalidReportId(report_id.to_owned()));
-        }
-        Ok(self.dir.join(format!("{PREFIX}{report_id}{SUFFIX}")))
-    }
-
-    /// Writes (or replaces) a report atomically and durably.
+    /// Writes (or replaces) a report atomically and durably. The report must pass
+    /// [`CompletionReport::check`]: its id becomes a file name.
     pub fn put(&self, report: &CompletionReport) -> Result<(), OutboxError> {
-        let path = self.path_for(&report.report_id)?;
-        let tmp = self.dir.join(format!(
-            ".{PREFIX}{}.{}.tmp",
-            report.report_id,
-            std::process::id()
-        ));
+        report.check().map_err(OutboxError::InvalidReport)?;
+        let name = file_name(&report.report_id);
         let bytes = serde_json::to_vec(report).unwrap_or_default();
-        let result = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, &path)?;
-            sync_dir(&self.dir)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result.map_err(io(&path))
+        self.store
+            .write_atomic(&name, &bytes)
+            .map_err(io(&self.store.path(&name)))
     }
 
-    /// The report with this id, if pending. An unreadable file is moved aside (as in
-    /// [`pending`](Self::pending)) rather than reported absent and then overwritten.
-    pub fn get(&self, report_id: &str) -> Result<Option<CompletionReport>, OutboxError> {
-        let path = self.path_for(report_id)?;
-        match fs::read(&path) {
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(report) => Ok(Some(report)),
-                Err(_) => {
-                    quarantine(&path)?;
-                    Ok(None)
+    /// The report with this id.
+    pub fn read(&self, report_id: &str) -> ReportRead {
+        let name = file_name(report_id);
+        match self.store.read(&name) {
+            ReadOutcome::Missing => ReportRead::Missing,
+            ReadOutcome::Unreadable(e) => ReportRead::Unreadable(e),
+            ReadOutcome::Found(bytes) => {
+                match serde_json::from_slice::<CompletionReport>(&bytes) {
+                    Ok(r) if r.check().is_ok() && r.report_id == report_id => ReportRead::Found(r),
+                    _ => match self.store.quarantine(&name) {
+                        Ok(aside) => ReportRead::Quarantined(aside),
+                        // Vanished meanwhile (delivered by another process).
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ReportRead::Missing,
+                        Err(e) => ReportRead::Unreadable(e),
+                    },
                 }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io(&path)(e)),
+            }
         }
+    }
+
+    /// The report with this id, if pending and readable.
+    pub fn get(&self, report_id: &str) -> Result<Option<CompletionReport>, OutboxError> {
+        match self.read(report_id) {
+            ReportRead::Found(r) => Ok(Some(r)),
+            ReportRead::Missing | ReportRead::Quarantined(_) => Ok(None),
+            ReportRead::Unreadable(e) => Err(io(&self.store.path(&file_name(report_id)))(e)),
+        }
+    }
+
+    /// Whether a file for this report exists (readable or not).
+    pub fn contains(&self, report_id: &str) -> bool {
+        self.store.path(&file_name(report_id)).exists()
     }
 
     /// Removes an acknowledged report. Removing a missing report is fine.
     pub fn remove(&self, report_id: &str) -> Result<(), OutboxError> {
-        let path = self.path_for(report_id)?;
-        match fs::remove_file(&path) {
-            Ok(()) => sync_dir(&self.dir).map_err(io(&path)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io(&path)(e)),
-        }
+        let name = file_name(report_id);
+        self.store
+            .remove(&name)
+            .map_err(io(&self.store.path(&name)))
     }
 
-    /// Every pending report, oldest file name first; unreadable files are moved aside.
+    /// The report's send lock: `None` when another client or process is sending it right now, or
+    /// when it is gone (delivered meanwhile).
+    pub fn lock(&self, report_id: &str) -> Result<Option<FileLock>, OutboxError> {
+        let name = file_name(report_id);
+        self.store
+            .lock_existing(&name)
+            .map_err(io(&self.store.path(&name)))
+    }
+
+    /// Every pending report, oldest file name first. Unreadable files stay (listed in
+    /// `unreadable`), undecodable ones are moved aside (`quarantined`), vanished ones skipped.
     pub fn pending(&self) -> Result<PendingReports, OutboxError> {
         let mut found = PendingReports::default();
-        let entries = fs::read_dir(&self.dir).map_err(io(&self.dir))?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            let parsed = fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<CompletionReport>(&b).ok());
-            match parsed {
-                Some(report) => found.reports.push(report),
-                None => found.quarantined.push(quarantine(&path)?),
+        let names = self
+            .store
+            .list(PREFIX, SUFFIX)
+            .map_err(io(self.store.dir()))?;
+        for name in names {
+            let id = &name[PREFIX.len()..name.len() - SUFFIX.len()];
+            match self.read(id) {
+                ReportRead::Found(r) => found.reports.push(r),
+                ReportRead::Missing => {}
+                ReportRead::Unreadable(e) => {
+                    tracing::warn!(file = %name, error = %e, "outbox report unreadable now; kept for the next attempt");
+                    found.unreadable.push(name);
+                }
+                ReportRead::Quarantined(aside) => found.quarantined.push(aside),
             }
         }
         Ok(found)
     }
 }
 
-/// Moves an unreadable report aside to `*.corrupt`: kept for inspection, never sent, never
-/// overwritten.
-fn quarantine(path: &Path) -> Result<PathBuf, OutboxError> {
-    let aside = path.with_extension("corrupt");
-    tracing::warn!(file = %path.display(), "unreadable outbox report moved aside");
-    fs::rename(path, &aside).map_err(io(path))?;
-    Ok(aside)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    fs::File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
-    fn report(id: &str) -> CompletionReport {
+    fn report(key: &str) -> CompletionReport {
         CompletionReport {
-            report_id: id.into(),
+            report_id: CompletionReport::id_for(key),
             flow_id: "flow_1".into(),
             session_id: "fcsess_1".into(),
             report_token: Some("rt_1".into()),
@@ -205,70 +202,125 @@ mod tests {
     fn put_get_pending_remove() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path().join("nested/outbox")).unwrap();
-        outbox.put(&report("a-complete")).unwrap();
-        outbox.put(&report("b-complete")).unwrap();
-        outbox.put(&report("a-complete")).unwrap(); // replace, not duplicate
-        assert_eq!(
-            outbox.get("a-complete").unwrap(),
-            Some(report("a-complete"))
-        );
-        let pending = outbox.pending().unwrap();
-        assert_eq!(pending.reports.len(), 2);
-        outbox.remove("a-complete").unwrap();
-        outbox.remove("a-complete").unwrap();
-        assert_eq!(
-            outbox.pending().unwrap().reports,
-            vec![report("b-complete")]
-        );
-        // No temporary files are left behind.
-        let names: Vec<_> = fs::read_dir(outbox.dir())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
+        let (a, b) = (report("fcidem_a"), report("fcidem_b"));
+        outbox.put(&a).unwrap();
+        outbox.put(&b).unwrap();
+        outbox.put(&a).unwrap(); // replace, not duplicate
+        assert_eq!(outbox.get(&a.report_id).unwrap(), Some(a.clone()));
+        assert_eq!(outbox.pending().unwrap().reports.len(), 2);
+        outbox.remove(&a.report_id).unwrap();
+        outbox.remove(&a.report_id).unwrap();
+        assert_eq!(outbox.pending().unwrap().reports, vec![b]);
+        let names: Vec<_> = fs::read_dir(outbox.dir()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temporary files left behind");
     }
 
     #[test]
     fn survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        Outbox::open(dir.path()).unwrap().put(&report("x")).unwrap();
+        let r = report("fcidem_x");
+        Outbox::open(dir.path()).unwrap().put(&r).unwrap();
         let again = Outbox::open(dir.path()).unwrap();
-        assert_eq!(again.pending().unwrap().reports, vec![report("x")]);
+        assert_eq!(again.pending().unwrap().reports, vec![r]);
     }
 
     #[test]
-    fn corrupt_files_are_moved_aside_not_lost() {
+    fn undecodable_files_are_moved_aside_without_overwriting() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path()).unwrap();
-        fs::write(dir.path().join("report-bad.json"), b"{\"report_id\": tru").unwrap();
-        outbox.put(&report("good")).unwrap();
+        outbox.put(&report("fcidem_good")).unwrap();
+        for _ in 0..2 {
+            fs::write(
+                dir.path().join("report-fcidem_bad-complete.json"),
+                b"{\"report_id\": tru",
+            )
+            .unwrap();
+            let pending = outbox.pending().unwrap();
+            assert_eq!(pending.reports, vec![report("fcidem_good")]);
+            assert_eq!(pending.quarantined.len(), 1);
+        }
+        let corrupt = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+            .count();
+        assert_eq!(corrupt, 2, "the second quarantine kept the first");
+    }
+
+    #[test]
+    fn unreadable_reports_stay_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        outbox.put(&report("fcidem_ok")).unwrap();
+        // An I/O error on read (EISDIR here; EACCES, EMFILE, EIO behave the same).
+        fs::create_dir(dir.path().join("report-fcidem_io-complete.json")).unwrap();
         let pending = outbox.pending().unwrap();
-        assert_eq!(pending.reports, vec![report("good")]);
-        assert_eq!(pending.quarantined.len(), 1);
-        assert!(pending.quarantined[0].exists());
+        assert_eq!(pending.reports.len(), 1);
+        assert_eq!(pending.unreadable, ["report-fcidem_io-complete.json"]);
+        assert!(pending.quarantined.is_empty());
+        assert!(dir.path().join("report-fcidem_io-complete.json").exists());
+        assert!(outbox.get("fcidem_io-complete").is_err());
     }
 
     #[test]
-    fn hostile_report_ids_cannot_escape_the_directory() {
+    fn forged_reports_are_refused_or_quarantined() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path()).unwrap();
-        for id in ["../x", "a/b", "", "a\0b", "..", &"x".repeat(300)] {
+        let mut r = report("fcidem_x");
+        for id in ["../x", "a/b", "", "a\0b", ".."] {
+            r.report_id = id.into();
             assert!(
-                matches!(
-                    outbox.put(&report(id)),
-                    Err(OutboxError::InvalidReportId(_))
-                ),
+                matches!(outbox.put(&r), Err(OutboxError::InvalidReport(_))),
                 "{id:?}"
+            );
+        }
+        let mut r = report("fcidem_y");
+        r.session_id = "..".into();
+        assert!(outbox.put(&r).is_err());
+        // A file whose content names another report, or a path session id, is not sent.
+        let forged = serde_json::json!({"report_id": "fcidem_z-complete", "flow_id": "flow_1", "session_id": "../../x", "sheet_outcome": "completed"});
+        fs::write(
+            dir.path().join("report-fcidem_z-complete.json"),
+            forged.to_string(),
+        )
+        .unwrap();
+        let pending = outbox.pending().unwrap();
+        assert!(pending.reports.is_empty());
+        assert_eq!(pending.quarantined.len(), 1);
+    }
+
+    #[test]
+    fn files_hold_no_client_secret_and_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        outbox.put(&report("fcidem_r")).unwrap();
+        let path = dir.path().join("report-fcidem_r-complete.json");
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("secret"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
             );
         }
     }
 
     #[test]
-    fn files_hold_no_client_secret() {
+    fn a_report_being_sent_is_locked_for_everyone_else() {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = Outbox::open(dir.path()).unwrap();
-        outbox.put(&report("r")).unwrap();
-        let text = fs::read_to_string(dir.path().join("report-r.json")).unwrap();
-        assert!(!text.contains("secret"), "{text}");
+        let one = Outbox::open(dir.path()).unwrap();
+        let two = Outbox::open(dir.path()).unwrap();
+        let r = report("fcidem_l");
+        one.put(&r).unwrap();
+        let held = one.lock(&r.report_id).unwrap().expect("free");
+        assert!(two.lock(&r.report_id).unwrap().is_none());
+        one.remove(&r.report_id).unwrap();
+        drop(held);
+        assert!(
+            two.lock(&r.report_id).unwrap().is_none(),
+            "delivered meanwhile"
+        );
     }
 }

@@ -31,6 +31,9 @@ use crate::secret::Secret;
 /// refused (an app downgrade must not misread a flow).
 pub const SNAPSHOT_VERSION: u32 = 1;
 
+/// The largest snapshot [`FlowMachine::restore`] reads (a result with 100 accounts is ~150 KB).
+pub const MAX_SNAPSHOT_BYTES: usize = 1024 * 1024;
+
 /// Where a flow is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -194,6 +197,17 @@ struct FlowData {
     result: Option<FlowResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failure: Option<FlowFailure>,
+    /// A create request went out and its answer has not been seen: the backend may hold a
+    /// session for this flow that still needs its report.
+    #[serde(default, skip_serializing_if = "is_false")]
+    create_pending: bool,
+    /// The backend acknowledged (or refused for good) the flow's completion report.
+    #[serde(default, skip_serializing_if = "is_false")]
+    report_settled: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl FlowMachine {
@@ -216,6 +230,8 @@ impl FlowMachine {
                 sheet_outcome: None,
                 result: None,
                 failure: None,
+                create_pending: false,
+                report_settled: false,
             },
             credentials: None,
             restored: false,
@@ -256,6 +272,26 @@ impl FlowMachine {
     pub fn was_restored(&self) -> bool {
         self.restored
     }
+    /// A create request may have reached the backend without its answer being seen.
+    pub fn create_pending(&self) -> bool {
+        self.data.create_pending
+    }
+    /// The backend acknowledged (or refused for good) the completion report.
+    pub fn report_settled(&self) -> bool {
+        self.data.report_settled
+    }
+    /// Records that the completion report is settled.
+    pub fn mark_report_settled(&mut self) {
+        self.data.report_settled = true;
+    }
+
+    /// Nothing more is owed to anyone: the flow ended, no create answer is outstanding, and a
+    /// flow that had a session had its report settled. Only then may its persisted state go.
+    pub fn is_settled(&self) -> bool {
+        self.data.phase.is_terminal()
+            && !self.data.create_pending
+            && (self.data.session.is_none() || self.data.report_settled)
+    }
 
     fn check(&self, action: &'static str, allowed: &[FlowPhase]) -> Result<(), TransitionError> {
         let phase = self.data.phase;
@@ -281,6 +317,7 @@ impl FlowMachine {
             "create a session",
             &[FlowPhase::Idle, FlowPhase::CreatingSession],
         )?;
+        self.data.create_pending = true;
         Ok(self.go(FlowPhase::CreatingSession))
     }
 
@@ -291,6 +328,7 @@ impl FlowMachine {
         credentials: SheetCredentials,
     ) -> Result<PhaseChange, TransitionError> {
         self.check("accept a created session", &[FlowPhase::CreatingSession])?;
+        self.data.create_pending = false;
         self.data.session = Some(session);
         self.credentials = Some(credentials);
         Ok(self.go(FlowPhase::Ready))
@@ -299,6 +337,7 @@ impl FlowMachine {
     /// CreatingSession → Failed.
     pub fn create_failed(&mut self, failure: FlowFailure) -> Result<PhaseChange, TransitionError> {
         self.check("fail session creation", &[FlowPhase::CreatingSession])?;
+        self.data.create_pending = false;
         self.data.failure = Some(failure);
         Ok(self.go(FlowPhase::Failed))
     }
@@ -381,6 +420,34 @@ impl FlowMachine {
         Ok(self.go(to))
     }
 
+    /// A session arrived for a flow canceled while it was being created (`cancel` during an
+    /// in-flight `start`): it is recorded, with the result's session id, so the canceled report
+    /// can reach the backend. Only valid on a flow canceled without a session.
+    pub fn session_created_after_cancel(
+        &mut self,
+        session: SessionInfo,
+    ) -> Result<(), TransitionError> {
+        if self.data.phase != FlowPhase::Canceled || self.data.session.is_some() {
+            return Err(TransitionError::NotAllowed {
+                action: "accept a session after a cancel",
+                phase: self.data.phase,
+            });
+        }
+        if let Some(result) = &mut self.data.result {
+            result.session_id = Some(session.session_id.clone());
+        }
+        self.data.create_pending = false;
+        self.data.session = Some(session);
+        Ok(())
+    }
+
+    /// The create request of a canceled flow was refused for good: no session exists.
+    pub fn create_refused_after_cancel(&mut self) {
+        if self.data.phase == FlowPhase::Canceled {
+            self.data.create_pending = false;
+        }
+    }
+
     /// Idle/CreatingSession/Ready → Canceled: the app gave up before showing the sheet. The
     /// flow's result is a cancel with no accounts: nothing can have been linked.
     pub fn cancel(&mut self) -> Result<PhaseChange, TransitionError> {
@@ -412,45 +479,132 @@ impl FlowMachine {
     }
 
     /// A flow from [`snapshot`](Self::snapshot) output. The credentials are gone.
+    ///
+    /// Nothing in a snapshot is trusted: it may be corrupt or forged. The size is bounded, the
+    /// options are validated again as on creation, every id, the idempotency key and the report
+    /// token must have their shape, and the phase must agree with what the flow holds (a session
+    /// from `Ready` on, a sheet outcome while reconciling, a result of the right status once
+    /// finished). Anything else is a [`SnapshotError`] and nothing is sent.
     pub fn restore(snapshot: &str) -> Result<FlowMachine, SnapshotError> {
         #[derive(Deserialize)]
         struct VersionOnly {
             version: u32,
         }
-        let v: VersionOnly =
-            serde_json::from_str(snapshot).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        if snapshot.len() > MAX_SNAPSHOT_BYTES {
+            return Err(SnapshotError::Malformed(format!(
+                "larger than {MAX_SNAPSHOT_BYTES} bytes"
+            )));
+        }
+        let v: VersionOnly = serde_json::from_str(snapshot)
+            .map_err(|e| SnapshotError::Malformed(crate::network::policy::scrub(&e.to_string())))?;
         if v.version > SNAPSHOT_VERSION || v.version == 0 {
             return Err(SnapshotError::UnsupportedVersion {
                 found: v.version,
                 supported: SNAPSHOT_VERSION,
             });
         }
-        let data: FlowData =
-            serde_json::from_str(snapshot).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
-        let needs_session = matches!(
-            data.phase,
-            FlowPhase::Ready
-                | FlowPhase::Presenting
-                | FlowPhase::AwaitingReturn
-                | FlowPhase::Reconciling
-        );
-        if needs_session && data.session.is_none() {
-            return Err(SnapshotError::Inconsistent(format!(
-                "phase {} without a session id",
-                data.phase
-            )));
-        }
-        if data.phase == FlowPhase::Completed && data.result.is_none() {
-            return Err(SnapshotError::Inconsistent(
-                "completed without a result".into(),
-            ));
-        }
+        let mut data: FlowData = serde_json::from_str(snapshot)
+            .map_err(|e| SnapshotError::Malformed(crate::network::policy::scrub(&e.to_string())))?;
+        data.options = data
+            .options
+            .validate()
+            .map_err(|e| SnapshotError::Inconsistent(format!("options: {e}")))?;
+        check_snapshot(&data).map_err(SnapshotError::Inconsistent)?;
         Ok(FlowMachine {
             data,
             credentials: None,
             restored: true,
         })
     }
+}
+
+/// The shape and consistency rules of a restored flow.
+fn check_snapshot(data: &FlowData) -> Result<(), String> {
+    use crate::ids::{self, IdKind};
+    let id = |kind: IdKind, v: &str| ids::check(kind, v).map_err(|e| e.to_string());
+    id(IdKind::Flow, &data.flow_id)?;
+    id(IdKind::IdempotencyKey, &data.idempotency_key)?;
+    if let Some(s) = &data.session {
+        id(IdKind::Session, &s.session_id)?;
+        if let Some(a) = &s.stripe_account {
+            if !a.starts_with("acct_")
+                || a.len() > 255
+                || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err("malformed stripe_account".into());
+            }
+        }
+        if let Some(t) = &s.report_token {
+            if !ids::is_valid_report_token(&t.0) {
+                return Err("malformed report token".into());
+            }
+        }
+    }
+    if let Some(h) = &data.url_hints {
+        let short = |v: &Option<String>| v.as_ref().is_none_or(|v| v.len() <= 200);
+        if !short(&h.error_reason) || !short(&h.session_id) {
+            return Err("return URL hints too long".into());
+        }
+    }
+    if let Some(SheetOutcome::Failed { error }) = &data.sheet_outcome {
+        if error.len() > 500 {
+            return Err("sheet error too long".into());
+        }
+    }
+    if let Some(f) = &data.failure {
+        if f.code.len() > 100 || f.message.len() > 2000 {
+            return Err("failure too long".into());
+        }
+    }
+    if let Some(r) = &data.result {
+        if r.accounts.len() > 1000 {
+            return Err("too many accounts in the result".into());
+        }
+        for a in &r.accounts {
+            id(IdKind::Account, &a.id)?;
+        }
+        match (&r.session_id, &data.session) {
+            (Some(rid), Some(s)) if *rid != s.session_id => {
+                return Err("the result names another session".into())
+            }
+            (Some(_), None) => return Err("a result session without a flow session".into()),
+            _ => {}
+        }
+    }
+    let phase = data.phase;
+    let has_session = data.session.is_some();
+    let status = data.result.as_ref().map(|r| r.status);
+    if data.report_settled && !(phase.is_terminal() || phase == FlowPhase::Reconciling) {
+        return Err(format!("phase {phase} cannot have a settled report"));
+    }
+    let ok = match phase {
+        FlowPhase::Idle => {
+            !has_session
+                && !data.create_pending
+                && data.sheet_outcome.is_none()
+                && status.is_none()
+                && data.failure.is_none()
+        }
+        FlowPhase::CreatingSession => !has_session && status.is_none() && data.failure.is_none(),
+        FlowPhase::Ready | FlowPhase::Presenting | FlowPhase::AwaitingReturn => {
+            has_session && status.is_none() && data.sheet_outcome.is_none()
+        }
+        FlowPhase::Reconciling => has_session && status.is_none() && data.sheet_outcome.is_some(),
+        FlowPhase::Completed => {
+            has_session && !data.create_pending && status == Some(FlowStatus::Completed)
+        }
+        FlowPhase::Canceled => status == Some(FlowStatus::Canceled),
+        FlowPhase::Failed => {
+            status == Some(FlowStatus::Failed) || (status.is_none() && data.failure.is_some())
+        }
+    };
+    if !ok {
+        return Err(format!(
+            "phase {phase} does not agree with what the flow holds (session: {has_session}, result: {})",
+            status.map(|s| s.as_str()).unwrap_or("none")
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -442,12 +442,17 @@ async fn a_corrupted_outbox_file_is_quarantined_not_lost() {
     let client = env.client(&Opts::default());
     let summary = client.send_pending_reports().await.unwrap();
     assert_eq!(
-        (summary.delivered, summary.remaining, summary.dropped),
-        (0, 0, 0)
+        (
+            summary.delivered,
+            summary.remaining,
+            summary.dropped,
+            summary.quarantined
+        ),
+        (0, 0, 0, 2)
     );
     // Both moved aside, byte for byte, and no longer retried.
-    let stranger_aside = stranger.with_extension("corrupt");
-    let ours_aside = ours.with_extension("corrupt");
+    let stranger_aside = aside(&stranger);
+    let ours_aside = aside(&ours);
     assert_eq!(
         std::fs::read(&stranger_aside).unwrap(),
         b"{\"report_id\": \"fcidem_stranger-complete\", \"flow_id\": tr".to_vec()
@@ -485,8 +490,26 @@ async fn a_corrupted_report_met_by_resume_is_quarantined_too() {
     let client = env.client(&Opts::default());
     resume_completed(&env, &client, &snapshot, &done).await;
     assert_eq!(
-        std::fs::read(ours.with_extension("corrupt")).expect("moved aside, not overwritten"),
+        std::fs::read(aside(&ours)).expect("moved aside, not overwritten"),
         b"\x00\x00\x00garbage"
     );
     assert!(env.outbox_reports().is_empty());
+}
+
+/// Where the quarantine moved `path`: `<name>.corrupt-<time>-<random>` next to it (exactly one).
+fn aside(path: &std::path::Path) -> std::path::PathBuf {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let found: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{name}.corrupt-"))
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{name}: {found:?}");
+    found[0].clone()
 }

@@ -53,7 +53,9 @@ pub use server::{
     SimulatorConfig, StripeMode,
 };
 pub use sheet::{SheetCompletion, SheetError, SheetOutcome, DEFAULT_ANDROID_APP_ID};
+#[cfg(feature = "client")]
+pub use stripe::HttpStripe;
 pub use stripe::{
-    AccountHolder, CreateSessionParams, HttpStripe, InMemoryStripe, ListAccountsQuery,
-    RelinkOptions, StripeApi, StripeError,
+    AccountHolder, CreateSessionParams, InMemoryStripe, ListAccountsQuery, RelinkOptions,
+    StripeApi, StripeError,
 };

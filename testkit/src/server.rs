@@ -24,7 +24,9 @@ use crate::ids::{lock, Redacted};
 use crate::institution::Institution;
 use crate::sheet::{SheetCompletion, SheetError, DEFAULT_ANDROID_APP_ID};
 use crate::stripe::routes::{self, StripeRoute};
-use crate::stripe::{HttpStripe, InMemoryStripe, StripeApi, StripeError};
+#[cfg(feature = "client")]
+use crate::stripe::HttpStripe;
+use crate::stripe::{InMemoryStripe, StripeApi, StripeError};
 
 const RECORDED_PER_ENDPOINT: usize = 200;
 
@@ -36,6 +38,7 @@ pub enum StripeMode {
     InMemory,
     /// A Stripe reached over HTTP (real Stripe test mode for `fc serve`, or another simulator's
     /// `/v1`). `publishable_key` is what the backend hands the app.
+    #[cfg(feature = "client")]
     Http {
         api: HttpStripe,
         publishable_key: String,
@@ -398,6 +401,7 @@ fn build(config: &SimulatorConfig) -> Arc<Shared> {
             Arc::new(stripe.clone()),
             stripe.publishable_key().to_string(),
         ),
+        #[cfg(feature = "client")]
         StripeMode::Http {
             api,
             publishable_key,
@@ -650,28 +654,35 @@ pub enum ServeError {
 impl ServeOptions {
     /// The simulator configuration these options describe.
     pub fn into_config(self, port: u16) -> Result<SimulatorConfig, ServeError> {
-        let stripe = match self.stripe_secret_key {
-            None => StripeMode::InMemory,
-            Some(sk) => {
-                let publishable_key = self.stripe_publishable_key.ok_or_else(|| {
-                    ServeError::Config(
-                        "a Stripe secret key needs the matching publishable key too".into(),
-                    )
-                })?;
-                let base = self
-                    .stripe_api_base
-                    .unwrap_or_else(|| HttpStripe::DEFAULT_API_BASE.to_string());
-                let mut api =
-                    HttpStripe::new(base, sk).map_err(|e| ServeError::Config(e.to_string()))?;
-                if let Some(v) = self.stripe_version {
-                    api = api.with_stripe_version(v);
+        let stripe =
+            match self.stripe_secret_key {
+                None => StripeMode::InMemory,
+                #[cfg(not(feature = "client"))]
+                Some(_) => return Err(ServeError::Config(
+                    "this build has no HTTP client (feature `client`): Stripe mode is unavailable"
+                        .into(),
+                )),
+                #[cfg(feature = "client")]
+                Some(sk) => {
+                    let publishable_key = self.stripe_publishable_key.ok_or_else(|| {
+                        ServeError::Config(
+                            "a Stripe secret key needs the matching publishable key too".into(),
+                        )
+                    })?;
+                    let base = self
+                        .stripe_api_base
+                        .unwrap_or_else(|| HttpStripe::DEFAULT_API_BASE.to_string());
+                    let mut api =
+                        HttpStripe::new(base, sk).map_err(|e| ServeError::Config(e.to_string()))?;
+                    if let Some(v) = self.stripe_version {
+                        api = api.with_stripe_version(v);
+                    }
+                    StripeMode::Http {
+                        api,
+                        publishable_key,
+                    }
                 }
-                StripeMode::Http {
-                    api,
-                    publishable_key,
-                }
-            }
-        };
+            };
         Ok(SimulatorConfig {
             seed: self.seed,
             port,
@@ -708,6 +719,7 @@ pub async fn serve_until(
             "Stripe: in-memory simulator (SDK and API endpoints under /v1 on the same address)"
                 .to_string()
         }
+        #[cfg(feature = "client")]
         StripeMode::Http { api, .. } => {
             format!("Stripe: {} (secret key given, not shown)", api.api_base())
         }

@@ -19,6 +19,7 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use finconn_ffi::client::{FlowClient, FlowClientConfig};
@@ -63,8 +64,12 @@ fn bench(c: &mut Criterion) {
             request_timeout_ms: 30_000,
             max_attempts: 4,
             paths: None,
+            max_response_bytes: 1 << 20,
         },
         None,
+        Arc::new(finconn_ffi::transport::CoreTransport(Arc::new(
+            finconn_transport_reqwest::ReqwestTransport::new(),
+        ))),
     )
     .expect("valid client configuration");
     let flow = client

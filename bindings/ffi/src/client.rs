@@ -1,7 +1,7 @@
 //! The objects Swift and Kotlin drive: `FlowClient` (one per app) and `Flow` (one per "Link your
 //! bank account" tap), the host-implemented `HeadersProvider` and `FlowListener`, and the
 //! standalone `checkReturnUrl`. Each method converts its arguments, calls `finconn-core` and
-//! converts the answer back.
+//! converts the answer back. The host's `HttpTransport` (module `transport`) carries every byte.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,6 +13,7 @@ use finconn_core::flow as core_flow;
 use finconn_core::return_url::ReturnUrlRules;
 
 use crate::error::FinConnError;
+use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
     Account, FlowEvent, FlowPhase, FlowResult, OutboxSummary, SessionOptions, SheetConfiguration,
     SheetResult, UrlCheck, UrlHandling,
@@ -30,8 +31,9 @@ pub struct FlowClientConfig {
     /// The Android application id, to accept Stripe's own `stripe-auth://…` redirects.
     #[uniffi(default)]
     pub android_app_id: Option<String>,
-    /// The app's private data directory (iOS Application Support, Android `filesDir`); completion
-    /// reports wait there until the backend acknowledges them.
+    /// The app's private data directory (iOS Application Support, Android `filesDir`). The core
+    /// keeps every active flow there (`finconn-flows/`) and every completion report until the
+    /// backend acknowledges it (`finconn-outbox/`).
     pub data_dir: String,
     /// Read the result from Stripe with the publishable key when the backend cannot answer.
     #[uniffi(default = true)]
@@ -51,6 +53,9 @@ pub struct FlowClientConfig {
     /// Paths of the backend's endpoints, when they differ from `docs/backend-contract.md`.
     #[uniffi(default)]
     pub paths: Option<BackendEndpoints>,
+    /// The largest answer accepted, in bytes (1 MiB). A larger one fails, and is not retried.
+    #[uniffi(default = 1048576)]
+    pub max_response_bytes: u64,
 }
 
 /// Backend paths; `{id}` is replaced by the session or account id.
@@ -101,6 +106,7 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
             max_attempts: c.max_attempts,
             ..RetryPolicy::default()
         };
+        backend.max_response_bytes = c.max_response_bytes;
         if let Some(url) = c.stripe_api_url {
             backend.stripe_api_base = url;
         }
@@ -131,14 +137,22 @@ pub struct FlowClient {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl FlowClient {
-    /// Checks the configuration and opens the report outbox in `data_dir`.
+    /// Checks the configuration and opens the flow store and the report outbox in `data_dir`.
+    /// `transport` carries every request: the platform's (`PlatformHttpTransport`, which the
+    /// two-argument `FlowClient(config, headers)` of the Swift package and the Android library
+    /// passes) or the app's own.
     #[uniffi::constructor]
     pub fn new(
         config: FlowClientConfig,
         headers: Option<Arc<dyn HeadersProvider>>,
+        transport: Arc<dyn HttpTransport>,
     ) -> Result<Arc<Self>, FinConnError> {
         let headers = headers.map(|h| Arc::new(HeadersAdapter(h)) as Arc<dyn HeaderProvider>);
-        let inner = core_flow::FlowClient::new(config.into(), headers)?;
+        let inner = core_flow::FlowClient::new(
+            config.into(),
+            headers,
+            Arc::new(TransportAdapter(transport)),
+        )?;
         Ok(Arc::new(FlowClient { inner }))
     }
 
@@ -149,11 +163,41 @@ impl FlowClient {
         }))
     }
 
-    /// A flow from `Flow.snapshot()`, after the app was killed; call `resume()` on it.
+    /// A flow from `Flow.snapshot()` kept in the app's own storage; call `resume()` on it. Apps
+    /// that let the core keep their flows use `resumePending()` instead.
     pub fn restore_flow(&self, snapshot: String) -> Result<Arc<Flow>, FinConnError> {
         Ok(Arc::new(Flow {
             inner: self.inner.restore_flow(&snapshot)?,
         }))
+    }
+
+    /// The flows a previous process left in `data_dir` (interrupted, or ended with a report still
+    /// owed), each ready for `resume()`. Flows another process is driving are skipped; corrupt or
+    /// forged snapshots are moved aside and nothing is sent for them.
+    pub fn pending_flows(&self) -> Result<Vec<Arc<Flow>>, FinConnError> {
+        Ok(self
+            .inner
+            .pending_flows()?
+            .flows
+            .into_iter()
+            .map(|inner| Arc::new(Flow { inner }))
+            .collect())
+    }
+
+    /// The launch step, once per process: resumes every flow a previous process left, then sends
+    /// the reports still queued.
+    pub async fn resume_pending(&self) -> Result<PendingRecovery, FinConnError> {
+        let r = self.inner.resume_pending().await?;
+        Ok(PendingRecovery {
+            finished: r.finished.iter().map(FlowResult::from).collect(),
+            waiting: r
+                .waiting
+                .into_iter()
+                .map(|inner| Arc::new(Flow { inner }))
+                .collect(),
+            reports: r.reports.into(),
+            quarantined: r.quarantined,
+        })
     }
 
     /// Whether a deep link is one of this app's Financial Connections return links. Throws only
@@ -193,9 +237,21 @@ impl FlowClient {
     }
 }
 
+/// What `resumePending()` did at launch.
+#[derive(uniffi::Record)]
+pub struct PendingRecovery {
+    /// Flows of the previous process that have now ended.
+    pub finished: Vec<FlowResult>,
+    /// Flows still waiting for the backend (offline, 5xx): call `resume()` on them later.
+    pub waiting: Vec<Arc<Flow>>,
+    pub reports: OutboxSummary,
+    /// Corrupt or forged flow snapshots moved aside.
+    pub quarantined: u32,
+}
+
 /// One Financial Connections flow: `start` → present Stripe's sheet → `handleUrl` for deep links →
-/// `sheetResult` with the sheet's outcome → the final `FlowResult`. Save `snapshot()` when the app
-/// goes to the background; after a kill, `FlowClient.restoreFlow(snapshot).resume()`.
+/// `sheetResult` with the sheet's outcome → the final `FlowResult`. The core keeps it in
+/// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it.
 #[derive(uniffi::Object)]
 pub struct Flow {
     inner: core_flow::Flow,
@@ -217,8 +273,8 @@ impl Flow {
 
     /// Asks the backend for a session; returns what the sheet needs. Safe to call again after an
     /// error: no second session is created.
-    pub async fn start(&self) -> Result<SheetConfiguration, FinConnError> {
-        Ok(self.inner.start().await?.into())
+    pub async fn start(&self) -> Result<Arc<SheetConfiguration>, FinConnError> {
+        Ok(Arc::new(self.inner.start().await?.into()))
     }
 
     /// Call right before presenting Stripe's sheet.
@@ -258,9 +314,10 @@ impl Flow {
     }
 
     /// Ends a flow whose sheet was never shown (the user backed out before it appeared):
-    /// canceled, no accounts.
-    pub fn cancel(&self) -> Result<FlowResult, FinConnError> {
-        Ok((&self.inner.cancel()?).into())
+    /// canceled, no accounts. A session it already has (or gets from an in-flight `start`) is
+    /// reported canceled to the backend.
+    pub async fn cancel(&self) -> Result<FlowResult, FinConnError> {
+        Ok((&self.inner.cancel().await?).into())
     }
 
     /// The final result, once there is one.
@@ -268,7 +325,8 @@ impl Flow {
         self.inner.result().as_ref().map(FlowResult::from)
     }
 
-    /// Versioned JSON to restore this flow after the app is killed. Holds no secret.
+    /// Versioned JSON of the flow, for hosts that keep their own copy (the core already persists
+    /// it). Holds no secret.
     pub fn snapshot(&self) -> String {
         self.inner.snapshot()
     }

@@ -21,23 +21,37 @@ pub enum FinConnError {
     Timeout { reason: String },
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("{reason}")]
-    Unauthorized { status: u16, reason: String },
+    Unauthorized {
+        status: u16,
+        reason: String,
+        /// The server's request id, for support.
+        request_id: Option<String>,
+    },
     /// The backend rejected the request (another 4xx): show an error, do not retry as is.
     #[error("{reason}")]
-    Rejected { status: u16, reason: String },
+    Rejected {
+        status: u16,
+        reason: String,
+        request_id: Option<String>,
+    },
     /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
     #[error("{reason}")]
     ServiceUnavailable {
         status: Option<u16>,
         retry_after_ms: Option<u64>,
         reason: String,
+        request_id: Option<String>,
     },
     /// A saved flow cannot be restored: discard the snapshot and start a new flow.
     #[error("{reason}")]
     SnapshotUnusable { reason: String },
-    /// Anything else, including a bug inside the library (a Rust panic): report it.
+    /// Anything else: a backend that broke the contract (a redirect, an oversized or malformed
+    /// answer), a storage failure, a bug. Report it; retrying as is will not help.
     #[error("{reason}")]
-    Other { reason: String },
+    Other {
+        reason: String,
+        request_id: Option<String>,
+    },
 }
 
 impl From<Error> for FinConnError {
@@ -49,19 +63,33 @@ impl From<Error> for FinConnError {
             Error::InvalidState { .. } => FinConnError::InvalidState { reason },
             Error::Offline { .. } => FinConnError::Offline { reason },
             Error::Timeout { .. } => FinConnError::Timeout { reason },
-            Error::Unauthorized { status, .. } => FinConnError::Unauthorized { status, reason },
-            Error::Rejected { status, .. } => FinConnError::Rejected { status, reason },
+            Error::Unauthorized {
+                status, request_id, ..
+            } => FinConnError::Unauthorized {
+                status,
+                reason,
+                request_id,
+            },
+            Error::Rejected {
+                status, request_id, ..
+            } => FinConnError::Rejected {
+                status,
+                reason,
+                request_id,
+            },
             Error::ServiceUnavailable {
                 status,
                 retry_after_ms,
+                request_id,
                 ..
             } => FinConnError::ServiceUnavailable {
                 status,
                 retry_after_ms,
                 reason,
+                request_id,
             },
             Error::SnapshotUnusable { .. } => FinConnError::SnapshotUnusable { reason },
-            Error::Other { .. } => FinConnError::Other { reason },
+            Error::Other { request_id, .. } => FinConnError::Other { reason, request_id },
         }
     }
 }
@@ -71,6 +99,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FinConnError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         FinConnError::Other {
             reason: format!("a host callback failed: {}", e.reason),
+            request_id: None,
         }
     }
 }
@@ -85,6 +114,7 @@ mod tests {
             status: Some(503),
             message: "down".into(),
             retry_after_ms: Some(1000),
+            request_id: Some("req_1".into()),
         }
         .into();
         assert_eq!(
@@ -92,12 +122,14 @@ mod tests {
             FinConnError::ServiceUnavailable {
                 status: Some(503),
                 retry_after_ms: Some(1000),
-                reason: "service unavailable (503): down".into()
+                reason: "service unavailable (503): down".into(),
+                request_id: Some("req_1".into()),
             }
         );
         let e: FinConnError = Error::Unauthorized {
             status: 401,
             message: "token expired".into(),
+            request_id: None,
         }
         .into();
         assert!(matches!(e, FinConnError::Unauthorized { status: 401, .. }));

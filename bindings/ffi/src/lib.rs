@@ -6,7 +6,8 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
+//! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `PendingRecovery`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
+//! | `transport` | `HttpTransport` (the host's HTTP stack), `HttpRequest`, `HttpResponse`, `TransportError` |
 //! | `types` | the records and enums the apps see, and their conversions |
 //! | `error` | `FinConnError`, one variant per action the app can take |
 //! | `logging` | `Logger`/`setLogger`: the core's `tracing` logs to OSLog / Logcat |
@@ -24,6 +25,7 @@ pub mod error;
 pub mod logging;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transport;
 pub mod types;
 
 /// The version of the Rust core compiled into this library.

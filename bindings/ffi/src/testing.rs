@@ -88,6 +88,7 @@ impl TestSimulator {
         let sim = Simulator::start_blocking(SimulatorConfig::default()).map_err(|e| {
             FinConnError::Other {
                 reason: format!("cannot start the simulator: {e}"),
+                request_id: None,
             }
         })?;
         let base_url = sim.base_url();
@@ -117,6 +118,7 @@ impl TestSimulator {
             .with(|sim| sim.complete_sheet(&session_id, institution))?
             .map_err(|e| FinConnError::Other {
                 reason: e.to_string(),
+                request_id: None,
             })?;
         Ok(TestSheetCompletion {
             outcome: done.outcome.as_str().to_owned(),

@@ -406,41 +406,51 @@ impl From<&core_reconcile::FlowResult> for FlowResult {
     }
 }
 
-/// What to give Stripe's `FinancialConnectionsSheet`. Keep it in memory only: never log, print or
-/// persist the client secret or the publishable key.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+/// What to give Stripe's `FinancialConnectionsSheet`. An object, not a record: its default
+/// `toString()` / `description` shows no field, so logging it prints no secret. Read the values
+/// with the accessors, hand them to Stripe's sheet, and keep them in memory only.
+#[derive(uniffi::Object)]
 pub struct SheetConfiguration {
-    pub session_id: String,
-    /// For `FinancialConnectionsSheet(financialConnectionsSessionClientSecret:)` / `.present(configuration)`.
-    pub client_secret: String,
-    /// For `STPAPIClient.shared.publishableKey` / `FinancialConnectionsSheet.Configuration`.
-    pub publishable_key: String,
-    /// For Connect platforms: `stripeAccount` of the API client.
-    pub stripe_account: Option<String>,
-    pub livemode: bool,
+    inner: core_flow::SheetConfiguration,
 }
 
 impl std::fmt::Debug for SheetConfiguration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SheetConfiguration")
-            .field("session_id", &self.session_id)
-            .field("client_secret", &"[redacted]")
-            .field("publishable_key", &"[redacted]")
-            .field("stripe_account", &self.stripe_account)
-            .field("livemode", &self.livemode)
-            .finish()
+        // The core's Debug redacts both secrets.
+        self.inner.fmt(f)
     }
 }
 
 impl From<core_flow::SheetConfiguration> for SheetConfiguration {
-    fn from(c: core_flow::SheetConfiguration) -> Self {
-        SheetConfiguration {
-            session_id: c.session_id,
-            client_secret: c.client_secret.expose().to_owned(),
-            publishable_key: c.publishable_key.expose().to_owned(),
-            stripe_account: c.stripe_account,
-            livemode: c.livemode,
-        }
+    fn from(inner: core_flow::SheetConfiguration) -> Self {
+        SheetConfiguration { inner }
+    }
+}
+
+#[uniffi::export]
+impl SheetConfiguration {
+    pub fn session_id(&self) -> String {
+        self.inner.session_id.clone()
+    }
+
+    /// For `FinancialConnectionsSheet(financialConnectionsSessionClientSecret:)` /
+    /// `FinancialConnectionsSheet.Configuration`. Never log, print or persist it.
+    pub fn client_secret(&self) -> String {
+        self.inner.client_secret.expose().to_owned()
+    }
+
+    /// For `STPAPIClient.shared.publishableKey` / `FinancialConnectionsSheet.Configuration`.
+    pub fn publishable_key(&self) -> String {
+        self.inner.publishable_key.expose().to_owned()
+    }
+
+    /// For Connect platforms: `stripeAccount` of the API client.
+    pub fn stripe_account(&self) -> Option<String> {
+        self.inner.stripe_account.clone()
+    }
+
+    pub fn livemode(&self) -> bool {
+        self.inner.livemode
     }
 }
 
@@ -530,12 +540,17 @@ impl From<core_flow::UrlHandling> for UrlHandling {
     }
 }
 
-/// What `send_pending_reports` did.
+/// What `sendPendingReports` did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct OutboxSummary {
     pub delivered: u32,
+    /// Still pending: unreachable backend, another client or process sending them now, or a file
+    /// unreadable at the moment. Sent again next time.
     pub remaining: u32,
+    /// Refused for good by the backend (unknown session, …).
     pub dropped: u32,
+    /// Files whose content could not be decoded, moved aside (never sent, never deleted).
+    pub quarantined: u32,
 }
 
 impl From<core_flow::OutboxSummary> for OutboxSummary {
@@ -544,6 +559,7 @@ impl From<core_flow::OutboxSummary> for OutboxSummary {
             delivered: s.delivered,
             remaining: s.remaining,
             dropped: s.dropped,
+            quarantined: s.quarantined,
         }
     }
 }
@@ -579,6 +595,15 @@ pub enum FlowEvent {
         flow_id: String,
         name: String,
         metadata: HashMap<String, String>,
+    },
+    /// One HTTP exchange with the backend or Stripe; `requestId` is the server's, for support.
+    BackendCall {
+        endpoint: String,
+        attempt: u32,
+        status: Option<u16>,
+        request_id: Option<String>,
+        /// `None` on a 2xx; else a short code (`offline`, `redirect`, `too_large`, `http_error`…).
+        error: Option<String>,
     },
     Finished {
         flow_id: String,
@@ -636,6 +661,19 @@ impl From<&core_flow::FlowEvent> for FlowEvent {
                 name,
                 metadata: metadata.into_iter().collect(),
             },
+            E::BackendCall {
+                endpoint,
+                attempt,
+                status,
+                request_id,
+                error,
+            } => FlowEvent::BackendCall {
+                endpoint,
+                attempt,
+                status,
+                request_id,
+                error,
+            },
             E::Finished { flow_id, status } => FlowEvent::Finished {
                 flow_id,
                 status: status.into(),
@@ -650,17 +688,18 @@ mod tests {
 
     #[test]
     fn sheet_configuration_debug_hides_the_secrets() {
-        let c = SheetConfiguration {
+        let c = SheetConfiguration::from(core_flow::SheetConfiguration {
             session_id: "fcsess_1".into(),
-            client_secret: "fcsess_1_secret_TOP".into(),
-            publishable_key: "pk_test_KEY".into(),
+            client_secret: finconn_core::secret::Secret::new("fcsess_1_secret_TOP"),
+            publishable_key: finconn_core::secret::Secret::new("pk_test_KEY"),
             stripe_account: None,
             livemode: false,
-        };
+        });
         let debug = format!("{c:?}");
         assert!(
             debug.contains("fcsess_1") && !debug.contains("TOP") && !debug.contains("pk_test_KEY")
         );
+        assert_eq!(c.client_secret(), "fcsess_1_secret_TOP");
     }
 
     #[test]

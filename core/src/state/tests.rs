@@ -12,7 +12,7 @@ const PK: &str = "pk_test_DO_NOT_LEAK";
 fn machine() -> FlowMachine {
     FlowMachine::new(
         "flow_1",
-        "idem_1",
+        "fcidem_1",
         SessionOptions::with_permissions(vec![Permission::Balances]),
     )
 }
@@ -240,10 +240,10 @@ fn create_failure_ends_the_flow() {
 fn creating_again_reuses_the_idempotency_key() {
     let mut m = at(FlowPhase::CreatingSession);
     m.begin_create().unwrap();
-    assert_eq!(m.idempotency_key(), "idem_1");
+    assert_eq!(m.idempotency_key(), "fcidem_1");
     let mut restored = FlowMachine::restore(&m.snapshot()).unwrap();
     restored.begin_create().unwrap();
-    assert_eq!(restored.idempotency_key(), "idem_1");
+    assert_eq!(restored.idempotency_key(), "fcidem_1");
 }
 
 #[test]

@@ -18,9 +18,16 @@ use finconn_core::flow::{
     Flow, FlowClient, FlowConfig, FlowEvent, FlowEventListener, SheetConfiguration,
 };
 use finconn_core::model::Permission;
+use finconn_core::network::HttpTransport;
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowResult, SheetOutcome};
 use finconn_testkit::{Endpoint, Institution, SheetCompletion, Simulator, SimulatorConfig};
+use finconn_transport_reqwest::ReqwestTransport;
+
+/// The transport of the Rust tests: reqwest, with the core's policy on top.
+pub fn transport() -> Arc<dyn HttpTransport> {
+    Arc::new(ReqwestTransport::new())
+}
 
 /// The app's registered return URL.
 pub const RETURN_URL: &str = "finconn-test://stripe-redirect";
@@ -173,7 +180,7 @@ impl Env {
     }
 
     pub fn client_with(&self, o: &Opts, headers: Arc<dyn HeaderProvider>) -> FlowClient {
-        FlowClient::new(self.flow_config(o), Some(headers)).expect("valid flow config")
+        FlowClient::new(self.flow_config(o), Some(headers), transport()).expect("valid flow config")
     }
 
     /// The bare backend client, for the Stripe endpoints' own typed errors.
@@ -181,6 +188,7 @@ impl Env {
         BackendClient::new(
             self.backend_config(o),
             Some(Arc::new(BearerToken(USER_TOKEN.into()))),
+            transport(),
         )
         .expect("valid backend config")
     }

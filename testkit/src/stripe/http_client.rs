@@ -1,10 +1,14 @@
-//! [`HttpStripe`]: the [`StripeApi`] over Stripe's real HTTP API (reqwest), used by `fc serve`
-//! when it is given a secret key. Form-encoded POSTs, `Authorization: Bearer <secret key>`,
-//! `Idempotency-Key` on creating calls, optional `Stripe-Version`. The secret key lives in a
-//! [`Redacted`] and appears in no `Debug` output, error or log.
+//! [`HttpStripe`]: the [`StripeApi`] over Stripe's real HTTP API, used by `fc serve` when it is
+//! given a secret key. Form-encoded POSTs, `Authorization: Bearer <secret key>`,
+//! `Idempotency-Key` on creating calls, optional `Stripe-Version`. The bytes travel through an
+//! [`HttpTransport`] (by default `finconn-transport-reqwest`: no redirects, no `Referer`, a 4 MiB
+//! cap). The secret key lives in a [`Redacted`] and appears in no `Debug` output, error or log.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
+use finconn_transport_reqwest::ReqwestTransport;
 use serde_json::Value;
 
 use super::{BoxFuture, CreateSessionParams, ListAccountsQuery, StripeApi, StripeError};
@@ -16,7 +20,7 @@ pub struct HttpStripe {
     api_base: String,
     secret_key: Redacted,
     stripe_version: Option<String>,
-    client: reqwest::Client,
+    transport: Arc<dyn HttpTransport>,
 }
 
 impl std::fmt::Debug for HttpStripe {
@@ -62,18 +66,18 @@ impl HttpStripe {
         if secret_key.expose().is_empty() {
             return Err(StripeError::Config("empty secret key".into()));
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("finconn-testkit/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| StripeError::Config(e.to_string()))?;
         Ok(HttpStripe {
             api_base,
             secret_key,
             stripe_version: None,
-            client,
+            transport: Arc::new(ReqwestTransport::new()),
         })
+    }
+
+    /// The same client over another transport.
+    pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = transport;
+        self
     }
 
     /// Sends `Stripe-Version: <version>` on every request.
@@ -89,7 +93,7 @@ impl HttpStripe {
 
     async fn send(
         &self,
-        method: reqwest::Method,
+        method: HttpMethod,
         path: &str,
         query: &[(String, String)],
         form: Option<&[(String, String)]>,
@@ -103,38 +107,55 @@ impl HttpStripe {
             url.push('?');
             url.push_str(&q);
         }
-        let mut req = self
-            .client
-            .request(method, &url)
-            .bearer_auth(self.secret_key.expose());
+        let mut headers = vec![
+            (
+                "Authorization".to_string(),
+                format!("Bearer {}", self.secret_key.expose()),
+            ),
+            ("Accept".to_string(), "application/json".to_string()),
+        ];
         if let Some(v) = &self.stripe_version {
-            req = req.header("Stripe-Version", v);
+            headers.push(("Stripe-Version".into(), v.clone()));
         }
         if let Some(k) = idempotency_key {
-            req = req.header("Idempotency-Key", k);
+            headers.push(("Idempotency-Key".into(), k.to_string()));
         }
-        if let Some(form) = form {
-            let body = url::form_urlencoded::Serializer::new(String::new())
+        let body = form.map(|form| {
+            headers.push((
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ));
+            url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(form)
-                .finish();
-            req = req
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body);
+                .finish()
+                .into_bytes()
+        });
+        for (n, v) in &headers {
+            finconn_core::network::policy::check_header(n, v)
+                .map_err(|e| StripeError::Config(e.to_string()))?;
         }
-        // reqwest errors name the URL only (no headers): safe to show, but strip it anyway.
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| StripeError::Transport(e.without_url().to_string()))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| StripeError::Transport(e.without_url().to_string()))?;
+        let request = HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 4 * 1024 * 1024,
+        };
+        let response = self.transport.send(request).await.map_err(|e| {
+            StripeError::Transport(finconn_core::network::policy::scrub(&e.to_string()))
+        })?;
+        let status = response.status;
+        if (300..400).contains(&status) {
+            return Err(StripeError::Transport(format!(
+                "Stripe answered a redirect (HTTP {status}); not followed"
+            )));
+        }
         if !(200..300).contains(&status) {
-            return Err(StripeError::from_body(status, &bytes));
+            return Err(StripeError::from_body(status, &response.body));
         }
-        serde_json::from_slice(&bytes).map_err(|e| StripeError::Decode(e.to_string()))
+        serde_json::from_slice(&response.body).map_err(|e| StripeError::Decode(e.to_string()))
     }
 }
 
@@ -160,7 +181,7 @@ impl StripeApi for HttpStripe {
         Box::pin(async move {
             let form = vec![("description".to_string(), description.to_string())];
             self.send(
-                reqwest::Method::POST,
+                HttpMethod::Post,
                 "/v1/customers",
                 &[],
                 Some(&form),
@@ -178,7 +199,7 @@ impl StripeApi for HttpStripe {
         Box::pin(async move {
             let form = params.to_form();
             self.send(
-                reqwest::Method::POST,
+                HttpMethod::Post,
                 "/v1/financial_connections/sessions",
                 &[],
                 Some(&form),
@@ -191,8 +212,7 @@ impl StripeApi for HttpStripe {
     fn retrieve_session<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, StripeError>> {
         Box::pin(async move {
             let path = format!("/v1/financial_connections/sessions/{}", seg(id));
-            self.send(reqwest::Method::GET, &path, &[], None, None)
-                .await
+            self.send(HttpMethod::Get, &path, &[], None, None).await
         })
     }
 
@@ -202,7 +222,7 @@ impl StripeApi for HttpStripe {
     ) -> BoxFuture<'a, Result<Value, StripeError>> {
         Box::pin(async move {
             self.send(
-                reqwest::Method::GET,
+                HttpMethod::Get,
                 "/v1/financial_connections/accounts",
                 &query.to_query(),
                 None,
@@ -215,8 +235,7 @@ impl StripeApi for HttpStripe {
     fn retrieve_account<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, StripeError>> {
         Box::pin(async move {
             let path = format!("/v1/financial_connections/accounts/{}", seg(id));
-            self.send(reqwest::Method::GET, &path, &[], None, None)
-                .await
+            self.send(HttpMethod::Get, &path, &[], None, None).await
         })
     }
 
@@ -227,14 +246,8 @@ impl StripeApi for HttpStripe {
     ) -> BoxFuture<'a, Result<Value, StripeError>> {
         Box::pin(async move {
             let path = format!("/v1/financial_connections/accounts/{}/disconnect", seg(id));
-            self.send(
-                reqwest::Method::POST,
-                &path,
-                &[],
-                Some(&[]),
-                idempotency_key,
-            )
-            .await
+            self.send(HttpMethod::Post, &path, &[], Some(&[]), idempotency_key)
+                .await
         })
     }
 }

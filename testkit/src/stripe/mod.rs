@@ -5,6 +5,7 @@
 //!
 //! Objects cross this API as `serde_json::Value`, exactly as Stripe sends them.
 
+#[cfg(feature = "client")]
 mod http_client;
 pub(crate) mod memory;
 pub(crate) mod objects;
@@ -15,6 +16,7 @@ use std::pin::Pin;
 
 use serde_json::{json, Value};
 
+#[cfg(feature = "client")]
 pub use http_client::HttpStripe;
 pub use memory::InMemoryStripe;
 
@@ -483,6 +485,7 @@ impl StripeError {
     }
 
     /// Reads Stripe's error body (anything else becomes an `api_error` with the status).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn from_body(status: u16, body: &[u8]) -> Self {
         let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let e = &v["error"];

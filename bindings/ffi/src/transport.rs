@@ -1,0 +1,230 @@
+//! The host's HTTP stack as Swift and Kotlin implement it: the foreign trait `HttpTransport`, the
+//! `HttpRequest` it receives and the `HttpResponse` it returns, and `TransportError`. The core
+//! decides every rule (`finconn_core::network::policy`); this module only converts.
+//!
+//! `HttpRequest` and `HttpResponse` are objects, not records: their default `toString()` /
+//! `description` shows no field, so a transport that logs them prints no header value, URL or
+//! body (a Stripe fallback URL carries the client secret, a request the user's token, a create
+//! answer the client secret).
+//!
+//! The platform transports shipped beside the generated code (`PlatformHttpTransport`, Kotlin
+//! HttpURLConnection and Swift URLSession) implement the trait; an app may pass its own (OkHttp
+//! with a `CertificatePinner`, a URLSession with a pinning delegate).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use finconn_core::network as core_net;
+
+/// The two methods the core sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+/// One request, completely decided by the core. Send exactly this: add no header (a
+/// `User-Agent` aside), follow no redirect (return the 3xx as the answer), keep no cookie, use no
+/// cache, and stop reading once the body exceeds `maxResponseBytes()`. Never log `url()`, header
+/// values or the body.
+#[derive(uniffi::Object)]
+pub struct HttpRequest {
+    inner: core_net::HttpRequest,
+}
+
+#[uniffi::export]
+impl HttpRequest {
+    pub fn method(&self) -> HttpMethod {
+        match self.inner.method {
+            core_net::HttpMethod::Get => HttpMethod::Get,
+            core_net::HttpMethod::Post => HttpMethod::Post,
+        }
+    }
+
+    /// The absolute URL. The Stripe fallback's carries the client secret: never log it.
+    pub fn url(&self) -> String {
+        self.inner.url.clone()
+    }
+
+    /// The URL without its query, safe for logs.
+    pub fn url_for_logs(&self) -> String {
+        core_net::policy::url_for_logs(&self.inner.url)
+    }
+
+    /// Names of the headers to send, in order.
+    pub fn header_names(&self) -> Vec<String> {
+        self.inner.headers.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The value of a header to send (names compared case-insensitively).
+    pub fn header_value(&self, name: String) -> Option<String> {
+        self.inner
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The body of a POST.
+    pub fn body(&self) -> Option<Vec<u8>> {
+        self.inner.body.clone()
+    }
+
+    pub fn connect_timeout_ms(&self) -> u64 {
+        self.inner.connect_timeout.as_millis() as u64
+    }
+
+    /// Total time for the exchange, body included.
+    pub fn timeout_ms(&self) -> u64 {
+        self.inner.timeout.as_millis() as u64
+    }
+
+    /// Fail with `TransportError.TooLarge` as soon as more than this has been read.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
+    }
+}
+
+/// What the server answered: any status (3xx included), at least the headers the core reads
+/// (`Retry-After`, `Content-Type`, `Request-Id`, `X-Request-Id`), and the body.
+#[derive(uniffi::Object)]
+pub struct HttpResponse {
+    inner: core_net::HttpResponse,
+}
+
+#[uniffi::export]
+impl HttpResponse {
+    #[uniffi::constructor]
+    pub fn new(status: u16, headers: HashMap<String, String>, body: Vec<u8>) -> Arc<Self> {
+        Arc::new(HttpResponse {
+            inner: core_net::HttpResponse {
+                status,
+                headers: headers.into_iter().collect(),
+                body,
+            },
+        })
+    }
+
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+}
+
+/// Why the transport got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum TransportError {
+    /// No connection: offline, DNS failure, refused, reset.
+    #[error("{reason}")]
+    Offline { reason: String },
+    /// The connect or total timeout elapsed.
+    #[error("{reason}")]
+    Timeout { reason: String },
+    /// The TLS handshake or the certificate check failed (a pinning failure too).
+    #[error("{reason}")]
+    Tls { reason: String },
+    /// The body exceeded `maxResponseBytes()`.
+    #[error("the response exceeded {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// The call was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// Anything else.
+    #[error("{reason}")]
+    Other { reason: String },
+}
+
+/// A transport that threw something other than a `TransportError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportError::Other {
+            reason: format!("the transport failed: {}", e.reason),
+        }
+    }
+}
+
+/// The host's HTTP stack: performs exactly one request. See `HttpRequest` for the rules.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync {
+    async fn send(&self, request: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError>;
+}
+
+/// The host's transport as the core's.
+pub(crate) struct TransportAdapter(pub Arc<dyn HttpTransport>);
+
+impl core_net::HttpTransport for TransportAdapter {
+    fn send(
+        &self,
+        request: core_net::HttpRequest,
+    ) -> core_net::BoxFuture<'_, Result<core_net::HttpResponse, core_net::TransportError>> {
+        let transport = self.0.clone();
+        Box::pin(async move {
+            let request = Arc::new(HttpRequest { inner: request });
+            match transport.send(request).await {
+                Ok(response) => Ok(response.inner.clone()),
+                Err(e) => Err(match e {
+                    TransportError::Offline { reason } => core_net::TransportError::Offline(reason),
+                    TransportError::Timeout { .. } => core_net::TransportError::Timeout,
+                    TransportError::Tls { reason } => core_net::TransportError::Tls(reason),
+                    TransportError::TooLarge { limit } => {
+                        core_net::TransportError::TooLarge { limit }
+                    }
+                    TransportError::Cancelled => core_net::TransportError::Cancelled,
+                    TransportError::Other { reason } => core_net::TransportError::Other(reason),
+                }),
+            }
+        })
+    }
+}
+
+/// A core transport (e.g. the reqwest one) as the FFI trait, for Rust callers and tests.
+pub struct CoreTransport(pub Arc<dyn core_net::HttpTransport>);
+
+#[async_trait::async_trait]
+impl HttpTransport for CoreTransport {
+    async fn send(&self, request: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError> {
+        match self.0.send(request.inner.clone()).await {
+            Ok(inner) => Ok(Arc::new(HttpResponse { inner })),
+            Err(e) => Err(match e {
+                core_net::TransportError::Offline(reason) => TransportError::Offline { reason },
+                core_net::TransportError::Timeout => TransportError::Timeout {
+                    reason: "timed out".into(),
+                },
+                core_net::TransportError::Tls(reason) => TransportError::Tls { reason },
+                core_net::TransportError::TooLarge { limit } => TransportError::TooLarge { limit },
+                core_net::TransportError::Cancelled => TransportError::Cancelled,
+                core_net::TransportError::Other(reason) => TransportError::Other { reason },
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn requests_show_no_secret_in_debug_and_give_values_by_name() {
+        let r = HttpRequest {
+            inner: core_net::HttpRequest {
+                method: core_net::HttpMethod::Get,
+                url: "https://api.stripe.com/v1/x?client_secret=fcsess_1_secret_ABC".into(),
+                headers: vec![("Authorization".into(), "Bearer pk_test_KEY".into())],
+                body: None,
+                connect_timeout: Duration::from_secs(1),
+                timeout: Duration::from_secs(2),
+                max_response_bytes: 10,
+            },
+        };
+        let d = format!("{:?}", r.inner);
+        assert!(!d.contains("ABC") && !d.contains("pk_test_KEY"), "{d}");
+        assert_eq!(r.header_names(), ["Authorization"]);
+        assert_eq!(
+            r.header_value("authorization".into()).as_deref(),
+            Some("Bearer pk_test_KEY")
+        );
+        assert_eq!(r.url_for_logs(), "https://api.stripe.com/v1/x");
+        assert_eq!((r.timeout_ms(), r.max_response_bytes()), (2000, 10));
+    }
+}

@@ -63,7 +63,13 @@ rm -rf "$WORK/bindings.jar" "$WORK/test-classes"
 binding_sources=()
 while IFS= read -r f; do binding_sources+=("$f"); done < <(find "$GENERATED" -name '*.kt' | sort)
 [[ ${#binding_sources[@]} -gt 0 ]] || die "no Kotlin sources generated in $GENERATED"
-log "kotlinc: ${#binding_sources[@]} generated file(s) -> $WORK/bindings.jar"
+# The hand-written Kotlin the Android library ships beside the generated code (the platform
+# transport, the two-argument FlowClient): compiled and tested here exactly as it ships.
+HANDWRITTEN_DIR="$FINCONN_ROOT/bindings/android/src/main/java"
+handwritten=0
+while IFS= read -r f; do binding_sources+=("$f"); handwritten=$((handwritten + 1)); done < <(find "$HANDWRITTEN_DIR" -name '*.kt' | sort)
+[[ $handwritten -gt 0 ]] || die "no hand-written Kotlin in $HANDWRITTEN_DIR"
+log "kotlinc: ${#binding_sources[@]} file(s) ($handwritten hand-written) -> $WORK/bindings.jar"
 # -Werror like uniffi-rs's own harness: generated code must compile without warnings.
 "$KOTLINC" -Werror -d "$WORK/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" "${binding_sources[@]}"
 
@@ -85,7 +91,7 @@ EXPECTED_VERSION="$(workspace_version)"
 LOG="$WORK/junit.log"
 log "JUnitCore ${test_classes[*]} (jna.library.path=$(dirname "$CDYLIB"))"
 set +e
-java -ea \
+java -ea -Xmx384m \
   -Djna.library.path="$(dirname "$CDYLIB")" \
   -Dfinconn.expectedVersion="$EXPECTED_VERSION" \
   -cp "$WORK/test-classes:$WORK/bindings.jar:$JNA_JAR:$COROUTINES_JAR:$KOTLIN_STDLIB:$JUNIT_JAR:$HAMCREST_JAR" \

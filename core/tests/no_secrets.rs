@@ -13,67 +13,15 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use finconn_core::error::Error;
 use finconn_core::flow::{Flow, FlowClient, SheetConfiguration};
 use finconn_core::options::RelinkRequest;
 use finconn_core::reconcile::{FlowStatus, RelinkOutcome};
 use finconn_testkit::{Endpoint, Fault, Institution, SimulatorConfig};
+use std::sync::Arc;
 use support::*;
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Every formatted log line of this test binary.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for CaptureWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = CaptureWriter;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        CaptureWriter(self.0.clone())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
-/// Installs the TRACE subscriber once (with the `log` bridge) and returns the capture.
-fn logs() -> &'static Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_target(true)
-            .with_writer(capture.clone())
-            .try_init()
-            .expect("this test binary installs exactly one global subscriber");
-        capture
-    })
-}
 
 /// The secrets of a test and everything they were checked against.
 struct Secrets {

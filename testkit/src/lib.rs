@@ -14,6 +14,7 @@
 //! | `sheet` | [`SheetCompletion`]: what the sheet does per [`Institution`] and what it returns to the app |
 //! | `institution` | the test institutions and their account templates |
 //! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
+//! | `hostile` | [`HostileServer`] and [`HOSTILE_CASES`], the hostile-backend matrix every transport runs |
 //! | `http` | the hand-rolled HTTP/1.1 reader/writer and the byte-level misbehaviours |
 //! | `ids` | seeded ids, the clock, [`Redacted`] |
 //!
@@ -35,6 +36,7 @@
 
 mod backend;
 mod faults;
+mod hostile;
 mod http;
 mod ids;
 mod institution;
@@ -46,6 +48,11 @@ pub use backend::{
     BackendPaths, CreateSessionShape, ErrorShape, ListAccountsShape, ResponseShapes, DEFAULT_USER,
 };
 pub use faults::{Endpoint, Fault, Faults};
+pub use hostile::{
+    hostile_case, Behaviour, HostileCase, HostileServer, Stage, HOSTILE_CASES,
+    HOSTILE_CLIENT_SECRET, HOSTILE_PUBLISHABLE_KEY, HOSTILE_REPORT_TOKEN, HOSTILE_SESSION_ID,
+    HOSTILE_USER_TOKEN,
+};
 pub use ids::Redacted;
 pub use institution::Institution;
 pub use server::{

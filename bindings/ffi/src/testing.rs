@@ -5,7 +5,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use finconn_testkit::{Endpoint, Fault, Institution, Simulator, SimulatorConfig};
+use finconn_testkit::{
+    hostile_case, Endpoint, Fault, HostileServer, Institution, Simulator, SimulatorConfig,
+    HOSTILE_CASES,
+};
 
 use crate::error::FinConnError;
 
@@ -164,4 +167,127 @@ impl TestSimulator {
 #[uniffi::export]
 pub fn testing_panic(message: String) -> Result<(), FinConnError> {
     panic!("{message}");
+}
+
+/// One row of the hostile-backend matrix (`finconn_testkit::HOSTILE_CASES`), for the Kotlin and
+/// Swift runs of the same table.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TestHostileCase {
+    pub name: String,
+    /// `create` (`Flow.start`) or `complete` (`Flow.sheetResult`).
+    pub stage: String,
+    /// `None`: the call must succeed. Else the error's code: `other`, `timeout`, `offline`,
+    /// `service_unavailable`, `rejected`, `invalid_configuration`.
+    pub expected_error: Option<String>,
+    /// A word the error's `reason` must contain.
+    pub message_contains: String,
+    /// The client's `maxResponseBytes` for this case.
+    pub max_response_bytes: u64,
+    /// The host's header provider must add `X-Evil: a\r\nX-Injected: 1`.
+    pub crlf_header: bool,
+}
+
+/// The whole matrix.
+#[uniffi::export]
+pub fn hostile_cases() -> Vec<TestHostileCase> {
+    HOSTILE_CASES
+        .iter()
+        .map(|c| TestHostileCase {
+            name: c.name.to_owned(),
+            stage: c.stage.as_str().to_owned(),
+            expected_error: c.expected_error.map(str::to_owned),
+            message_contains: c.message_contains.to_owned(),
+            max_response_bytes: c.max_response_bytes,
+            crlf_header: c.crlf_header,
+        })
+        .collect()
+}
+
+/// A hostile backend for one case, on its own runtime thread, with its bystander on 127.0.0.2.
+#[derive(uniffi::Object)]
+pub struct TestHostileServer {
+    server: Mutex<Option<HostileServer>>,
+    base_url: String,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+}
+
+impl TestHostileServer {
+    fn with<R>(&self, f: impl FnOnce(&HostileServer) -> R) -> Result<R, FinConnError> {
+        let guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        let s = guard.as_ref().ok_or_else(|| FinConnError::InvalidState {
+            reason: "the hostile server was shut down".into(),
+        })?;
+        Ok(f(s))
+    }
+}
+
+#[uniffi::export]
+impl TestHostileServer {
+    #[uniffi::constructor]
+    pub fn start(case_name: String) -> Result<Arc<Self>, FinConnError> {
+        let case = hostile_case(&case_name)
+            .ok_or_else(|| invalid(format!("unknown hostile case {case_name:?}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("finconn-testkit-hostile")
+            .enable_all()
+            .build()
+            .map_err(|e| invalid(format!("runtime: {e}")))?;
+        let server = runtime
+            .block_on(HostileServer::start(case))
+            .map_err(|e| invalid(format!("cannot listen on 127.0.0.1/127.0.0.2: {e}")))?;
+        let base_url = server.base_url();
+        Ok(Arc::new(TestHostileServer {
+            server: Mutex::new(Some(server)),
+            base_url,
+            runtime: Mutex::new(Some(runtime)),
+        }))
+    }
+
+    pub fn backend_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// Requests the hostile server read.
+    pub fn requests(&self) -> Result<u64, FinConnError> {
+        self.with(|s| s.requests() as u64)
+    }
+
+    /// Requests for the same-host redirect target.
+    pub fn steal_requests(&self) -> Result<u64, FinConnError> {
+        self.with(|s| s.steal_requests() as u64)
+    }
+
+    /// Connections the bystander on 127.0.0.2 accepted.
+    pub fn other_host_connections(&self) -> Result<u64, FinConnError> {
+        self.with(|s| s.other_host_connections() as u64)
+    }
+
+    /// The secrets the server handed out and the user token the tests send: none may appear in
+    /// any error, event or log line.
+    pub fn secrets(&self) -> Vec<String> {
+        HostileServer::secrets()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    }
+
+    /// The user token a test's header provider must send.
+    pub fn user_token(&self) -> String {
+        finconn_testkit::HOSTILE_USER_TOKEN.to_owned()
+    }
+
+    pub fn shutdown(&self) {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(rt) = self
+            .runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _guard = rt.enter();
+            drop(server);
+            rt.shutdown_background();
+        }
+    }
 }

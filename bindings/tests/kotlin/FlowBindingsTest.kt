@@ -104,7 +104,7 @@ class FlowBindingsTest {
         client.newFlow(opts).use { flow ->
             val sheet = flow.start()
             flow.sheetPresented()
-            val done = sim.completeSheet(sheet.sessionId, institution)
+            val done = sim.completeSheet(sheet.sessionId(), institution)
             done.redirectUrl?.let { assertTrue(flow.handleUrl(it).isFlowUrl) }
             val result =
                 when (done.outcome) {
@@ -199,7 +199,7 @@ class FlowBindingsTest {
                     assertNotNull("a reason for $url", handling.rejectReason)
                 }
                 assertEquals(FlowPhase.PRESENTING, flow.phase())
-                val ok = flow.handleUrl("$RETURN_URL?status=success&session_id=${sheet.sessionId}&extra=1")
+                val ok = flow.handleUrl("$RETURN_URL?status=success&session_id=${sheet.sessionId()}&extra=1")
                 assertTrue(ok.isFlowUrl)
                 assertTrue(ok.recorded)
                 assertEquals("success", ok.hints?.status)
@@ -261,7 +261,7 @@ class FlowBindingsTest {
         val sessionId: String
         newClient().use { client ->
             client.newFlow(options()).use { flow ->
-                sessionId = flow.start().sessionId
+                sessionId = flow.start().sessionId()
                 flow.sheetPresented()
                 flow.userLeftApp()
                 snapshot = flow.snapshot()
@@ -289,10 +289,10 @@ class FlowBindingsTest {
             client.newFlow(options()).use { flow ->
                 val sheet = flow.start()
                 val snapshot = flow.snapshot()
-                assertTrue(sheet.clientSecret.isNotEmpty() && sheet.publishableKey.isNotEmpty())
-                assertFalse(snapshot.contains(sheet.clientSecret))
-                assertFalse(snapshot.contains(sheet.publishableKey))
-                assertTrue(snapshot.contains(sheet.sessionId))
+                assertTrue(sheet.clientSecret().isNotEmpty() && sheet.publishableKey().isNotEmpty())
+                assertFalse(snapshot.contains(sheet.clientSecret()))
+                assertFalse(snapshot.contains(sheet.publishableKey()))
+                assertTrue(snapshot.contains(sheet.sessionId()))
             }
             assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("{not json") }
             assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("""{"version": 999}""") }
@@ -304,7 +304,7 @@ class FlowBindingsTest {
         newClient().use { client ->
             val flows = (1..100).map { client.newFlow(options()) }
             val configs = flows.map { flow -> async(Dispatchers.Default) { flow.start() } }.awaitAll()
-            assertEquals(100, configs.map { it.sessionId }.toSet().size)
+            assertEquals(100, configs.map { it.sessionId() }.toSet().size)
             assertEquals(100uL, sim.sessionsCreated())
             val lists = (1..100).map { async(Dispatchers.Default) { client.listAccounts() } }.awaitAll()
             assertEquals(100, lists.size)
@@ -337,7 +337,7 @@ class FlowBindingsTest {
                 val sheet = flow.start()
                 flow.sheetPresented()
                 flow.recordStripeEvent("institution_selected", mapOf("institution_name" to "StripeBank"))
-                sim.completeSheet(sheet.sessionId, "success_one")
+                sim.completeSheet(sheet.sessionId(), "success_one")
                 flow.sheetResult(SheetResult.Completed)
             }
             client.removeListener(id)
@@ -380,11 +380,11 @@ class FlowBindingsTest {
             client.newFlow(options()).use { flow ->
                 val sheet = flow.start()
                 flow.sheetPresented()
-                sim.completeSheet(sheet.sessionId, "success_one")
+                sim.completeSheet(sheet.sessionId(), "success_one")
                 val first = flow.sheetResult(SheetResult.Completed)
                 // Android re-delivers the sheet's result to a recreated activity.
                 assertEquals(first, flow.sheetResult(SheetResult.Canceled))
-                assertEquals(1uL, sim.reportsReceived(sheet.sessionId))
+                assertEquals(1uL, sim.reportsReceived(sheet.sessionId()))
             }
         }
     }
@@ -436,10 +436,10 @@ class FlowBindingsTest {
                 client.newFlow(options()).use { flow ->
                     val sheet = flow.start()
                     flow.sheetPresented()
-                    sim.completeSheet(sheet.sessionId, "success_one")
+                    sim.completeSheet(sheet.sessionId(), "success_one")
                     flow.sheetResult(SheetResult.Completed)
                     assertTrue("the core logged the flow: $lines", lines.any { it.contains("flow phase changed") })
-                    assertTrue(lines.none { it.contains(sheet.clientSecret) || it.contains(sheet.publishableKey) })
+                    assertTrue(lines.none { it.contains(sheet.clientSecret()) || it.contains(sheet.publishableKey()) })
                 }
             }
         } finally {

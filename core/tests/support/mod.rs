@@ -7,9 +7,10 @@
 //! `dead_code` allowance.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use finconn_core::backend::{BackendClient, BackendConfig, HeaderProvider, RetryPolicy};
@@ -23,6 +24,7 @@ use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowResult, SheetOutcome};
 use finconn_testkit::{Endpoint, Institution, SheetCompletion, Simulator, SimulatorConfig};
 use finconn_transport_reqwest::ReqwestTransport;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The transport of the Rust tests: reqwest, with the core's policy on top.
 pub fn transport() -> Arc<dyn HttpTransport> {
@@ -349,4 +351,54 @@ pub fn panic_message(e: tokio::task::JoinError) -> String {
             .unwrap_or_else(|| "panic".into()),
         Err(e) => e.to_string(),
     }
+}
+
+/// Every formatted log line of this test binary.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+pub struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = CaptureWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        CaptureWriter(self.0.clone())
+    }
+}
+
+impl Capture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+/// Installs the TRACE subscriber once (with the `log` bridge) and returns the capture.
+pub fn logs() -> &'static Capture {
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_target(true)
+            .with_writer(capture.clone())
+            .try_init()
+            .expect("this test binary installs exactly one global subscriber");
+        capture
+    })
 }

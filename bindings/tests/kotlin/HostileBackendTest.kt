@@ -1,0 +1,178 @@
+// The hostile-backend matrix on the Kotlin transport (PlatformHttpTransport, HttpURLConnection) on
+// the JVM: the same table as core/tests/hostile_backend.rs (finconn_testkit::HOSTILE_CASES, exported
+// by the `testing` build as hostileCases()), the same assertions. The JVM runs with a 384 MB heap
+// (scripts/kotlin-tests.sh): a transport that buffered a 1 GiB body would fail with OutOfMemoryError.
+package io.finconn.tests
+
+import io.finconn.FinConnException
+import io.finconn.FlowClient
+import io.finconn.FlowClientConfig
+import io.finconn.FlowEvent
+import io.finconn.FlowListener
+import io.finconn.HeadersProvider
+import io.finconn.LogLevel
+import io.finconn.Logger
+import io.finconn.Permission
+import io.finconn.SessionOptions
+import io.finconn.SheetResult
+import io.finconn.TestHostileCase
+import io.finconn.TestHostileServer
+import io.finconn.clearLogger
+import io.finconn.hostileCases
+import io.finconn.setLogger
+import java.io.File
+import java.nio.file.Files
+import java.util.Collections
+import kotlinx.coroutines.runBlocking
+import org.junit.Assert.assertTrue
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.Timeout
+
+private const val HOSTILE_RETURN_URL = "finconn-test://stripe-redirect"
+
+class HostileBackendTest {
+    @get:Rule
+    val timeout: Timeout = Timeout.seconds(300)
+
+    /** The FinConnException class of an error code of the table. */
+    private fun errorClass(code: String): Class<out FinConnException> =
+        when (code) {
+            "other" -> FinConnException.Other::class.java
+            "timeout" -> FinConnException.Timeout::class.java
+            "offline" -> FinConnException.Offline::class.java
+            "service_unavailable" -> FinConnException.ServiceUnavailable::class.java
+            "rejected" -> FinConnException.Rejected::class.java
+            "invalid_configuration" -> FinConnException.InvalidConfiguration::class.java
+            else -> throw AssertionError("unknown error code $code in the table")
+        }
+
+    private fun reason(e: FinConnException): String =
+        when (e) {
+            is FinConnException.Other -> e.reason
+            is FinConnException.Timeout -> e.reason
+            is FinConnException.Offline -> e.reason
+            is FinConnException.ServiceUnavailable -> e.reason
+            is FinConnException.Rejected -> e.reason
+            is FinConnException.InvalidConfiguration -> e.reason
+            is FinConnException.Unauthorized -> e.reason
+            is FinConnException.InvalidState -> e.reason
+            is FinConnException.SnapshotUnusable -> e.reason
+        }
+
+    /** Runs one case; adds what went wrong to [failures] and what must hold no secret to [texts]. */
+    private suspend fun run(case: TestHostileCase, failures: MutableList<String>, texts: MutableList<Pair<String, String>>) {
+        val server = TestHostileServer.start(case.name)
+        val dir: File = Files.createTempDirectory("finconn-hostile").toFile()
+        val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+        try {
+            val headers =
+                object : HeadersProvider {
+                    override fun headers(): Map<String, String> =
+                        buildMap {
+                            put("Authorization", "Bearer ${server.userToken()}")
+                            if (case.crlfHeader) put("X-Evil", "a\r\nX-Injected: 1")
+                        }
+                }
+            val config =
+                FlowClientConfig(
+                    backendUrl = server.backendUrl(),
+                    returnUrls = listOf(HOSTILE_RETURN_URL),
+                    dataDir = dir.path,
+                    stripeFallback = false,
+                    connectTimeoutMs = 1_000uL,
+                    requestTimeoutMs = 1_500uL,
+                    maxAttempts = 2u,
+                    maxResponseBytes = case.maxResponseBytes,
+                )
+            FlowClient(config, headers).use { client ->
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) {
+                            events.add(event)
+                        }
+                    },
+                )
+                val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = HOSTILE_RETURN_URL)
+                client.newFlow(options).use { flow ->
+                    val thrown: Throwable? =
+                        try {
+                            val sheet = flow.start()
+                            texts.add("${case.name}: sheet configuration" to sheet.toString())
+                            if (case.stage == "complete") {
+                                flow.sheetPresented()
+                                flow.sheetResult(SheetResult.Completed)
+                            }
+                            null
+                        } catch (e: Throwable) {
+                            e
+                        }
+                    val expected = case.expectedError
+                    when {
+                        expected == null && thrown != null -> failures.add("${case.name}: expected success, got $thrown")
+                        expected != null && thrown == null -> failures.add("${case.name}: expected $expected, got success")
+                        expected != null && thrown != null -> {
+                            if (!errorClass(expected).isInstance(thrown)) {
+                                failures.add("${case.name}: expected $expected, got $thrown")
+                            } else if (!reason(thrown as FinConnException).contains(case.messageContains)) {
+                                failures.add("${case.name}: the reason does not say '${case.messageContains}': ${thrown.message}")
+                            }
+                            texts.add("${case.name}: exception toString" to thrown.toString())
+                            texts.add("${case.name}: exception message" to (thrown.message ?: ""))
+                        }
+                    }
+                    val snapshot = flow.snapshot()
+                    for (secret in server.secrets()) {
+                        if (!secret.startsWith("rt_") && snapshot.contains(secret)) failures.add("${case.name}: the snapshot holds $secret")
+                    }
+                }
+            }
+            if (server.otherHostConnections() != 0uL) failures.add("${case.name}: ${server.otherHostConnections()} connection(s) reached the other host")
+            if (server.stealRequests() != 0uL) failures.add("${case.name}: the same-host redirect target was requested")
+            if (case.crlfHeader && server.requests() != 0uL) failures.add("${case.name}: a request was sent with a CR/LF header")
+            events.forEach { texts.add("${case.name}: event" to it.toString()) }
+        } finally {
+            server.shutdown()
+            server.close()
+            dir.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun everyHostileCaseGetsATypedErrorAndNothingElse() = runBlocking<Unit> {
+        val lines = Collections.synchronizedList(mutableListOf<String>())
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) {
+                    lines.add("$level $target $message")
+                }
+            },
+            LogLevel.TRACE,
+        )
+        val failures = mutableListOf<String>()
+        val texts = mutableListOf<Pair<String, String>>()
+        val cases = hostileCases()
+        assertTrue("the table is not empty", cases.size >= 15)
+        var secrets = emptyList<String>()
+        try {
+            for (case in cases) {
+                val started = System.nanoTime()
+                val before = failures.size
+                run(case, failures, texts)
+                println("%-45s %6d ms  %s".format(case.name, (System.nanoTime() - started) / 1_000_000, if (failures.size == before) "ok" else "FAILED"))
+            }
+            secrets = TestHostileServer.start(cases.first().name).use { it.secrets() }
+        } finally {
+            clearLogger()
+        }
+        texts.add("log lines" to lines.joinToString("\n"))
+        for ((place, text) in texts) {
+            for (secret in secrets) {
+                if (text.contains(secret)) failures.add("$place shows a secret ($secret): $text")
+            }
+        }
+        val peak = File("/proc/self/status").takeIf { it.exists() }?.readLines()?.firstOrNull { it.startsWith("VmHWM:") }
+        println("peak RSS of the JVM after the matrix: $peak; max heap ${Runtime.getRuntime().maxMemory() / (1024 * 1024)} MB")
+        assertTrue(failures.joinToString("\n"), failures.isEmpty())
+    }
+}

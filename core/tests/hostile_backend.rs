@@ -1,0 +1,193 @@
+//! The hostile-backend matrix on the Rust transport (`finconn-transport-reqwest`) under the core's
+//! policy. The table is `finconn_testkit::HOSTILE_CASES`; the Kotlin transport runs the same table
+//! on the JVM (`bindings/tests/kotlin/HostileBackendTest.kt`).
+//!
+//! For every case: the typed error the table expects (or success), zero connections at the other
+//! host (127.0.0.2) and zero requests for the same-host redirect target, nothing sent at all when
+//! the host's own header is hostile, no secret (client secret, publishable key, report token, the
+//! user's token) in the error's `Display` or `Debug`, in any event or in any log line; and, after
+//! the whole table (1 GiB bodies included), a peak resident memory under 256 MB.
+#![cfg(feature = "backend")]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_core::error::Error;
+use finconn_core::flow::{FlowClient, FlowConfig};
+use finconn_core::reconcile::SheetOutcome;
+use finconn_testkit::{
+    HostileCase, HostileServer, Stage, HOSTILE_CASES, HOSTILE_REPORT_TOKEN, HOSTILE_USER_TOKEN,
+};
+use support::*;
+
+/// The host's headers: the user's token, plus a CR/LF header when the case says so.
+struct HostHeaders {
+    crlf: bool,
+}
+
+impl HeaderProvider for HostHeaders {
+    fn headers(&self) -> Vec<(String, String)> {
+        let mut h = vec![(
+            "Authorization".to_string(),
+            format!("Bearer {HOSTILE_USER_TOKEN}"),
+        )];
+        if self.crlf {
+            h.push(("X-Evil".into(), "a\r\nX-Injected: 1".into()));
+        }
+        h
+    }
+}
+
+fn client(case: &HostileCase, server: &HostileServer, dir: &std::path::Path) -> FlowClient {
+    let mut backend = BackendConfig::new(server.base_url());
+    backend.stripe_api_base = server.base_url();
+    backend.connect_timeout = Duration::from_secs(1);
+    backend.request_timeout = Duration::from_millis(1500);
+    backend.max_response_bytes = case.max_response_bytes;
+    backend.retry = RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(1),
+    };
+    FlowClient::new(
+        FlowConfig {
+            backend,
+            return_urls: vec![RETURN_URL.into()],
+            android_app_id: None,
+            data_dir: dir.to_path_buf(),
+            stripe_fallback: false,
+        },
+        Some(Arc::new(HostHeaders {
+            crlf: case.crlf_header,
+        })),
+        transport(),
+    )
+    .expect("valid client")
+}
+
+/// Texts that must hold no secret, with where they came from.
+type Texts = Vec<(String, String)>;
+
+/// Runs one case; returns what went wrong (empty when all held) and the texts to check.
+async fn run(case: &HostileCase) -> (Vec<String>, Texts) {
+    let mut wrong = Vec::new();
+    let mut texts = Texts::new();
+    let server = HostileServer::start(case)
+        .await
+        .expect("the hostile server listens on 127.0.0.1 and 127.0.0.2");
+    let dir = tempfile::tempdir().expect("data dir");
+    let client = client(case, &server, dir.path());
+    let events = Arc::new(EventLog::default());
+    client.add_listener(events.clone());
+    let flow = client.new_flow(options()).expect("valid options");
+    let outcome: Result<(), Error> = async {
+        let sheet = flow.start().await?;
+        texts.push(("sheet configuration Debug".into(), format!("{sheet:?}")));
+        if case.stage == Stage::Complete {
+            flow.sheet_presented()?;
+            flow.sheet_result(SheetOutcome::Completed { session: None })
+                .await?;
+        }
+        Ok(())
+    }
+    .await;
+    match (case.expected_error, &outcome) {
+        (None, Ok(())) => {}
+        (None, Err(e)) => wrong.push(format!("expected success, got {e}")),
+        (Some(code), Ok(())) => wrong.push(format!("expected `{code}`, got success")),
+        (Some(code), Err(e)) => {
+            if e.code() != code {
+                wrong.push(format!("expected `{code}`, got `{}`: {e}", e.code()));
+            }
+            if !e.to_string().contains(case.message_contains) {
+                wrong.push(format!(
+                    "the message does not say {:?}: {e}",
+                    case.message_contains
+                ));
+            }
+            texts.push(("error Display".into(), e.to_string()));
+            texts.push(("error Debug".into(), format!("{e:?}")));
+        }
+    }
+    if server.other_host_connections() != 0 {
+        wrong.push(format!(
+            "{} connection(s) reached the other host",
+            server.other_host_connections()
+        ));
+    }
+    if server.steal_requests() != 0 {
+        wrong.push("the same-host redirect target was requested".into());
+    }
+    if case.crlf_header && server.requests() != 0 {
+        wrong.push(format!(
+            "{} request(s) sent with a CR/LF header",
+            server.requests()
+        ));
+    }
+    for e in events.events() {
+        texts.push(("event".into(), format!("{e:?}")));
+    }
+    texts.push(("flow Debug".into(), format!("{flow:?}")));
+    // The snapshot is persisted: it holds the report token by design (a report must be deliverable
+    // after a kill), never the client secret, the key or the user's token.
+    let snapshot = flow.snapshot();
+    for secret in HostileServer::secrets() {
+        if secret != HOSTILE_REPORT_TOKEN && snapshot.contains(secret) {
+            wrong.push(format!("the snapshot holds {secret}"));
+        }
+    }
+    (wrong, texts)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_case_gets_a_typed_error_and_nothing_else() {
+    let capture = logs();
+    let mut failures = Vec::new();
+    let mut all_texts = Texts::new();
+    for case in HOSTILE_CASES {
+        let started = std::time::Instant::now();
+        let (wrong, texts) = run(case).await;
+        eprintln!(
+            "{:<45} {:>6} ms  {}",
+            case.name,
+            started.elapsed().as_millis(),
+            if wrong.is_empty() { "ok" } else { "FAILED" }
+        );
+        failures.extend(wrong.into_iter().map(|w| format!("{}: {w}", case.name)));
+        all_texts.extend(
+            texts
+                .into_iter()
+                .map(|(place, t)| (format!("{}: {place}", case.name), t)),
+        );
+    }
+    all_texts.push(("log lines".into(), capture.text()));
+    for (place, text) in &all_texts {
+        for secret in HostileServer::secrets() {
+            if text.contains(secret) {
+                failures.push(format!("{place} shows a secret ({secret}): {text}"));
+            }
+        }
+    }
+    if let Some(peak) = peak_rss() {
+        eprintln!("peak RSS after the matrix: {} MB", peak / (1024 * 1024));
+        if peak > 256 * 1024 * 1024 {
+            failures.push(format!(
+                "peak RSS {} MB is over 256 MB",
+                peak / (1024 * 1024)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -90,8 +90,8 @@ check "uniffi.toml: [crate-roots] finconn_ffi has Cargo.toml" test -f "$CRATE_RO
 check "finconn-ffi: lib name + crate types" file_has bindings/ffi/Cargo.toml \
   '^crate-type = \["cdylib", "staticlib", "lib"\]'
 check "finconn-ffi: [lib] name = \"$FINCONN_FFI_LIB\"" file_has bindings/ffi/Cargo.toml "^name = \"$FINCONN_FFI_LIB\""
-check "workspace members include bindings/ffi and bindings/uniffi-bindgen" file_has Cargo.toml \
-  '^members = \[.*"bindings/ffi".*"bindings/uniffi-bindgen"'
+check "workspace members include bindings/ffi and bindings/uniffi-bindgen" python3 -c \
+  'import sys, tomllib; m = tomllib.load(open("Cargo.toml", "rb"))["workspace"]["members"]; sys.exit(0 if {"bindings/ffi", "bindings/uniffi-bindgen"} <= set(m) else 1)'
 
 # Package.swift
 check "Package.swift: swift-tools-version 5.9" file_has "$PACKAGE_SWIFT" '^// swift-tools-version:5\.9$'
@@ -138,10 +138,11 @@ sys.exit(0 if ok else 1)
 PY
 check "build-android.sh: no cargo features (the AAR never holds test-only exports)" \
   bash -c '! grep -qE -- "--features|FINCONN_FFI_FEATURES" "$1"' _ "$ANDROID_SCRIPT"
-check "Swift XCTests mirror the Kotlin tests one for one (FinConnTests.swift vs FlowBindingsTest.kt)" python3 - \
-  "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" bindings/tests/kotlin/FlowBindingsTest.kt <<'PY'
-import re, sys
-swift, kotlin = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+check "Swift XCTests mirror the Kotlin tests one for one (Tests/FinConnTests/*.swift vs bindings/tests/kotlin/*.kt)" python3 - \
+  "$SWIFT_DIR/Tests/FinConnTests" bindings/tests/kotlin <<'PY'
+import pathlib, re, sys
+swift = "".join(p.read_text() for p in sorted(pathlib.Path(sys.argv[1]).glob("*.swift")))
+kotlin = "".join(p.read_text() for p in sorted(pathlib.Path(sys.argv[2]).glob("*.kt")))
 # The same names up to each language's words: XCTest's `test` prefix, Swift errors vs Kotlin
 # exceptions, async vs suspend.
 norm = lambda n: n.lower().replace("exception", "error").replace("suspend", "async")
@@ -214,7 +215,7 @@ print(f"{len(declared)} declared, {len(missing)} missing: {missing[:5]}", file=s
 sys.exit(0 if declared and not missing else 1)
 PY
 check "shipped Swift API has no test-only export (TestSimulator, testingPanic)" bash -c \
-  '! grep -qE "TestSimulator|testingPanic|testing_panic" "$1" "$2"' _ \
+  '! grep -qE "TestSimulator|TestHostileServer|hostileCases|testingPanic|testing_panic" "$1" "$2"' _ \
   "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$OUT/Headers/$S_FFI_MODULE/$S_FFI_FILE.h"
 
 if "$ANDROID_SCRIPT" --bindings-only --lib "$CDYLIB"; then
@@ -250,11 +251,15 @@ check "testing bindings declare TestSimulator and testingPanic" bash -c \
 # FinConnError.Rejected(status:reason:)), calls pass the declared labels in order (only defaulted
 # parameters left out), enum cases get all their values. Not a type checker: it catches the
 # naming and label mistakes a Swift compiler would, not type errors. Culprits go to stderr.
-if python3 - "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift" <<'PY'
+if python3 - "$SWIFT_DIR/Tests/FinConnTests" "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift" "$SWIFT_DIR/Sources/$S_MODULE" <<'PY'
+import pathlib
 import re
 import sys
 
-test_path, bindings_path = sys.argv[1], sys.argv[2]
+# Every test file against the generated bindings plus the hand-written Swift of the module
+# (PlatformHttpTransport.swift, …), which ships beside them.
+tests_dir, bindings_path, sources_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+handwritten = [p for p in sorted(pathlib.Path(sources_dir).glob("*.swift")) if p.name != "FinConn.swift"]
 
 
 def code_only(src):
@@ -338,7 +343,7 @@ def fits(call, decls):
 
 
 # --- what the bindings declare ---------------------------------------------------------------
-gen = code_only(open(bindings_path).read())
+gen = code_only(open(bindings_path).read() + "".join("\n" + p.read_text() for p in handwritten))
 types, funcs, inits, cases, members = set(), {}, {}, {}, set()
 case_params = {}  # enum case -> [[labels], ...] of the cases with associated values
 bodies = []  # (start, end, type) of every type body
@@ -369,65 +374,67 @@ for m in re.finditer(r"\b(?:func\s+(\w+)\s*(?:<[^>]*>)?\s*(\()|init\s*(\()|case\
     else:
         members.add(m.group(5))
 
-# --- what the test uses ----------------------------------------------------------------------
-test = code_only(open(test_path).read())
-own = (
-    set(re.findall(r"\b(?:func|class|struct|enum|let|var)\s+(\w+)", test))
-    | set(re.findall(r"\b_\s+(\w+)\s*:", test))  # parameter names
-    | set(re.findall(r"<(\w+)>", test))  # generic parameters
-    | set(re.findall(r"[(,]\s*(\w+):\s*[A-Z\[]", test))  # tuple labels and parameters
-)
-# Swift standard library, Foundation and XCTest names the tests use: extend when a test needs one.
-KNOWN = set(
-    """XCTestCase XCTAssertEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
-    XCTAssertThrowsError XCTFail XCTUnwrap setUpWithError tearDownWithError executionTimeAllowance
-    String Set Bool Int UInt UInt16 UInt32 UInt64 Int64 Error Sendable StaticString UUID URL NSLock
-    FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy
-    first isEmpty count insert append lock unlock addTask withThrowingTaskGroup describing
-    appendingPathComponent createDirectory removeItem temporaryDirectory default path uuidString
-    localizedDescription""".split()
-)
-KEYWORDS = set("if guard switch for while return try await in catch init case let var".split())
-known = lambda name: name in members or name in types or name in cases or name in own or name in KNOWN
-
+# --- what the tests use ---------------------------------------------------------------------
 problems = set()
-for m in re.finditer(r"(?<![\w.])\.?(\w+)\s*\(", test):  # calls, with their argument labels
-    name, p = m.group(1), m.end() - 1
-    if name in KEYWORDS or re.search(r"\b(func|init|case)\s*$", test[: m.start()]):
-        continue
-    args = test[p + 1 : closing(test, p)]
-    used = [l for l, _ in labels(args) if l != "_"] if args.strip() else []
-    shown = f"{name}({''.join(l + ':' for l in used)})"
-    if name in case_params and name not in funcs:
-        # Construction passes every value with its label; a pattern binds every value, labels optional.
-        given = labels(args) if args.strip() else []
-        if not any(len(given) == len(d) and all(g in ("_", l) for (g, _), l in zip(given, d)) for d in case_params[name]):
-            problems.add(f"{name}({', '.join(g for g, _ in given)}): no case {name} has these values {case_params[name]}")
-    elif name in inits:
-        if not fits(used, inits[name]):
-            problems.add(f"{shown}: no initializer of {name} takes these labels")
-    elif name in funcs and name not in own:
-        if not fits(used, funcs[name]):
-            problems.add(f"{shown}: no function {name} takes these labels")
-    elif not known(name):
-        problems.add(f"{shown}: not declared")
-for m in re.finditer(r"(\w+)?\.([A-Za-z_]\w*)", test):  # members, cases, implicit members
-    base, name = m.group(1), m.group(2)
-    if base and base[0].isdigit():
-        continue
-    if base in types and name in cases and base not in cases[name] and name not in funcs:
-        problems.add(f"{base}.{name}: {name} is a case of {sorted(t for t in cases[name] if t)}, not {base}")
-    elif base == "FinConnError" and name not in cases:
-        problems.add(f"FinConnError.{name}: no such case")
-    elif not known(name):
-        problems.add(f".{name}: not declared")
-for name in set(re.findall(r"\b([A-Z]\w*)\b", test)):  # types
-    if not known(name) and not name.startswith("XCT"):
-        problems.add(f"{name}: no such type")
+for test_file in sorted(pathlib.Path(tests_dir).glob("*.swift")):
+    test_path = str(test_file)
+    test = code_only(open(test_path).read())
+    own = (
+        set(re.findall(r"\b(?:func|class|struct|enum|let|var)\s+(\w+)", test))
+        | set(re.findall(r"\b_\s+(\w+)\s*:", test))  # parameter names
+        | set(re.findall(r"<(\w+)>", test))  # generic parameters
+        | set(re.findall(r"[(,]\s*(\w+):\s*[A-Z\[]", test))  # tuple labels and parameters
+    )
+    # Swift standard library, Foundation and XCTest names the tests use: extend when a test needs one.
+    KNOWN = set(
+        """XCTestCase XCTAssertEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
+        XCTAssertThrowsError XCTFail XCTUnwrap setUpWithError tearDownWithError executionTimeAllowance
+        String Set Bool Int UInt UInt16 UInt32 UInt64 Int64 Error Sendable StaticString UUID URL NSLock
+        FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy
+        first isEmpty count insert append lock unlock addTask withThrowingTaskGroup describing
+        appendingPathComponent createDirectory removeItem temporaryDirectory default path uuidString
+        localizedDescription hasPrefix joined where""".split()
+    )
+    KEYWORDS = set("if guard switch for while return try await in catch init case let var".split())
+    known = lambda name: name in members or name in types or name in cases or name in own or name in KNOWN
+
+    for m in re.finditer(r"(?<![\w.])\.?(\w+)\s*\(", test):  # calls, with their argument labels
+        name, p = m.group(1), m.end() - 1
+        if name in KEYWORDS or re.search(r"\b(func|init|case)\s*$", test[: m.start()]):
+            continue
+        args = test[p + 1 : closing(test, p)]
+        used = [l for l, _ in labels(args) if l != "_"] if args.strip() else []
+        shown = f"{name}({''.join(l + ':' for l in used)})"
+        if name in case_params and name not in funcs:
+            # Construction passes every value with its label; a pattern binds every value, labels optional.
+            given = labels(args) if args.strip() else []
+            if not any(len(given) == len(d) and all(g in ("_", l) for (g, _), l in zip(given, d)) for d in case_params[name]):
+                problems.add(f"{test_file.name}: {name}({', '.join(g for g, _ in given)}): no case {name} has these values {case_params[name]}")
+        elif name in inits:
+            if not fits(used, inits[name]):
+                problems.add(f"{shown}: no initializer of {name} takes these labels")
+        elif name in funcs and name not in own:
+            if not fits(used, funcs[name]):
+                problems.add(f"{shown}: no function {name} takes these labels")
+        elif not known(name):
+            problems.add(f"{shown}: not declared")
+    for m in re.finditer(r"(\w+)?\.([A-Za-z_]\w*)", test):  # members, cases, implicit members
+        base, name = m.group(1), m.group(2)
+        if base and base[0].isdigit():
+            continue
+        if base in types and name in cases and base not in cases[name] and name not in funcs:
+            problems.add(f"{base}.{name}: {name} is a case of {sorted(t for t in cases[name] if t)}, not {base}")
+        elif base == "FinConnError" and name not in cases:
+            problems.add(f"FinConnError.{name}: no such case")
+        elif not known(name):
+            problems.add(f".{name}: not declared")
+    for name in set(re.findall(r"\b([A-Z]\w*)\b", test)):  # types
+        if not known(name) and not name.startswith("XCT"):
+            problems.add(f"{name}: no such type")
 
 for p in sorted(problems):
-    print(f"  {test_path}: {p}", file=sys.stderr)
-print(f"{len(problems)} unknown name(s) in {test_path}", file=sys.stderr)
+    print(f"  {p}", file=sys.stderr)
+print(f"{len(problems)} unknown name(s) in {tests_dir}", file=sys.stderr)
 sys.exit(1 if problems else 0)
 PY
 then

@@ -529,8 +529,10 @@ BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 def parse_kotlin_api(text: str) -> Api:
     # tree-sitter-kotlin 1.1.0 loses its way on some KDoc comments UniFFI writes (before record
-    # fields, between `fun f()` and `= body`): blank every block comment, keeping the lines.
+    # fields, between `fun f()` and `= body`): blank every block comment, keeping the lines; and
+    # it takes the `suspend { }` builder for a modifier (parse_check.py's quirks c and d).
     text = BLOCK_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    text, _ = parse_check.rewrite_kotlin_quirks(text)
     tree = parse_check._parser("kotlin").parse(text.encode("utf-8"))
     api = Api("kotlin")
 
@@ -768,8 +770,10 @@ class Checker:
         self.report(node, f"{name}: no such type in the generated {self.api.language} bindings")
         return False
 
-    def member(self, ty: Ty, name: str, node) -> list[Member] | None:
-        """`value.name` / `Type.name` where the receiver's type is a FinConn type."""
+    def member(self, ty: Ty, name: str, node, called: bool = True) -> list[Member] | None:
+        """`value.name` / `Type.name` where the receiver's type is a FinConn type. `called`: the
+        access is the callee of a call; a method used without one is reported (an object's
+        values, such as `SheetConfiguration.clientSecret()`, are methods, not properties)."""
         if not self.is_api_type(ty.name):
             return None
         info = self.api.types[ty.name]
@@ -779,6 +783,8 @@ class Checker:
         found = self.api.lookup(ty.name, name)
         if found:
             self.used.add(f"{ty.name}.{name}")
+            if not called and all(m.kind == "method" for m in found):
+                self.report(node, f"{ty.name}.{name} is a method in the generated {self.api.language} bindings: call it, `{name}()`")
             return found
         if name in self.builtins or (info.is_enum and self.api.language == "kotlin" and name in KOTLIN_ENUM_BUILTINS):
             return []
@@ -876,6 +882,8 @@ class SwiftWalker:
     def __init__(self, checker: Checker):
         self.c = checker
         self.api = checker.api
+        # ids of navigation nodes that are the callee of a call (`a.b()`, not `a.b`)
+        self.callees: set[int] = set()
 
     # ---- declarations pre-pass ----------------------------------------------------------------
 
@@ -1245,7 +1253,8 @@ class SwiftWalker:
             self.visit(target, scope)
         recv = self.type_of(target, scope)
         if recv is not None and name is not None:
-            self.c.member(recv, name, node.child_by_field_name("suffix") or node)
+            called = node.id in self.callees
+            self.c.member(recv, name, node.child_by_field_name("suffix") or node, called)
 
     def v_call_expression(self, node, scope, expected) -> None:
         callee = node.named_children[0] if node.named_children else None
@@ -1282,6 +1291,7 @@ class SwiftWalker:
                     if name in SWIFT_CLOSURE_OVER_ELEMENTS and arg_values:
                         closure_types = [element_type(self.type_of(arg_values[0][1], scope))]
             elif callee.type == "navigation_expression":
+                self.callees.add(callee.id)
                 self.visit(callee, scope)
                 target = callee.child_by_field_name("target")
                 name = self._suffix_name(callee)
@@ -1380,6 +1390,8 @@ class KotlinWalker:
     def __init__(self, checker: Checker):
         self.c = checker
         self.api = checker.api
+        # ids of navigation nodes that are the callee of a call (`a.b()`, not `a.b`)
+        self.callees: set[int] = set()
 
     @staticmethod
     def collect(tree, decls: SampleDecls) -> None:
@@ -1786,7 +1798,7 @@ class KotlinWalker:
         self.visit(target, scope)
         recv = self.type_of(target, scope)
         if recv is not None and name_node.type in ("identifier", "simple_identifier"):
-            self.c.member(recv, _strip_ticks(_text(name_node)), name_node)
+            self.c.member(recv, _strip_ticks(_text(name_node)), name_node, node.id in self.callees)
 
     def v_call_expression(self, node, scope, expected) -> None:
         callee = node.named_children[0] if node.named_children else None
@@ -1824,6 +1836,7 @@ class KotlinWalker:
                     if close:
                         self.c.report(callee, f"unknown name `{name}` (not declared or imported in the samples; FinConn has `{close}`)")
             elif callee.type == "navigation_expression":
+                self.callees.add(callee.id)
                 self.visit(callee, scope)
                 target, name_node = callee.named_children[0], callee.named_children[-1]
                 name = _strip_ticks(_text(name_node))
@@ -1901,9 +1914,34 @@ def analyze(language: str, api: Api, sources: list[tuple[Path, str]]) -> Checker
     return checker
 
 
+# The hand-written sources each package ships beside its generated bindings (the platform
+# transports, the FlowClient conveniences): part of the API the samples may use.
+HANDWRITTEN = {
+    "swift": [p for p in sorted((ROOT / "bindings" / "swift" / "Sources" / "FinConn").glob("*.swift")) if p.name != "FinConn.swift"],
+    "kotlin": sorted((ROOT / "bindings" / "android" / "src" / "main" / "java").rglob("*.kt")),
+}
+
+
+def merge_api(api: Api, other: Api) -> None:
+    """Adds `other`'s declarations (a hand-written file's) to `api`."""
+    for name, info in other.types.items():
+        mine = api.types.setdefault(name, TypeInfo(name, info.kind))
+        for members in info.members.values():
+            for m in members:
+                mine.add(m)
+        mine.inits += info.inits
+        mine.supers += [s for s in info.supers if s not in mine.supers]
+        mine.nested |= info.nested
+        mine.is_enum |= info.is_enum
+    for name, funcs in other.functions.items():
+        api.functions.setdefault(name, []).extend(funcs)
+
+
 def check_language(language: str, bindings: Path, sample_root: Path, verbose: bool) -> tuple[Checker, int]:
-    text = bindings.read_text(encoding="utf-8")
-    api = parse_swift_api(text) if language == "swift" else parse_kotlin_api(text)
+    parse = parse_swift_api if language == "swift" else parse_kotlin_api
+    api = parse(bindings.read_text(encoding="utf-8"))
+    for extra in HANDWRITTEN[language]:
+        merge_api(api, parse(extra.read_text(encoding="utf-8")))
     if not api.types:
         sys.exit(f"sample-api-check: no public type found in {bindings}: not {language} bindings?")
     files = sample_files(sample_root, (".swift",) if language == "swift" else (".kt",))

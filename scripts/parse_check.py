@@ -44,6 +44,12 @@ Known tree-sitter-kotlin (1.1.0) false positive, handled the same way:
       newlines replaced by a space. Lines and columns are unchanged, and a comment holds no code,
       so no code error can be hidden by it.
 
+  (d) the `suspend { ... }` builder (kotlin's `suspend(block)`, called by UniFFI's async
+      foreign-trait template: `val makeCall = suspend { -> uniffiObj.send(...) }`). The grammar
+      takes the function name `suspend` for the modifier keyword and reports ERRORs. Rewrite:
+      `suspend` right before a `{` that starts its argument becomes `Suspend`, an ordinary name
+      of the same length; lines and columns are unchanged.
+
 Everything else, including a genuine syntax error on a line next to a rewritten construct, is
 reported as is (`--self-test` checks that).
 """
@@ -138,13 +144,14 @@ class Rewrites:
     attribute_in_if: int = 0
     unit_closure: int = 0
     kdoc: int = 0
+    suspend_builder: int = 0
     # line index -> [(start, end, delta)]: a rewritten span [start, end) of the rewritten line
     # that is `delta` characters longer than the original text it replaced.
     column_edits: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        return self.attribute_in_if + self.unit_closure + self.kdoc
+        return self.attribute_in_if + self.unit_closure + self.kdoc + self.suspend_builder
 
     def original_column(self, line: int, column: int) -> int:
         """Map a 0-based column of the rewritten text back to the original line."""
@@ -213,6 +220,10 @@ def rewrite_swift_quirks(text: str) -> tuple[str, Rewrites]:
     return "\n".join(lines), rw
 
 
+# (d) `= suspend {` / `(suspend {`: the suspend builder called with a trailing lambda.
+SUSPEND_BUILDER = re.compile(r"(?<=[=(,]\s)suspend(?=\s*\{)")
+
+
 def rewrite_kotlin_quirks(text: str) -> tuple[str, Rewrites]:
     rw = Rewrites()
 
@@ -220,7 +231,11 @@ def rewrite_kotlin_quirks(text: str) -> tuple[str, Rewrites]:
         rw.kdoc += 1
         return re.sub(r"[^\n]", " ", m.group())
 
-    return KDOC.sub(blank, text), rw
+    def builder(_m: re.Match) -> str:
+        rw.suspend_builder += 1
+        return "Suspend"
+
+    return SUSPEND_BUILDER.sub(builder, KDOC.sub(blank, text)), rw
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,18 +332,20 @@ def run(paths: list[str], rewrite: bool, verbose: bool, allow_empty: bool) -> in
         totals.attribute_in_if += rw.attribute_in_if
         totals.unit_closure += rw.unit_closure
         totals.kdoc += rw.kdoc
+        totals.suspend_builder += rw.suspend_builder
         if rw.total or verbose:
             print(
                 f"{f}: {rw.total} quirk rewrite(s) "
                 f"(a: attribute-only #if x{rw.attribute_in_if}, b: {{ () }} closure x{rw.unit_closure}, "
-                f"c: KDoc blanked x{rw.kdoc})"
+                f"c: KDoc blanked x{rw.kdoc}, d: suspend builder x{rw.suspend_builder})"
             )
         for p in problems:
             print(f"{f}:{p.line}:{p.column}: {p.kind}: {p.detail}")
         errors += len(problems)
     print(
         f"parse-check: {len(files)} files, {errors} errors "
-        f"(quirk rewrites: a={totals.attribute_in_if}, b={totals.unit_closure}, c={totals.kdoc})"
+        f"(quirk rewrites: a={totals.attribute_in_if}, b={totals.unit_closure}, c={totals.kdoc}, "
+        f"d={totals.suspend_builder})"
     )
     return 1 if errors else 0
 
@@ -390,6 +407,21 @@ SELF_TEST_CASES = [
         [(4, 29)],
     ),
     ("quirk c: KDoc-only file parses", "kotlin", "/** a */\nfun f() = 1\n", [], []),
+    (
+        "quirk d: the suspend builder",
+        "kotlin",
+        "fun f() {\n    val makeCall = suspend { ->\n        1\n    }\n}\n",
+        "error",
+        [],
+    ),
+    (
+        "quirk d: a real error after the builder keeps its position",
+        "kotlin",
+        "fun f() {\n    val makeCall = suspend { -> g(1,, 2) }\n}\n",
+        "error",
+        [(2, 36)],
+    ),
+    ("not quirk d: a suspend modifier", "kotlin", "suspend fun f() {}\nval g = { x: Int -> x }\n", [], []),
 ]
 
 

@@ -25,7 +25,11 @@ step "cargo test (workspace)"
 cargo test --workspace --locked
 
 step "cargo test -p finconn-core --no-default-features (the pure core)"
-cargo test -p finconn-core --no-default-features --locked --lib --test fixtures --test deep_links
+# `--cfg finconn_pure` drops the dev-dependencies that depend on finconn-core itself (the reqwest
+# transport, the testkit's client side): through feature unification they would turn `backend`
+# back on (core/Cargo.toml). Its own target dir: other RUSTFLAGS must not rebuild the main one.
+RUSTFLAGS="--cfg finconn_pure" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/pure" \
+  cargo test -p finconn-core --no-default-features --locked --lib --test fixtures --test deep_links
 
 step "Kotlin bindings on the JVM (JUnit, real cdylib)"
 bash scripts/kotlin-tests.sh

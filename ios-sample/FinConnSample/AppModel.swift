@@ -180,10 +180,10 @@ final class AppModel: ObservableObject {
         }
         // Stripe's SDK takes the publishable key (and the connected account, for Connect
         // platforms) from its shared API client. Kept in memory only, never logged.
-        STPAPIClient.shared.publishableKey = configuration.publishableKey
-        STPAPIClient.shared.stripeAccount = configuration.stripeAccount
+        STPAPIClient.shared.publishableKey = configuration.publishableKey()
+        STPAPIClient.shared.stripeAccount = configuration.stripeAccount()
         let sheet = FinancialConnectionsSheet(
-            financialConnectionsSessionClientSecret: configuration.clientSecret,
+            financialConnectionsSessionClientSecret: configuration.clientSecret(),
             returnURL: SampleConfig.returnURL,
             configuration: FinancialConnectionsSheet.Configuration(style: sheetStyle.stripeStyle)
         )

@@ -136,7 +136,7 @@ final class FinConnTests: XCTestCase {
         let flow = try client.newFlow(options: opts ?? options())
         let sheet = try await flow.start()
         try flow.sheetPresented()
-        let done = try sim.completeSheet(sessionId: sheet.sessionId, institution: institution)
+        let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: institution)
         if let redirect = done.redirectUrl {
             XCTAssertTrue(try flow.handleUrl(url: redirect).isFlowUrl, redirect)
         }
@@ -230,7 +230,7 @@ final class FinConnTests: XCTestCase {
             XCTAssertNotNil(handling.rejectReason, "a reason for \(url)")
         }
         XCTAssertEqual(flow.phase(), .presenting)
-        let ok = try flow.handleUrl(url: "\(returnURL)?status=success&session_id=\(sheet.sessionId)&extra=1")
+        let ok = try flow.handleUrl(url: "\(returnURL)?status=success&session_id=\(sheet.sessionId())&extra=1")
         XCTAssertTrue(ok.isFlowUrl)
         XCTAssertTrue(ok.recorded)
         XCTAssertEqual(ok.hints?.status, "success")
@@ -250,7 +250,7 @@ final class FinConnTests: XCTestCase {
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
         let flow = try client.newFlow(options: options())
         switch await finConnError({ try await flow.start() }) {
-        case let .Rejected(status, _)?:
+        case let .Rejected(status, _, _)?:
             XCTAssertEqual(status, 400)
         case let other:
             XCTFail("expected FinConnError.Rejected, got \(String(describing: other))")
@@ -264,7 +264,7 @@ final class FinConnTests: XCTestCase {
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:503", count: 4)
         let flow = try client.newFlow(options: options())
         switch await finConnError({ try await flow.start() }) {
-        case let .ServiceUnavailable(status, _, _)?:
+        case let .ServiceUnavailable(status, _, _, _)?:
             XCTAssertEqual(status, 503)
         case let other:
             XCTFail("expected FinConnError.ServiceUnavailable, got \(String(describing: other))")
@@ -292,7 +292,7 @@ final class FinConnTests: XCTestCase {
     private func leaveAppDuringSheet() async throws -> (sessionId: String, snapshot: String) {
         let client = try newClient()
         let flow = try client.newFlow(options: options())
-        let sessionId = try await flow.start().sessionId
+        let sessionId = try await flow.start().sessionId()
         try flow.sheetPresented()
         try flow.userLeftApp()
         return (sessionId, flow.snapshot())
@@ -321,11 +321,11 @@ final class FinConnTests: XCTestCase {
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
         let snapshot = flow.snapshot()
-        XCTAssertFalse(sheet.clientSecret.isEmpty)
-        XCTAssertFalse(sheet.publishableKey.isEmpty)
-        XCTAssertFalse(snapshot.contains(sheet.clientSecret))
-        XCTAssertFalse(snapshot.contains(sheet.publishableKey))
-        XCTAssertTrue(snapshot.contains(sheet.sessionId))
+        XCTAssertFalse(sheet.clientSecret().isEmpty)
+        XCTAssertFalse(sheet.publishableKey().isEmpty)
+        XCTAssertFalse(snapshot.contains(sheet.clientSecret()))
+        XCTAssertFalse(snapshot.contains(sheet.publishableKey()))
+        XCTAssertTrue(snapshot.contains(sheet.sessionId()))
         for bad in ["{not json", #"{"version": 999}"#] {
             XCTAssertThrowsError(try client.restoreFlow(snapshot: bad)) { error in
                 guard case FinConnError.SnapshotUnusable = error else {
@@ -340,7 +340,7 @@ final class FinConnTests: XCTestCase {
         let flows = try (1...100).map { _ in try client.newFlow(options: options()) }
         let sessionIds = try await withThrowingTaskGroup(of: String.self) { group in
             for flow in flows {
-                group.addTask { try await flow.start().sessionId }
+                group.addTask { try await flow.start().sessionId() }
             }
             var ids = Set<String>()
             for try await id in group {
@@ -387,7 +387,7 @@ final class FinConnTests: XCTestCase {
         let sheet = try await flow.start()
         try flow.sheetPresented()
         flow.recordStripeEvent(name: "institution_selected", metadata: ["institution_name": "StripeBank"])
-        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         _ = try await flow.sheetResult(result: .completed)
         client.removeListener(listenerId: id)
 
@@ -446,19 +446,19 @@ final class FinConnTests: XCTestCase {
         let flow = try newClient().newFlow(options: options())
         let sheet = try await flow.start()
         try flow.sheetPresented()
-        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         let first = try await flow.sheetResult(result: .completed)
         // The sheet's result can arrive twice (Android re-delivers it to a recreated activity).
         let again = try await flow.sheetResult(result: .canceled)
         XCTAssertEqual(again, first)
-        XCTAssertEqual(try sim.reportsReceived(sessionId: sheet.sessionId), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sheet.sessionId()), 1)
     }
 
     func testCancelBeforeTheSheetAndResumeOfAFlowKilledBeforeItsSession() async throws {
         let client = try newClient()
         let flow = try client.newFlow(options: options())
         _ = try await flow.start()
-        let canceled = try flow.cancel()
+        let canceled = try await flow.cancel()
         XCTAssertEqual(canceled.status, .canceled)
         XCTAssertEqual(flow.phase(), .canceled)
         XCTAssertThrowsError(try flow.sheetPresented()) { error in
@@ -496,10 +496,10 @@ final class FinConnTests: XCTestCase {
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
         try flow.sheetPresented()
-        _ = try sim.completeSheet(sessionId: sheet.sessionId, institution: "success_one")
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         _ = try await flow.sheetResult(result: .completed)
         let lines = logger.lines.all
         XCTAssertTrue(lines.contains { $0.contains("flow phase changed") }, "the core logged the flow: \(lines)")
-        XCTAssertFalse(lines.contains { $0.contains(sheet.clientSecret) || $0.contains(sheet.publishableKey) })
+        XCTAssertFalse(lines.contains { $0.contains(sheet.clientSecret()) || $0.contains(sheet.publishableKey()) })
     }
 }

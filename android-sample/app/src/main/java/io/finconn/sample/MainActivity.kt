@@ -84,9 +84,9 @@ class MainActivity : AppCompatActivity() {
         if (!viewModel.sheetPresented()) return
         financialConnectionsSheet.present(
             FinancialConnectionsSheet.Configuration(
-                financialConnectionsSessionClientSecret = configuration.clientSecret,
-                publishableKey = configuration.publishableKey,
-                stripeAccountId = configuration.stripeAccount,
+                financialConnectionsSessionClientSecret = configuration.clientSecret(),
+                publishableKey = configuration.publishableKey(),
+                stripeAccountId = configuration.stripeAccount(),
             )
         )
     }

@@ -1,7 +1,9 @@
 //! `fc`, the developer tool of finconn: check deep links against return-URL rules (`fc url`),
-//! decode Stripe objects (`fc decode`), run the whole flow on the embedded simulator (`fc demo`)
-//! and run the sample backend for the mobile samples (`fc serve`).
+//! decode Stripe objects (`fc decode`), run the whole flow on the embedded simulator (`fc demo`),
+//! run the sample backend for the mobile samples (`fc serve`) and check a backend against the
+//! contract (`fc check-backend`).
 
+mod check_backend;
 mod decode_cmd;
 mod demo;
 mod serve;
@@ -32,6 +34,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the merchant backend (simulated Stripe, or Stripe test mode with a secret key).
     Serve(serve::ServeArgs),
+    /// Check a backend against the contract (test mode or `fc serve`), through the SDK's policy.
+    CheckBackend(check_backend::CheckBackendArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +45,6 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode_cmd::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::CheckBackend(args) => check_backend::run(args),
     }
 }

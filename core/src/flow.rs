@@ -27,7 +27,7 @@
 //! | called \ in flight | `start` | `sheet_result` / `resume` |
 //! |---|---|---|
 //! | `start` | waits, then returns the same sheet configuration (one session) | waits, then `InvalidState` (the flow moved on) |
-//! | `sheet_result`, `resume` | waits; then reconciles (sheet result) or, for `resume`, ends a flow whose sheet was never shown as canceled | waits, then returns the same result |
+//! | `sheet_result`, `resume` | waits for the session, then reconciles with the server (nothing linked: canceled) | waits, then returns the same result |
 //! | `cancel` | ends the flow canceled at once; when the create answers, that session gets a `canceled` report and `start` fails with `InvalidState` | `InvalidState` (the sheet was shown: only its result ends the flow) |
 //! | `sheet_presented` | `InvalidState` (not ready yet) | `InvalidState` |
 //! | `user_left_app` | `InvalidState` | `InvalidState` |
@@ -36,7 +36,9 @@
 //!
 //! Synchronous operations are serialised by the flow's lock; each sees the state the previous one
 //! left. `cancel` twice returns the same result; after the end, every mutating call is
-//! `InvalidState` except `sheet_result`/`resume`, which return the result again.
+//! `InvalidState` except `sheet_result`/`resume`, which return the result again. Whatever the
+//! interleaving: at most one session per flow, and every session of an ended flow is reported
+//! exactly once (`core/tests/flow_concurrency.rs` runs each pair).
 
 use std::collections::HashMap;
 use std::path::PathBuf;

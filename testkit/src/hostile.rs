@@ -74,6 +74,9 @@ pub enum Behaviour {
     EchoRequest { status: u16 },
     /// Bytes that are not HTTP.
     Garbage,
+    /// A create answer whose `session_id` is this value (`..`, `.`, `a b`): it must never
+    /// become a path.
+    SessionId(&'static str),
     /// Behaves; the case is a hostile *host* (a header provider returning CR/LF).
     Normal,
 }
@@ -272,6 +275,34 @@ pub const HOSTILE_CASES: &[HostileCase] = &[
         Behaviour::Garbage,
         Some("offline"),
         "reach",
+    ),
+    case(
+        "session_id_dot_dot",
+        Stage::Create,
+        Behaviour::SessionId(".."),
+        Some("other"),
+        "malformed session id",
+    ),
+    case(
+        "session_id_dot",
+        Stage::Create,
+        Behaviour::SessionId("."),
+        Some("other"),
+        "malformed session id",
+    ),
+    case(
+        "session_id_with_a_space",
+        Stage::Create,
+        Behaviour::SessionId("a b"),
+        Some("other"),
+        "malformed session id",
+    ),
+    case(
+        "session_id_with_a_slash",
+        Stage::Create,
+        Behaviour::SessionId("fcsess_1/../../x"),
+        Some("other"),
+        "malformed session id",
     ),
     HostileCase {
         crlf_header: true,
@@ -489,6 +520,16 @@ async fn handle(
             let body = serde_json::to_vec(&json!({"error": {"code": "echo", "message": echo}}))
                 .unwrap_or_default();
             write_raw(&mut s, *status, &[], &body).await
+        }
+        Behaviour::SessionId(id) => {
+            let body = serde_json::to_vec(&json!({
+                "session_id": id,
+                "client_secret": HOSTILE_CLIENT_SECRET,
+                "publishable_key": HOSTILE_PUBLISHABLE_KEY,
+                "report_token": HOSTILE_REPORT_TOKEN,
+            }))
+            .unwrap_or_default();
+            write_raw(&mut s, 200, &[], &body).await
         }
         Behaviour::Garbage => s
             .write_all(b"SSH-2.0-OpenSSH_9.6 not http at all\r\n\r\n\x00\x01\x02")

@@ -156,6 +156,11 @@ impl TestSimulator {
         self.with(|sim| sim.reports_received(&session_id) as u64)
     }
 
+    /// The report token the backend issued for a session (for the no-secret tests).
+    pub fn report_token(&self, session_id: String) -> Result<Option<String>, FinConnError> {
+        self.with(|sim| sim.report_token(&session_id))
+    }
+
     /// Stops the server.
     pub fn shutdown(&self) {
         let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner()).take();

@@ -14,6 +14,10 @@ import io.finconn.FlowListener
 import io.finconn.FlowPhase
 import io.finconn.FlowStatus
 import io.finconn.HeadersProvider
+import io.finconn.HttpRequest
+import io.finconn.HttpResponse
+import io.finconn.HttpTransport
+import io.finconn.PlatformHttpTransport
 import io.finconn.InternalException
 import io.finconn.LogLevel
 import io.finconn.Logger
@@ -445,5 +449,108 @@ class FlowBindingsTest {
         } finally {
             clearLogger()
         }
+    }
+
+    /** Wraps the platform transport and keeps what a careless host transport would log. */
+    private class LoggingTransport : HttpTransport {
+        private val inner = PlatformHttpTransport()
+        val printed = Collections.synchronizedList(mutableListOf<String>())
+
+        override suspend fun send(request: HttpRequest): HttpResponse {
+            printed.add("request $request ${request.urlForLogs()} ${request.headerNames()}")
+            val response = inner.send(request)
+            printed.add("response $response ${response.status()}")
+            return response
+        }
+    }
+
+    @Test
+    fun everyValueAFlowReturnsPrintsNoSecret() = runBlocking<Unit> {
+        val printed = mutableListOf<String>()
+        val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+        val transport = LoggingTransport()
+        val config =
+            FlowClientConfig(
+                backendUrl = sim.backendUrl(),
+                returnUrls = listOf(RETURN_URL),
+                androidAppId = APP_ID,
+                dataDir = dataDir.path,
+                stripeApiUrl = sim.backendUrl(),
+                requestTimeoutMs = 5_000uL,
+            )
+        val secrets = mutableListOf<String>()
+        FlowClient(config, userToken, transport).use { client ->
+            printed.add(client.toString())
+            client.addListener(
+                object : FlowListener {
+                    override fun onEvent(event: FlowEvent) {
+                        events.add(event)
+                    }
+                },
+            )
+            client.newFlow(options()).use { flow ->
+                printed.add(flow.toString())
+                val sheet = flow.start()
+                secrets += listOf(sheet.clientSecret(), sheet.publishableKey())
+                secrets += listOfNotNull(sim.reportToken(sheet.sessionId()))
+                printed.add(sheet.toString())
+                printed.add("$sheet")
+                flow.sheetPresented()
+                val done = sim.completeSheet(sheet.sessionId(), "success_three")
+                printed.add(flow.handleUrl(done.redirectUrl!!).toString())
+                val result = flow.sheetResult(SheetResult.Completed)
+                printed.add(result.toString())
+                result.accounts.forEach { printed.add(it.toString()) }
+                printed.add(flow.result().toString())
+                printed.add(flow.phase().toString())
+            }
+            printed.add(client.listAccounts().toString())
+            printed.add(client.checkUrl("$RETURN_URL?status=success").toString())
+            printed.add(client.sendPendingReports().toString())
+            printed.add(client.resumePending().toString())
+            val failing = client.newFlow(options())
+            sim.pushFault("create_session", "status:400", 1u)
+            try {
+                failing.start()
+            } catch (e: FinConnException) {
+                printed.add(e.toString())
+                printed.add(e.message ?: "")
+            }
+        }
+        printed += events.map { it.toString() }
+        printed += transport.printed
+        assertEquals(3, secrets.size)
+        assertTrue("the walk saw values", printed.size > 20)
+        for (text in printed) {
+            for (secret in secrets) {
+                assertFalse("a toString() shows a secret: $text", text.contains(secret))
+            }
+        }
+        // The object's toString is the class and a handle, never a field.
+        assertTrue(printed.any { it.startsWith("io.finconn.SheetConfiguration@") })
+    }
+
+    @Test
+    fun resumePendingFindsTheFlowOfAKilledProcess() = runBlocking<Unit> {
+        val sessionId: String
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                sessionId = flow.start().sessionId()
+                flow.sheetPresented()
+                flow.userLeftApp()
+            }
+        } // the process dies: no snapshot kept by the app, the core has it
+        val done = sim.completeSheet(sessionId, "success_one")
+        newClient().use { client ->
+            val recovery = client.resumePending()
+            assertEquals(1, recovery.finished.size)
+            assertTrue(recovery.waiting.isEmpty())
+            val result = recovery.finished.single()
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            assertEquals(done.accountIds, result.accounts.map(Account::id))
+            assertEquals(0u, client.resumePending().finished.size.toUInt())
+        }
+        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
     }
 }

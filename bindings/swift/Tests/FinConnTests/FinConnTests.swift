@@ -502,4 +502,91 @@ final class FinConnTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("flow phase changed") }, "the core logged the flow: \(lines)")
         XCTAssertFalse(lines.contains { $0.contains(sheet.clientSecret()) || $0.contains(sheet.publishableKey()) })
     }
+
+    func testEveryValueAFlowReturnsPrintsNoSecret() async throws {
+        let transport = LoggingTransport()
+        let events = EventListener()
+        let client = try FlowClient(
+            config: FlowClientConfig(
+                backendUrl: sim.backendUrl(),
+                returnUrls: [returnURL],
+                androidAppId: appID,
+                dataDir: dataDir.path,
+                stripeApiUrl: sim.backendUrl(),
+                requestTimeoutMs: 5_000
+            ),
+            headers: UserToken(),
+            transport: transport
+        )
+        _ = client.addListener(listener: events)
+        var printed: [String] = [String(describing: client)]
+        let flow = try client.newFlow(options: options())
+        printed.append(String(describing: flow))
+        let sheet = try await flow.start()
+        var secrets = [sheet.clientSecret(), sheet.publishableKey()]
+        if let token = try sim.reportToken(sessionId: sheet.sessionId()) {
+            secrets.append(token)
+        }
+        printed.append(String(describing: sheet))
+        printed.append("\(sheet)")
+        try flow.sheetPresented()
+        let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_three")
+        printed.append(String(describing: try flow.handleUrl(url: XCTUnwrap(done.redirectUrl))))
+        let result = try await flow.sheetResult(result: .completed)
+        printed.append(String(describing: result))
+        printed.append(contentsOf: result.accounts.map { String(describing: $0) })
+        printed.append(String(describing: try await client.listAccounts()))
+        printed.append(String(describing: try client.checkUrl(url: "\(returnURL)?status=success")))
+        printed.append(String(describing: try await client.sendPendingReports()))
+        printed.append(String(describing: try await client.resumePending()))
+        try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
+        let failing = try client.newFlow(options: options())
+        if let error = await finConnError({ try await failing.start() }) {
+            printed.append(String(describing: error))
+            printed.append(error.localizedDescription)
+        }
+        printed.append(contentsOf: events.events.all.map { String(describing: $0) })
+        printed.append(contentsOf: transport.printed.all)
+        XCTAssertEqual(secrets.count, 3)
+        XCTAssertTrue(printed.count > 20, "the walk saw values")
+        for text in printed {
+            for secret in secrets {
+                XCTAssertFalse(text.contains(secret), "a description shows a secret: \(text)")
+            }
+        }
+    }
+
+    func testResumePendingFindsTheFlowOfAKilledProcess() async throws {
+        var sessionId = ""
+        do {
+            let client = try newClient()
+            let flow = try client.newFlow(options: options())
+            sessionId = try await flow.start().sessionId()
+            try flow.sheetPresented()
+            try flow.userLeftApp()
+        } // the process dies: no snapshot kept by the app, the core has it
+        let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
+        let client = try newClient()
+        let recovery = try await client.resumePending()
+        XCTAssertEqual(recovery.finished.count, 1)
+        XCTAssertTrue(recovery.waiting.isEmpty)
+        let result = try XCTUnwrap(recovery.finished.first)
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.accounts.map { $0.id }, done.accountIds)
+        XCTAssertTrue(try await client.resumePending().finished.isEmpty)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sessionId), 1)
+    }
+}
+
+/// Wraps the platform transport and keeps what a careless host transport would log.
+private final class LoggingTransport: HttpTransport, @unchecked Sendable {
+    private let inner = PlatformHttpTransport()
+    let printed = Recorder<String>()
+
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        printed.append("request \(request) \(request.urlForLogs()) \(request.headerNames())")
+        let response = try await inner.send(request: request)
+        printed.append("response \(response) \(response.status())")
+        return response
+    }
 }

@@ -31,6 +31,9 @@ step "cargo test -p finconn-core --no-default-features (the pure core)"
 RUSTFLAGS="--cfg finconn_pure" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/pure" \
   cargo test -p finconn-core --no-default-features --locked --lib --test fixtures --test deep_links
 
+step "kill soak: child processes SIGKILLed at random instants on one data directory (finconn-soak)"
+cargo run -p finconn-testkit --locked --bin finconn-soak -- --kills 200 --json
+
 step "Kotlin bindings on the JVM (JUnit, real cdylib)"
 bash scripts/kotlin-tests.sh
 

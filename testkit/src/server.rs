@@ -286,6 +286,10 @@ async fn handle_conn(shared: Arc<Shared>, mut stream: TcpStream) {
     };
     // Method and path only: queries and headers may carry client secrets and keys.
     tracing::debug!(method = %req.method, path = %req.path, "finconn-testkit request");
+    if let Some(resp) = sheet_route(&shared, &req) {
+        let _ = http::write_response(&mut stream, &resp).await;
+        return;
+    }
     let Some(target) = shared.target(&req) else {
         lock(&shared.stats).unmatched += 1;
         let resp = if req.path.starts_with("/v1/") {
@@ -348,6 +352,44 @@ async fn handle_conn(shared: Arc<Shared>, mut stream: TcpStream) {
             let _ = http::write_never_finishing(&mut stream, &resp).await;
         }
     }
+}
+
+/// `POST /__sim/sheet/{session_id}/{institution}`: the simulated user goes through the sheet
+/// (what [`Simulator::complete_sheet`] does), for a test driving the app from another process
+/// (`finconn-soak`'s children). Answers `{outcome, error_code, account_ids, redirect_url}`.
+fn sheet_route(shared: &Shared, req: &Request) -> Option<Response> {
+    let segments = req.segments();
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let ["__sim", "sheet", session_id, institution] = s.as_slice() else {
+        return None;
+    };
+    if req.method != "POST" {
+        return None;
+    }
+    let Some(institution) = Institution::from_name(institution) else {
+        return Some(
+            shared
+                .backend
+                .error(400, "unknown_institution", "no such test institution"),
+        );
+    };
+    Some(
+        match shared
+            .stripe
+            .complete_sheet_for_app(session_id, institution, &shared.android_app_id)
+        {
+            Ok(done) => Response::json(
+                200,
+                &json!({
+                    "outcome": done.outcome.as_str(),
+                    "error_code": done.error_code,
+                    "account_ids": done.account_ids,
+                    "redirect_url": done.redirect_url,
+                }),
+            ),
+            Err(e) => shared.backend.error(409, "sheet_failed", &e.to_string()),
+        },
+    )
 }
 
 fn placeholder_body() -> Vec<u8> {

@@ -37,6 +37,12 @@ pub enum Scenario {
     FlakyBackend,
     /// The bank is down: the sheet fails, nothing is linked: failed.
     InstitutionDown,
+    /// Accounts linked with balances, ownership and transactions: every feature refreshed
+    /// (waiting for Stripe's asynchronous refreshes), owners read, all transactions synced.
+    Data,
+    /// As `data`, but the account goes inactive before the refresh: the refreshes fail and the
+    /// account needs a relink.
+    DataInactive,
 }
 
 impl Scenario {
@@ -49,6 +55,8 @@ impl Scenario {
             Scenario::KilledDuringOauth => "killed-during-oauth",
             Scenario::FlakyBackend => "flaky-backend",
             Scenario::InstitutionDown => "institution-down",
+            Scenario::Data => "data",
+            Scenario::DataInactive => "data-inactive",
         }
     }
 
@@ -58,7 +66,9 @@ impl Scenario {
             Scenario::Success
             | Scenario::Relink
             | Scenario::KilledDuringOauth
-            | Scenario::FlakyBackend => FlowStatus::Completed,
+            | Scenario::FlakyBackend
+            | Scenario::Data
+            | Scenario::DataInactive => FlowStatus::Completed,
             Scenario::ExitEarly | Scenario::OauthCanceled => FlowStatus::Canceled,
             Scenario::InstitutionDown => FlowStatus::Failed,
         }
@@ -118,6 +128,11 @@ impl Demo {
                 android_app_id: None,
                 data_dir: self.data_dir.path().to_path_buf(),
                 stripe_fallback: true,
+                refresh: finconn_core::account_data::RefreshPolicy {
+                    deadline: Duration::from_secs(10),
+                    first_poll: Duration::from_millis(20),
+                    max_poll: Duration::from_millis(200),
+                },
             },
             Some(Arc::new(UserToken)),
             Arc::new(ReqwestTransport::new()),
@@ -303,6 +318,24 @@ async fn run_scenario(demo: &Demo, scenario: Scenario) -> Result<FlowResult, Dem
             ));
             Ok(result)
         }
+        Scenario::Data | Scenario::DataInactive => {
+            let institution = if scenario == Scenario::Data {
+                Institution::DataBank
+            } else {
+                Institution::GoesInactiveBank
+            };
+            let mut options = SessionOptions::with_permissions(vec![
+                Permission::Balances,
+                Permission::Ownership,
+                Permission::Transactions,
+            ]);
+            options.return_url = Some(RETURN_URL.into());
+            let flow = client.new_flow(options).map_err(|e| e.to_string())?;
+            let session_id = demo.open_sheet(&flow).await?;
+            flow.user_left_app().map_err(|e| e.to_string())?;
+            let done = demo.user_at_bank(&session_id, institution)?;
+            demo.finish(&flow, &done).await
+        }
         Scenario::FlakyBackend => {
             let faults = demo.sim.faults();
             faults.push(Endpoint::CreateSession, Fault::ConnectionReset);
@@ -337,6 +370,9 @@ struct DemoJson<'a> {
     relink: Option<RelinkJson<'a>>,
     backend_reports: usize,
     sessions_created: usize,
+    /// `data` and `data-inactive` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_data: Option<Vec<crate::demo_data::AccountDataJson>>,
 }
 
 #[derive(Serialize)]
@@ -456,6 +492,32 @@ pub fn run(args: DemoArgs) -> ExitCode {
                 let sessions = demo.sim.sessions_created();
                 print_table(&result);
                 println!("Backend: {sessions} session(s) created, {reports} completion report(s) received for {session_id}");
+                let mut data_ok = true;
+                let mut account_data = None;
+                if matches!(scenario, Scenario::Data | Scenario::DataInactive) {
+                    let data = match demo.client() {
+                        Ok(client) => {
+                            crate::demo_data::run(
+                                &client,
+                                &demo.sim,
+                                &result.accounts,
+                                scenario == Scenario::DataInactive,
+                            )
+                            .await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match data {
+                        Ok((entries, ok)) => {
+                            account_data = Some(entries);
+                            data_ok = ok;
+                        }
+                        Err(e) => {
+                            eprintln!("fc demo: {e}");
+                            data_ok = false;
+                        }
+                    }
+                }
                 if args.json {
                     let out = DemoJson {
                         scenario: scenario.name(),
@@ -464,10 +526,17 @@ pub fn run(args: DemoArgs) -> ExitCode {
                         relink: relink_json(&result.relink),
                         backend_reports: reports,
                         sessions_created: sessions,
+                        account_data,
                     };
                     println!("{}", serde_json::to_string(&out).unwrap_or_default());
                 }
-                if result.status == scenario.expected() {
+                if !data_ok {
+                    eprintln!(
+                        "fc demo: scenario {}: the account data is not what the scenario promises",
+                        scenario.name()
+                    );
+                    ExitCode::from(1)
+                } else if result.status == scenario.expected() {
                     ExitCode::SUCCESS
                 } else {
                     eprintln!(

@@ -6,6 +6,7 @@
 mod check_backend;
 mod decode_cmd;
 mod demo;
+mod demo_data;
 mod serve;
 mod url_cmd;
 

@@ -164,6 +164,7 @@ fn flow_client(sim: &Simulator, data_dir: &std::path::Path, user: &Bearer) -> Fl
             android_app_id: None,
             data_dir: data_dir.to_path_buf(),
             stripe_fallback: false,
+            refresh: finconn_core::account_data::RefreshPolicy::default(),
         },
         Some(Arc::new(user.clone())),
         Arc::new(ReqwestTransport::new()),

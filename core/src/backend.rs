@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::ids::{self, IdKind};
-use crate::model::{Account, Session};
+use crate::model::{Account, AccountOwner, Session, Transaction};
 use crate::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
 use crate::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 use crate::options::SessionOptions;
@@ -31,6 +31,18 @@ pub struct BackendPaths {
     pub complete_session: String,
     pub list_accounts: String,
     pub disconnect_account: String,
+    /// `GET`: one account with its balance and refresh records.
+    pub account: String,
+    /// `POST {"features": [...]}`: starts Stripe's asynchronous refreshes.
+    pub refresh_account: String,
+    /// `GET ?starting_after=`: a Stripe list of the account's owners.
+    pub account_owners: String,
+    /// `GET ?starting_after=&limit=&after_refresh=`: a Stripe list of transactions.
+    pub account_transactions: String,
+    /// `POST {"features": ["transactions"]}`.
+    pub subscribe: String,
+    /// `POST {"features": ["transactions"]}`.
+    pub unsubscribe: String,
 }
 
 impl Default for BackendPaths {
@@ -40,6 +52,12 @@ impl Default for BackendPaths {
             complete_session: "/financial-connections/sessions/{id}/complete".into(),
             list_accounts: "/financial-connections/accounts".into(),
             disconnect_account: "/financial-connections/accounts/{id}/disconnect".into(),
+            account: "/financial-connections/accounts/{id}".into(),
+            refresh_account: "/financial-connections/accounts/{id}/refresh".into(),
+            account_owners: "/financial-connections/accounts/{id}/owners".into(),
+            account_transactions: "/financial-connections/accounts/{id}/transactions".into(),
+            subscribe: "/financial-connections/accounts/{id}/subscribe".into(),
+            unsubscribe: "/financial-connections/accounts/{id}/unsubscribe".into(),
         }
     }
 }
@@ -408,6 +426,12 @@ pub enum EndpointPath {
     CompleteSession,
     ListAccounts,
     DisconnectAccount,
+    Account,
+    RefreshAccount,
+    AccountOwners,
+    AccountTransactions,
+    Subscribe,
+    Unsubscribe,
 }
 
 /// One call as the policy will send it.
@@ -428,6 +452,12 @@ struct Templates {
     complete_session: PathTemplate,
     list_accounts: PathTemplate,
     disconnect_account: PathTemplate,
+    account: PathTemplate,
+    refresh_account: PathTemplate,
+    account_owners: PathTemplate,
+    account_transactions: PathTemplate,
+    subscribe: PathTemplate,
+    unsubscribe: PathTemplate,
 }
 
 impl Templates {
@@ -446,6 +476,12 @@ impl Templates {
             complete_session: t(&p.complete_session, 1, "complete_session")?,
             list_accounts: t(&p.list_accounts, 0, "list_accounts")?,
             disconnect_account: t(&p.disconnect_account, 1, "disconnect_account")?,
+            account: t(&p.account, 1, "account")?,
+            refresh_account: t(&p.refresh_account, 1, "refresh_account")?,
+            account_owners: t(&p.account_owners, 1, "account_owners")?,
+            account_transactions: t(&p.account_transactions, 1, "account_transactions")?,
+            subscribe: t(&p.subscribe, 1, "subscribe")?,
+            unsubscribe: t(&p.unsubscribe, 1, "unsubscribe")?,
         })
     }
 
@@ -455,6 +491,12 @@ impl Templates {
             EndpointPath::CompleteSession => &self.complete_session,
             EndpointPath::ListAccounts => &self.list_accounts,
             EndpointPath::DisconnectAccount => &self.disconnect_account,
+            EndpointPath::Account => &self.account,
+            EndpointPath::RefreshAccount => &self.refresh_account,
+            EndpointPath::AccountOwners => &self.account_owners,
+            EndpointPath::AccountTransactions => &self.account_transactions,
+            EndpointPath::Subscribe => &self.subscribe,
+            EndpointPath::Unsubscribe => &self.unsubscribe,
         }
     }
 }
@@ -663,6 +705,184 @@ impl BackendClient {
             request_id,
         )?;
         Ok(account)
+    }
+
+    /// `GET /accounts/{id}`: the account as Stripe has it now (balance, refresh records).
+    pub async fn get_account(&self, account_id: &str) -> Result<Account, BackendError> {
+        self.account_call("account", HttpMethod::Get, EndpointPath::Account, account_id, None, None)
+            .await
+    }
+
+    /// `POST /accounts/{id}/refresh {"features": [...]}`: starts Stripe's refreshes; the answer
+    /// is the account with the refreshes `pending`.
+    pub async fn refresh_account(
+        &self,
+        account_id: &str,
+        features: &[&str],
+        idempotency_key: &str,
+    ) -> Result<Account, BackendError> {
+        let body = serde_json::json!({ "features": features });
+        self.account_call(
+            "refresh_account",
+            HttpMethod::Post,
+            EndpointPath::RefreshAccount,
+            account_id,
+            Some(&body),
+            Some(idempotency_key),
+        )
+        .await
+    }
+
+    /// `POST /accounts/{id}/subscribe` (or `/unsubscribe` when `on` is false).
+    pub async fn subscription(
+        &self,
+        account_id: &str,
+        features: &[&str],
+        on: bool,
+        idempotency_key: &str,
+    ) -> Result<Account, BackendError> {
+        let body = serde_json::json!({ "features": features });
+        let (endpoint, path) = if on {
+            ("subscribe", EndpointPath::Subscribe)
+        } else {
+            ("unsubscribe", EndpointPath::Unsubscribe)
+        };
+        self.account_call(
+            endpoint,
+            HttpMethod::Post,
+            path,
+            account_id,
+            Some(&body),
+            Some(idempotency_key),
+        )
+        .await
+    }
+
+    async fn account_call(
+        &self,
+        endpoint: &'static str,
+        method: HttpMethod,
+        path: EndpointPath,
+        account_id: &str,
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Account, BackendError> {
+        ids::check(IdKind::Account, account_id)
+            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint,
+                method,
+                path,
+                ids: &[account_id],
+                query: &[],
+                body,
+                idempotency_key,
+            })
+            .await?;
+        let account: Account = decode_answer(
+            endpoint,
+            value,
+            &["account"],
+            "not a financial_connections.account",
+            request_id.clone(),
+        )?;
+        check_account_ids(endpoint, std::slice::from_ref(&account), request_id.clone())?;
+        if account.id != account_id {
+            return Err(BackendError::invalid(
+                endpoint,
+                "the answer is another account",
+                request_id,
+            ));
+        }
+        Ok(account)
+    }
+
+    /// `GET /accounts/{id}/owners?starting_after=`: one page of the account's owners.
+    pub async fn owners_page(
+        &self,
+        account_id: &str,
+        starting_after: Option<&str>,
+    ) -> Result<crate::model::List<AccountOwner>, BackendError> {
+        let mut query = Vec::new();
+        if let Some(after) = starting_after {
+            query.push(("starting_after", after));
+        }
+        let page: crate::model::List<AccountOwner> = self
+            .list_call("account_owners", EndpointPath::AccountOwners, account_id, &query, "not a list of owners")
+            .await?;
+        for o in &page.data {
+            if !ids::is_valid(IdKind::Owner, &o.id) {
+                return Err(BackendError::invalid("account_owners", "malformed owner id", None));
+            }
+        }
+        Ok(page)
+    }
+
+    /// `GET /accounts/{id}/transactions?limit=&starting_after=&after_refresh=`: one page.
+    pub async fn transactions_page(
+        &self,
+        account_id: &str,
+        after_refresh: Option<&str>,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<crate::model::List<Transaction>, BackendError> {
+        let limit = limit.clamp(1, 100).to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if let Some(after) = starting_after {
+            query.push(("starting_after", after));
+        }
+        if let Some(r) = after_refresh {
+            ids::check(IdKind::TransactionRefresh, r)
+                .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+            query.push(("after_refresh", r));
+        }
+        let page: crate::model::List<Transaction> = self
+            .list_call(
+                "account_transactions",
+                EndpointPath::AccountTransactions,
+                account_id,
+                &query,
+                "not a list of transactions",
+            )
+            .await?;
+        for t in &page.data {
+            if !ids::is_valid(IdKind::Transaction, &t.id)
+                || !ids::is_valid(IdKind::TransactionRefresh, &t.transaction_refresh)
+                || t.account != account_id
+            {
+                return Err(BackendError::invalid(
+                    "account_transactions",
+                    "a transaction has a malformed id or belongs to another account",
+                    None,
+                ));
+            }
+        }
+        Ok(page)
+    }
+
+    async fn list_call<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: EndpointPath,
+        account_id: &str,
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<T, BackendError> {
+        ids::check(IdKind::Account, account_id)
+            .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
+        let (value, request_id) = self
+            .call_json(RawCall {
+                endpoint,
+                method: HttpMethod::Get,
+                path,
+                ids: &[account_id],
+                query,
+                body: None,
+                idempotency_key: None,
+            })
+            .await?;
+        decode_answer(endpoint, value, &[], what, request_id)
     }
 
     /// Stripe fallback: the session as Stripe's own SDKs read it after the sheet closes,

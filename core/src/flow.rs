@@ -77,6 +77,8 @@ pub struct FlowConfig {
     /// publishable key, as Stripe's SDKs do (only possible while the flow still holds the client
     /// secret, i.e. not after a restore).
     pub stripe_fallback: bool,
+    /// How `refresh` waits for Stripe's asynchronous account refreshes.
+    pub refresh: crate::account_data::RefreshPolicy,
 }
 
 /// Something that happened, for the host's listeners.
@@ -282,6 +284,7 @@ impl FlowStore {
 
 struct ClientInner {
     backend: BackendClient,
+    refresh: crate::account_data::RefreshPolicy,
     rules: ReturnUrlRules,
     outbox: Outbox,
     flows: FlowStore,
@@ -322,6 +325,11 @@ impl std::fmt::Debug for FlowClient {
     }
 }
 
+/// A new idempotency key (`fcidem_` + 32 hex digits).
+pub(crate) fn new_idempotency_key() -> String {
+    new_id("fcidem_")
+}
+
 /// A random identifier: prefix + 32 hex digits.
 fn new_id(prefix: &str) -> String {
     format!(
@@ -352,6 +360,7 @@ impl FlowClient {
         Ok(FlowClient {
             inner: Arc::new(ClientInner {
                 backend,
+                refresh: config.refresh,
                 rules,
                 outbox,
                 flows,
@@ -545,6 +554,11 @@ impl FlowClient {
     /// The backend client (for the account-data API and tools).
     pub fn backend(&self) -> &BackendClient {
         &self.inner.backend
+    }
+
+    /// How `refresh` waits.
+    pub fn refresh_policy(&self) -> &crate::account_data::RefreshPolicy {
+        &self.inner.refresh
     }
 }
 
@@ -1237,6 +1251,20 @@ impl Flow {
             }
         }
 
+        // The user's other accounts, to flag new ones that duplicate them (best effort: a
+        // failure only means no duplicate is flagged).
+        let existing = match &server_session {
+            Some(s) if !s.accounts.data.is_empty() => {
+                match self.client().backend.list_accounts().await {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::info!(error = %e, "accounts not listed; duplicates not checked");
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        };
         let result = reconcile(ReconcileInput {
             sheet: &sheet,
             url_hints: hints.as_ref(),
@@ -1247,6 +1275,7 @@ impl Flow {
                 .as_ref()
                 .map(|r| r.known_account_ids.as_slice())
                 .unwrap_or(&[]),
+            existing_accounts: &existing,
         });
         self.transition(|m| {
             if settled {

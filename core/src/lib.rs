@@ -13,8 +13,9 @@
 //! | [`error`] | the small public error enums, one variant per action the app can take |
 //! | [`secret`] | the `Secret` wrapper that keeps client secrets and keys out of logs and `Debug` |
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
+//! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts |
 //! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
-//! | `backend`, `outbox`, `store`, `flow` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence |
+//! | `backend`, `outbox`, `store`, `flow`, `account_data` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence, the account-data calls |
 //!
 //! Everything outside the `backend` feature is pure: no network, no files, no async runtime, no FFI
 //! types. `cargo test -p finconn-core --no-default-features` proves it. Even with it, the core
@@ -24,6 +25,7 @@
 #[cfg(all(finconn_pure, feature = "backend"))]
 compile_error!("the pure test run resolved the `backend` feature through a dev-dependency");
 
+pub mod data;
 pub mod error;
 pub mod ids;
 pub mod model;
@@ -34,6 +36,8 @@ pub mod return_url;
 pub mod secret;
 pub mod state;
 
+#[cfg(feature = "backend")]
+pub mod account_data;
 #[cfg(feature = "backend")]
 pub mod backend;
 #[cfg(feature = "backend")]

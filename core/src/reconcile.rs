@@ -17,7 +17,10 @@
 //!    authorization back ⇒ relinked; another authorization ⇒ a new authorization, with the accounts
 //!    to reconcile against the ones the app already had; a `failure_reason` ⇒ failed with it; no
 //!    `relink_result` ⇒ unfinished.
-//! 7. **No evidence at all** (no server session, no sheet session) ⇒ failed with
+//! 7. **Duplicates**: a completed flow's new account that matches an active account the user
+//!    already had (same institution, last4 and subcategory) is listed in `duplicates` with the id
+//!    it duplicates, so the app can keep one.
+//! 8. **No evidence at all** (no server session, no sheet session) ⇒ failed with
 //!    [`ResultWarning::ServerUnavailable`]: the caller should retry asking the server rather than
 //!    show this to a user.
 
@@ -158,6 +161,10 @@ pub struct FlowResult {
     pub error: Option<String>,
     pub source: ResultSource,
     pub warnings: Vec<ResultWarning>,
+    /// Newly linked accounts that duplicate an active account the user already has (same
+    /// institution, last4 and subcategory): keep one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<crate::data::DuplicateAccount>,
 }
 
 /// Everything reconciliation looks at. Borrowed, so callers keep ownership.
@@ -173,6 +180,8 @@ pub struct ReconcileInput<'a> {
     pub relink_request: Option<&'a RelinkRequest>,
     /// Ids of the accounts the app already had (for relink reconciliation).
     pub known_account_ids: &'a [String],
+    /// The user's accounts before this flow, as the backend lists them (for duplicates).
+    pub existing_accounts: &'a [Account],
 }
 
 impl<'a> ReconcileInput<'a> {
@@ -185,6 +194,7 @@ impl<'a> ReconcileInput<'a> {
             expected_session_id: None,
             relink_request: None,
             known_account_ids: &[],
+            existing_accounts: &[],
         }
     }
 }
@@ -249,6 +259,7 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
             error,
             source,
             warnings,
+            duplicates: Vec::new(),
         };
         add_url_disagreement(&mut result, input.url_hints);
         return result;
@@ -292,6 +303,11 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
         &accounts,
         input.known_account_ids,
     );
+    let duplicate_accounts = if status == FlowStatus::Completed {
+        crate::data::find_duplicates(&accounts, input.existing_accounts)
+    } else {
+        Vec::new()
+    };
     let mut result = FlowResult {
         status,
         session_id: Some(session.id.clone()),
@@ -300,6 +316,7 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
         error,
         source,
         warnings,
+        duplicates: duplicate_accounts,
     };
     add_url_disagreement(&mut result, input.url_hints);
     result

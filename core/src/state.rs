@@ -468,6 +468,7 @@ impl FlowMachine {
             error: None,
             source: crate::reconcile::ResultSource::None,
             warnings: Vec::new(),
+            duplicates: Vec::new(),
         });
         Ok(self.go(FlowPhase::Canceled))
     }

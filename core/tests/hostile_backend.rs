@@ -60,6 +60,7 @@ fn client(case: &HostileCase, server: &HostileServer, dir: &std::path::Path) -> 
             android_app_id: None,
             data_dir: dir.to_path_buf(),
             stripe_fallback: false,
+            refresh: finconn_core::account_data::RefreshPolicy::default(),
         },
         Some(Arc::new(HostHeaders {
             crlf: case.crlf_header,

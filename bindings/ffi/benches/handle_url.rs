@@ -65,6 +65,7 @@ fn bench(c: &mut Criterion) {
             max_attempts: 4,
             paths: None,
             max_response_bytes: 1 << 20,
+            refresh_deadline_ms: 30_000,
         },
         None,
         Arc::new(finconn_ffi::transport::CoreTransport(Arc::new(

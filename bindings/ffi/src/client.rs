@@ -12,6 +12,7 @@ use finconn_core::backend::{BackendConfig, BackendPaths, HeaderProvider, RetryPo
 use finconn_core::flow as core_flow;
 use finconn_core::return_url::ReturnUrlRules;
 
+use crate::data::{OwnersResult, RefreshFeature, RefreshReport, TransactionSync};
 use crate::error::FinConnError;
 use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
@@ -56,15 +57,36 @@ pub struct FlowClientConfig {
     /// The largest answer accepted, in bytes (1 MiB). A larger one fails, and is not retried.
     #[uniffi(default = 1048576)]
     pub max_response_bytes: u64,
+    /// How long `refresh` waits for Stripe's asynchronous refreshes, milliseconds.
+    #[uniffi(default = 30000)]
+    pub refresh_deadline_ms: u64,
 }
 
-/// Backend paths; `{id}` is replaced by the session or account id.
+/// Backend paths; `{id}` is one path segment, replaced by the session or account id. Each must
+/// be `/`-separated letters, digits, `- _ . ~` or `{id}`: a path that could leave the base URL is
+/// refused when the client is created.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct BackendEndpoints {
+    #[uniffi(default = "/financial-connections/sessions")]
     pub create_session: String,
+    #[uniffi(default = "/financial-connections/sessions/{id}/complete")]
     pub complete_session: String,
+    #[uniffi(default = "/financial-connections/accounts")]
     pub list_accounts: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/disconnect")]
     pub disconnect_account: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}")]
+    pub account: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/refresh")]
+    pub refresh_account: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/owners")]
+    pub account_owners: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/transactions")]
+    pub account_transactions: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/subscribe")]
+    pub subscribe: String,
+    #[uniffi(default = "/financial-connections/accounts/{id}/unsubscribe")]
+    pub unsubscribe: String,
 }
 
 /// Supplies the headers of every backend call, e.g. `Authorization: Bearer <user token>`. Called
@@ -116,6 +138,12 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
                 complete_session: p.complete_session,
                 list_accounts: p.list_accounts,
                 disconnect_account: p.disconnect_account,
+                account: p.account,
+                refresh_account: p.refresh_account,
+                account_owners: p.account_owners,
+                account_transactions: p.account_transactions,
+                subscribe: p.subscribe,
+                unsubscribe: p.unsubscribe,
             };
         }
         core_flow::FlowConfig {
@@ -124,6 +152,10 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
             android_app_id: c.android_app_id,
             data_dir: PathBuf::from(c.data_dir),
             stripe_fallback: c.stripe_fallback,
+            refresh: finconn_core::account_data::RefreshPolicy {
+                deadline: Duration::from_millis(c.refresh_deadline_ms),
+                ..Default::default()
+            },
         }
     }
 }
@@ -225,6 +257,62 @@ impl FlowClient {
     /// Disconnects an account through the backend; returns it with its new status.
     pub async fn disconnect_account(&self, account_id: String) -> Result<Account, FinConnError> {
         Ok((&self.inner.disconnect_account(&account_id).await?).into())
+    }
+
+    /// The account as Stripe has it now (balance, refresh records, status).
+    pub async fn account(&self, account_id: String) -> Result<Account, FinConnError> {
+        Ok((&self.inner.account(&account_id).await?).into())
+    }
+
+    /// Refreshes `features` and waits for Stripe to finish (within `refreshDeadlineMs`). Features
+    /// refreshed too recently come back `TooSoon` without any call; `action` says when the
+    /// account needs a relink (inactive, or a permission never granted) or is gone.
+    pub async fn refresh(
+        &self,
+        account_id: String,
+        features: Vec<RefreshFeature>,
+    ) -> Result<RefreshReport, FinConnError> {
+        let features: Vec<_> = features.into_iter().map(Into::into).collect();
+        Ok((&self.inner.refresh(&account_id, &features).await?).into())
+    }
+
+    /// Every owner of the account, all pages.
+    pub async fn owners(&self, account_id: String) -> Result<OwnersResult, FinConnError> {
+        Ok((&self.inner.owners(&account_id).await?).into())
+    }
+
+    /// The transactions added or changed since `cursor` (`None`: all of them) and the cursor for
+    /// the next call. Keep a local ledger by upserting them by id.
+    pub async fn sync_transactions(
+        &self,
+        account_id: String,
+        cursor: Option<String>,
+    ) -> Result<TransactionSync, FinConnError> {
+        Ok((&self
+            .inner
+            .sync_transactions(&account_id, cursor.as_deref())
+            .await?)
+            .into())
+    }
+
+    /// Turns on Stripe's daily refreshes of `features` (only `Transactions`).
+    pub async fn subscribe(
+        &self,
+        account_id: String,
+        features: Vec<RefreshFeature>,
+    ) -> Result<Account, FinConnError> {
+        let features: Vec<_> = features.into_iter().map(Into::into).collect();
+        Ok((&self.inner.subscribe(&account_id, &features).await?).into())
+    }
+
+    /// Turns them off.
+    pub async fn unsubscribe(
+        &self,
+        account_id: String,
+        features: Vec<RefreshFeature>,
+    ) -> Result<Account, FinConnError> {
+        let features: Vec<_> = features.into_iter().map(Into::into).collect();
+        Ok((&self.inner.unsubscribe(&account_id, &features).await?).into())
     }
 
     /// Adds a listener for every flow of this client; returns an id for `removeListener`.

@@ -3,12 +3,15 @@
 
 use std::collections::HashMap;
 
+use finconn_core::data as core_data;
 use finconn_core::flow as core_flow;
 use finconn_core::model as core_model;
 use finconn_core::options as core_options;
 use finconn_core::reconcile as core_reconcile;
 use finconn_core::return_url as core_url;
 use finconn_core::state as core_state;
+
+use crate::data::{Balance, DuplicateAccount, RefreshRecord};
 
 /// Data the user is asked to share (`permissions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -151,6 +154,15 @@ pub struct Account {
     pub authorization: Option<String>,
     /// Current balance per currency, minor units (positive: owed to the holder).
     pub current_balance: HashMap<String, i64>,
+    /// The whole balance, when Stripe has one (`refresh` with `Balance`).
+    pub balance: Option<Balance>,
+    /// Permissions granted on the account (`balances`, `ownership`, `transactions`, …).
+    pub permissions: Vec<String>,
+    /// Data Stripe refreshes daily (`transactions`).
+    pub subscriptions: Vec<String>,
+    pub balance_refresh: Option<RefreshRecord>,
+    pub ownership_refresh: Option<RefreshRecord>,
+    pub transaction_refresh: Option<RefreshRecord>,
     pub supported_payment_method_types: Vec<String>,
     pub livemode: bool,
     /// Unix seconds.
@@ -183,6 +195,22 @@ impl From<&core_model::Account> for Account {
                 .as_ref()
                 .map(|b| b.current.iter().map(|(k, v)| (k.clone(), *v)).collect())
                 .unwrap_or_default(),
+            balance: a.balance.as_ref().map(Balance::from),
+            permissions: a
+                .permissions
+                .iter()
+                .flatten()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            subscriptions: a
+                .subscriptions
+                .iter()
+                .flatten()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            balance_refresh: refresh_record(a, core_data::RefreshFeature::Balance),
+            ownership_refresh: refresh_record(a, core_data::RefreshFeature::Ownership),
+            transaction_refresh: refresh_record(a, core_data::RefreshFeature::Transactions),
             supported_payment_method_types: a
                 .supported_payment_method_types
                 .iter()
@@ -192,6 +220,10 @@ impl From<&core_model::Account> for Account {
             created: a.created,
         }
     }
+}
+
+fn refresh_record(a: &core_model::Account, f: core_data::RefreshFeature) -> Option<RefreshRecord> {
+    f.state(a).as_ref().map(RefreshRecord::from)
 }
 
 /// What Stripe's `FinancialConnectionsSheet` reported.
@@ -386,6 +418,8 @@ pub struct FlowResult {
     pub error: Option<String>,
     pub source: ResultSource,
     pub warnings: Vec<ResultWarning>,
+    /// New accounts that duplicate an active account the user already had: keep one.
+    pub duplicates: Vec<DuplicateAccount>,
 }
 
 impl From<&core_reconcile::FlowResult> for FlowResult {
@@ -402,6 +436,7 @@ impl From<&core_reconcile::FlowResult> for FlowResult {
                 core_reconcile::ResultSource::None => ResultSource::None,
             },
             warnings: r.warnings.iter().map(ResultWarning::from).collect(),
+            duplicates: r.duplicates.iter().map(DuplicateAccount::from).collect(),
         }
     }
 }

@@ -50,6 +50,7 @@ fn result(status: FlowStatus) -> FlowResult {
         error: None,
         source: ResultSource::Server,
         warnings: vec![],
+        duplicates: vec![],
     }
 }
 

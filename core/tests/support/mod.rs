@@ -103,6 +103,8 @@ pub struct Opts {
     pub request_timeout: Duration,
     pub max_retry_after: Duration,
     pub stripe_fallback: bool,
+    /// How long `refresh` waits for Stripe.
+    pub refresh_deadline: Duration,
 }
 
 impl Default for Opts {
@@ -112,6 +114,7 @@ impl Default for Opts {
             request_timeout: TIMEOUT,
             max_retry_after: Duration::from_secs(2),
             stripe_fallback: false,
+            refresh_deadline: Duration::from_secs(5),
         }
     }
 }
@@ -173,6 +176,11 @@ impl Env {
             android_app_id: None,
             data_dir: self.dir.path().to_path_buf(),
             stripe_fallback: o.stripe_fallback,
+            refresh: finconn_core::account_data::RefreshPolicy {
+                deadline: o.refresh_deadline,
+                first_poll: Duration::from_millis(20),
+                max_poll: Duration::from_millis(100),
+            },
         }
     }
 

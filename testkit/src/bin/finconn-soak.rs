@@ -175,6 +175,7 @@ fn client(backend: &str, data_dir: &Path) -> Result<FlowClient, String> {
             android_app_id: None,
             data_dir: data_dir.to_owned(),
             stripe_fallback: false,
+            refresh: finconn_core::account_data::RefreshPolicy::default(),
         },
         Some(Arc::new(Bearer)),
         Arc::new(ReqwestTransport::new()),

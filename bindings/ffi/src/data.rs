@@ -1,0 +1,360 @@
+//! The account-data records and enums Swift and Kotlin see (balances, refresh reports, owners,
+//! transactions, the action an account needs, duplicates), converted from `finconn_core::data`
+//! and `finconn_core::account_data`. Nothing is decided here.
+//!
+//! Money is `Money { amountMinor, currency }`: integer minor units (`1234` usd is $12.34), never a
+//! float. A balance's `current` is positive when owed to the account holder and negative when
+//! owed by them (a credit card with a debt).
+
+use finconn_core::account_data as core_ad;
+use finconn_core::data as core_data;
+use finconn_core::model as core_model;
+
+use crate::types::{Account, Permission};
+
+/// A data feature of a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum RefreshFeature {
+    Balance,
+    Ownership,
+    Transactions,
+}
+
+impl From<RefreshFeature> for core_data::RefreshFeature {
+    fn from(f: RefreshFeature) -> Self {
+        match f {
+            RefreshFeature::Balance => core_data::RefreshFeature::Balance,
+            RefreshFeature::Ownership => core_data::RefreshFeature::Ownership,
+            RefreshFeature::Transactions => core_data::RefreshFeature::Transactions,
+        }
+    }
+}
+
+impl From<core_data::RefreshFeature> for RefreshFeature {
+    fn from(f: core_data::RefreshFeature) -> Self {
+        match f {
+            core_data::RefreshFeature::Balance => RefreshFeature::Balance,
+            core_data::RefreshFeature::Ownership => RefreshFeature::Ownership,
+            core_data::RefreshFeature::Transactions => RefreshFeature::Transactions,
+        }
+    }
+}
+
+/// An amount: integer minor units and a lowercase ISO currency code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+fn money(m: &[core_data::Money]) -> Vec<Money> {
+    m.iter()
+        .map(|m| Money {
+            amount_minor: m.amount_minor,
+            currency: m.currency.clone(),
+        })
+        .collect()
+}
+
+/// An account's balance at one time.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Balance {
+    /// Unix seconds.
+    pub as_of: i64,
+    /// `cash`, `credit`, or a newer value.
+    pub balance_type: String,
+    /// Positive: owed to the holder; negative: owed by the holder.
+    pub current: Vec<Money>,
+    /// Cash accounts: what can be moved or paid out now.
+    pub available: Option<Vec<Money>>,
+    /// Credit accounts: the credit used.
+    pub credit_used: Option<Vec<Money>>,
+}
+
+impl From<&core_model::Balance> for Balance {
+    fn from(b: &core_model::Balance) -> Self {
+        let v = core_data::BalanceView::from(b);
+        Balance {
+            as_of: v.as_of,
+            balance_type: v.type_,
+            current: money(&v.current),
+            available: v.available.as_deref().map(money),
+            credit_used: v.credit_used.as_deref().map(money),
+        }
+    }
+}
+
+/// The state of one of an account's refreshes.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefreshRecord {
+    /// `pending`, `succeeded`, `failed`, or a newer value.
+    pub status: String,
+    pub last_attempted_at: i64,
+    /// `None` while pending.
+    pub next_refresh_available_at: Option<i64>,
+}
+
+impl From<&core_data::RefreshState> for RefreshRecord {
+    fn from(s: &core_data::RefreshState) -> Self {
+        RefreshRecord {
+            status: s.status.as_str().to_owned(),
+            last_attempted_at: s.last_attempted_at,
+            next_refresh_available_at: s.next_refresh_available_at,
+        }
+    }
+}
+
+/// How one feature's refresh ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FeatureOutcome {
+    Succeeded,
+    Failed,
+    /// Still pending when the deadline passed: ask again later.
+    StillPending,
+    /// Asked for before `next_refresh_available_at`: nothing was sent.
+    TooSoon { retry_at: i64 },
+    /// The user never granted this feature's permission (see the report's `action`).
+    NotPermitted,
+    /// The account is disconnected.
+    Gone,
+}
+
+/// One feature of a refresh report.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FeatureRefresh {
+    pub feature: RefreshFeature,
+    pub outcome: FeatureOutcome,
+    pub last_attempted_at: Option<i64>,
+    pub next_refresh_available_at: Option<i64>,
+}
+
+impl From<&core_data::FeatureRefresh> for FeatureRefresh {
+    fn from(f: &core_data::FeatureRefresh) -> Self {
+        FeatureRefresh {
+            feature: f.feature.into(),
+            outcome: match f.outcome {
+                core_data::FeatureOutcome::Succeeded => FeatureOutcome::Succeeded,
+                core_data::FeatureOutcome::Failed => FeatureOutcome::Failed,
+                core_data::FeatureOutcome::StillPending => FeatureOutcome::StillPending,
+                core_data::FeatureOutcome::TooSoon { retry_at } => {
+                    FeatureOutcome::TooSoon { retry_at }
+                }
+                core_data::FeatureOutcome::NotPermitted => FeatureOutcome::NotPermitted,
+                core_data::FeatureOutcome::Gone => FeatureOutcome::Gone,
+            },
+            last_attempted_at: f.last_attempted_at,
+            next_refresh_available_at: f.next_refresh_available_at,
+        }
+    }
+}
+
+/// Why a relink is required.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum RelinkReason {
+    /// The account is inactive: its link stopped working.
+    Inactive,
+    /// The user never granted these permissions: relink asking for them.
+    MissingPermissions { permissions: Vec<Permission> },
+}
+
+/// What the app must do about an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountAction {
+    /// Start a relink flow (`RelinkRequest(authorization)`), with the missing permissions added
+    /// to its `SessionOptions` when there are some.
+    RelinkRequired {
+        authorization: Option<String>,
+        reason: RelinkReason,
+    },
+    /// The account is disconnected: it is gone.
+    Disconnected,
+}
+
+fn permission(p: &core_model::Permission) -> Option<Permission> {
+    Some(match p {
+        core_model::Permission::Balances => Permission::Balances,
+        core_model::Permission::Ownership => Permission::Ownership,
+        core_model::Permission::PaymentMethod => Permission::PaymentMethod,
+        core_model::Permission::Transactions => Permission::Transactions,
+        _ => return None,
+    })
+}
+
+impl From<&core_data::AccountAction> for AccountAction {
+    fn from(a: &core_data::AccountAction) -> Self {
+        match a {
+            core_data::AccountAction::Disconnected => AccountAction::Disconnected,
+            core_data::AccountAction::RelinkRequired {
+                authorization,
+                reason,
+            } => AccountAction::RelinkRequired {
+                authorization: authorization.clone(),
+                reason: match reason {
+                    core_data::RelinkReason::Inactive => RelinkReason::Inactive,
+                    core_data::RelinkReason::MissingPermissions(p) => {
+                        RelinkReason::MissingPermissions {
+                            permissions: p.iter().filter_map(permission).collect(),
+                        }
+                    }
+                },
+            },
+        }
+    }
+}
+
+/// What `refresh` found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefreshReport {
+    /// The account after the refreshes.
+    pub account: Account,
+    /// One per requested feature, in the order asked.
+    pub features: Vec<FeatureRefresh>,
+    pub action: Option<AccountAction>,
+}
+
+impl From<&core_ad::RefreshReport> for RefreshReport {
+    fn from(r: &core_ad::RefreshReport) -> Self {
+        RefreshReport {
+            account: (&r.account).into(),
+            features: r.features.iter().map(FeatureRefresh::from).collect(),
+            action: r.action.as_ref().map(AccountAction::from),
+        }
+    }
+}
+
+/// One owner of an account, as the institution reports it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountOwner {
+    /// `fcaown_…`
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The address, unparsed.
+    pub raw_address: Option<String>,
+    /// Unix seconds.
+    pub refreshed_at: Option<i64>,
+}
+
+impl From<&core_model::AccountOwner> for AccountOwner {
+    fn from(o: &core_model::AccountOwner) -> Self {
+        AccountOwner {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            email: o.email.clone(),
+            phone: o.phone.clone(),
+            raw_address: o.raw_address.clone(),
+            refreshed_at: o.refreshed_at,
+        }
+    }
+}
+
+/// What `owners` found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OwnersResult {
+    pub owners: Vec<AccountOwner>,
+    pub action: Option<AccountAction>,
+}
+
+impl From<&core_ad::OwnersResult> for OwnersResult {
+    fn from(r: &core_ad::OwnersResult) -> Self {
+        OwnersResult {
+            owners: r.owners.iter().map(AccountOwner::from).collect(),
+            action: r.action.as_ref().map(AccountAction::from),
+        }
+    }
+}
+
+/// A transaction's status. Values Stripe adds later arrive as `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TransactionStatus {
+    Pending,
+    Posted,
+    Void,
+    Unknown { value: String },
+}
+
+/// One transaction of an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Transaction {
+    /// `fctxn_…`
+    pub id: String,
+    pub account_id: String,
+    /// Signed: negative is money out of the account.
+    pub amount: Money,
+    pub description: String,
+    pub status: TransactionStatus,
+    pub transacted_at: i64,
+    pub posted_at: Option<i64>,
+    pub void_at: Option<i64>,
+    /// When it last changed (Unix seconds).
+    pub updated: i64,
+    /// The refresh that last changed it (`fctxnref_…`).
+    pub transaction_refresh: String,
+}
+
+impl From<&core_model::Transaction> for Transaction {
+    fn from(t: &core_model::Transaction) -> Self {
+        Transaction {
+            id: t.id.clone(),
+            account_id: t.account.clone(),
+            amount: Money {
+                amount_minor: t.amount,
+                currency: t.currency.clone(),
+            },
+            description: t.description.clone(),
+            status: match &t.status {
+                core_model::TransactionStatus::Pending => TransactionStatus::Pending,
+                core_model::TransactionStatus::Posted => TransactionStatus::Posted,
+                core_model::TransactionStatus::Void => TransactionStatus::Void,
+                other => TransactionStatus::Unknown {
+                    value: other.as_str().to_owned(),
+                },
+            },
+            transacted_at: t.transacted_at,
+            posted_at: t.status_transitions.posted_at,
+            void_at: t.status_transitions.void_at,
+            updated: t.updated,
+            transaction_refresh: t.transaction_refresh.clone(),
+        }
+    }
+}
+
+/// What `syncTransactions` found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TransactionSync {
+    /// Added or changed since the cursor, one per id, newest first: upsert them by id.
+    pub transactions: Vec<Transaction>,
+    /// For the next sync; `None` until a transactions refresh succeeded.
+    pub cursor: Option<String>,
+    pub pages: u32,
+    pub action: Option<AccountAction>,
+}
+
+impl From<&core_ad::TransactionSync> for TransactionSync {
+    fn from(s: &core_ad::TransactionSync) -> Self {
+        TransactionSync {
+            transactions: s.transactions.iter().map(Transaction::from).collect(),
+            cursor: s.cursor.clone(),
+            pages: s.pages,
+            action: s.action.as_ref().map(AccountAction::from),
+        }
+    }
+}
+
+/// A newly linked account that duplicates one the user already has.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DuplicateAccount {
+    pub account_id: String,
+    /// The existing account it duplicates: keep one.
+    pub duplicate_of: String,
+}
+
+impl From<&core_data::DuplicateAccount> for DuplicateAccount {
+    fn from(d: &core_data::DuplicateAccount) -> Self {
+        DuplicateAccount {
+            account_id: d.account_id.clone(),
+            duplicate_of: d.duplicate_of.clone(),
+        }
+    }
+}

@@ -1,8 +1,12 @@
 //! The merchant backend of `docs/backend-contract.md`, over any [`StripeApi`]: create session
 //! (idempotent per user and `Idempotency-Key`), completion report (report-token check, the
 //! session re-read from Stripe — never from the report —, idempotent account upsert per user,
-//! distinct reports counted), list accounts (refreshed from Stripe), disconnect. Also the paths
-//! and the alternative response shapes the contract allows, so tests can exercise each one.
+//! distinct reports counted), list accounts (refreshed from Stripe), disconnect, and the account
+//! data routes (retrieve, refresh, owners, transactions, subscribe / unsubscribe), each only for
+//! the signed-in user's accounts. Also the paths and the alternative response shapes the contract
+//! allows, so tests can exercise each one.
+
+mod data;
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -27,6 +31,18 @@ pub struct BackendPaths {
     pub complete: String,
     pub list_accounts: String,
     pub disconnect: String,
+    /// `GET`: `{"account": <financial_connections.account>}`.
+    pub account: String,
+    /// `POST {"features": [...]}`: `{"account": …}` with those refreshes pending.
+    pub refresh: String,
+    /// `GET ?starting_after=&limit=`: a Stripe list of the account's current owners.
+    pub owners: String,
+    /// `GET ?starting_after=&limit=&after_refresh=`: a Stripe list of transactions.
+    pub transactions: String,
+    /// `POST {"features": ["transactions"]}`: `{"account": …}`.
+    pub subscribe: String,
+    /// `POST {"features": ["transactions"]}`: `{"account": …}`.
+    pub unsubscribe: String,
 }
 
 impl Default for BackendPaths {
@@ -36,7 +52,30 @@ impl Default for BackendPaths {
             complete: "/financial-connections/sessions/{session_id}/complete".into(),
             list_accounts: "/financial-connections/accounts".into(),
             disconnect: "/financial-connections/accounts/{account_id}/disconnect".into(),
+            account: "/financial-connections/accounts/{account_id}".into(),
+            refresh: "/financial-connections/accounts/{account_id}/refresh".into(),
+            owners: "/financial-connections/accounts/{account_id}/owners".into(),
+            transactions: "/financial-connections/accounts/{account_id}/transactions".into(),
+            subscribe: "/financial-connections/accounts/{account_id}/subscribe".into(),
+            unsubscribe: "/financial-connections/accounts/{account_id}/unsubscribe".into(),
         }
+    }
+}
+
+impl BackendPaths {
+    /// `template` with its placeholder replaced by `value`.
+    pub fn fill(template: &str, value: &str) -> String {
+        template
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') && s.ends_with('}') {
+                    value
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -110,6 +149,12 @@ pub(crate) enum BackendRoute {
     Complete(String),
     ListAccounts,
     Disconnect(String),
+    Account(String),
+    Refresh(String),
+    Owners(String),
+    Transactions(String),
+    Subscribe(String),
+    Unsubscribe(String),
 }
 
 /// Matches `segments` against a path template; `Some(placeholder value)` (or `Some("")` when the
@@ -212,19 +257,27 @@ impl Backend {
 
     pub(crate) fn route(&self, method: &str, segments: &[String]) -> Option<BackendRoute> {
         let p = &self.paths;
-        match method {
-            "POST" => {
-                if match_template(&p.create_session, segments).is_some() {
-                    Some(BackendRoute::CreateSession)
-                } else if let Some(id) = match_template(&p.complete, segments) {
-                    Some(BackendRoute::Complete(id))
-                } else {
-                    match_template(&p.disconnect, segments).map(BackendRoute::Disconnect)
-                }
-            }
-            "GET" => match_template(&p.list_accounts, segments).map(|_| BackendRoute::ListAccounts),
-            _ => None,
-        }
+        type Make = fn(String) -> BackendRoute;
+        let candidates: &[(&String, Make)] = match method {
+            "POST" => &[
+                (&p.create_session, |_| BackendRoute::CreateSession),
+                (&p.complete, BackendRoute::Complete),
+                (&p.disconnect, BackendRoute::Disconnect),
+                (&p.refresh, BackendRoute::Refresh),
+                (&p.subscribe, BackendRoute::Subscribe),
+                (&p.unsubscribe, BackendRoute::Unsubscribe),
+            ],
+            "GET" => &[
+                (&p.list_accounts, |_| BackendRoute::ListAccounts),
+                (&p.account, BackendRoute::Account),
+                (&p.owners, BackendRoute::Owners),
+                (&p.transactions, BackendRoute::Transactions),
+            ],
+            _ => &[],
+        };
+        candidates
+            .iter()
+            .find_map(|(template, make)| match_template(template, segments).map(make))
     }
 
     // ---- counters -------------------------------------------------------------------------
@@ -305,6 +358,32 @@ impl Backend {
             .map_err(|_| self.error(400, "invalid_json", "the request body is not valid JSON"))
     }
 
+    /// The signed-in user, when `account_id` is one of their accounts; another user's account is
+    /// as unknown as one that does not exist (`404 account_not_found`).
+    fn owner_of(&self, account_id: &str, req: &Request) -> Result<String, Response> {
+        let user = self.user(req)?;
+        let owned = lock(&self.state)
+            .accounts
+            .get(&user)
+            .is_some_and(|a| a.iter().any(|x| id_of(x) == Some(account_id)));
+        if owned {
+            Ok(user)
+        } else {
+            Err(self.error(404, "account_not_found", "no such account for this user"))
+        }
+    }
+
+    /// Keeps the user's copy of an account Stripe just answered.
+    fn store_account(&self, user: &str, account: &Value) {
+        upsert(
+            lock(&self.state)
+                .accounts
+                .entry(user.to_string())
+                .or_default(),
+            vec![account.clone()],
+        );
+    }
+
     async fn customer_for(&self, user: &str) -> Result<String, Response> {
         if let Some(c) = lock(&self.state).customers.get(user) {
             return Ok(c.clone());
@@ -333,6 +412,12 @@ impl Backend {
             BackendRoute::Complete(id) => self.complete(id, req).await,
             BackendRoute::ListAccounts => self.list_accounts(req).await,
             BackendRoute::Disconnect(id) => self.disconnect(id, req).await,
+            BackendRoute::Account(id) => self.account(id, req).await,
+            BackendRoute::Refresh(id) => self.refresh(id, req).await,
+            BackendRoute::Owners(id) => self.owners(id, req).await,
+            BackendRoute::Transactions(id) => self.transactions(id, req).await,
+            BackendRoute::Subscribe(id) => self.subscription(id, req, true).await,
+            BackendRoute::Unsubscribe(id) => self.subscription(id, req, false).await,
         };
         r.unwrap_or_else(|e| e)
     }
@@ -432,7 +517,7 @@ impl Backend {
         let customer = self.customer_for(&user).await?;
         params.account_holder = AccountHolder::Customer(customer);
         let mut stripe_key = format!("fcsim-{}-{key}", user_ref(&user));
-        stripe_key.truncate(255);
+        truncate_at_char(&mut stripe_key, 255);
         let session = self
             .stripe
             .create_session(&params, Some(&stripe_key))
@@ -616,35 +701,41 @@ impl Backend {
     // ---- POST /financial-connections/accounts/{id}/disconnect -----------------------------
 
     async fn disconnect(&self, account_id: &str, req: &Request) -> Answer {
-        let user = self.user(req)?;
+        let user = self.owner_of(account_id, req)?;
         let _gate = self.gate.lock().await;
-        let owned = lock(&self.state)
-            .accounts
-            .get(&user)
-            .is_some_and(|a| a.iter().any(|x| id_of(x) == Some(account_id)));
-        if !owned {
-            return Err(self.error(404, "account_not_found", "no such account for this user"));
-        }
-        let stripe_key = req.header("idempotency-key").map(|k| {
-            let mut s = format!("fcsim-{}-{}", user_ref(&user), k.trim());
-            s.truncate(255);
-            s
-        });
+        let stripe_key = stripe_key(&user, req);
         let account = self
             .stripe
             .disconnect_account(account_id, stripe_key.as_deref())
             .await
             .map_err(|e| self.stripe_error(&e))?;
-        upsert(
-            lock(&self.state).accounts.entry(user).or_default(),
-            vec![account.clone()],
-        );
+        self.store_account(&user, &account);
         let answer = if self.shapes().disconnect_bare {
             account
         } else {
             json!({ "account": account })
         };
         Ok(Response::json(200, &answer))
+    }
+}
+
+/// The Stripe idempotency key derived from the request's `Idempotency-Key` (per user).
+fn stripe_key(user: &str, req: &Request) -> Option<String> {
+    req.header("idempotency-key").map(|k| {
+        let mut s = format!("fcsim-{}-{}", user_ref(user), k.trim());
+        truncate_at_char(&mut s, 255);
+        s
+    })
+}
+
+/// Truncates to at most `max` bytes, on a character boundary (header values may be any UTF-8).
+fn truncate_at_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|i| s.is_char_boundary(*i))
+            .unwrap_or(0);
+        s.truncate(cut);
     }
 }
 
@@ -729,6 +820,70 @@ mod tests {
         );
         assert_eq!(s.len(), 2);
         assert_eq!(s[1]["x"], 1);
+    }
+
+    #[test]
+    fn stripe_keys_are_cut_on_a_character_boundary() {
+        let mut s = "é".repeat(200);
+        truncate_at_char(&mut s, 255);
+        assert_eq!(s.len(), 254);
+        let mut short = "abc".to_string();
+        truncate_at_char(&mut short, 255);
+        assert_eq!(short, "abc");
+    }
+
+    #[test]
+    fn templates_are_filled() {
+        let p = BackendPaths::default();
+        assert_eq!(
+            BackendPaths::fill(&p.owners, "fca_1"),
+            "/financial-connections/accounts/fca_1/owners"
+        );
+        assert_eq!(
+            BackendPaths::fill(&p.list_accounts, "x"),
+            "/financial-connections/accounts"
+        );
+    }
+
+    #[test]
+    fn account_data_routes() {
+        let b = Backend::new(
+            Arc::new(crate::stripe::InMemoryStripe::new(1)),
+            String::new(),
+            1,
+            BackendPaths::default(),
+            ResponseShapes::default(),
+            None,
+        );
+        let r = |m: &str, p: &str| b.route(m, &segs(p));
+        let base = "/financial-connections/accounts";
+        assert_eq!(r("GET", base), Some(BackendRoute::ListAccounts));
+        assert_eq!(
+            r("GET", &format!("{base}/fca_1")),
+            Some(BackendRoute::Account("fca_1".into()))
+        );
+        assert_eq!(
+            r("POST", &format!("{base}/fca_1/refresh")),
+            Some(BackendRoute::Refresh("fca_1".into()))
+        );
+        assert_eq!(
+            r("GET", &format!("{base}/fca_1/owners")),
+            Some(BackendRoute::Owners("fca_1".into()))
+        );
+        assert_eq!(
+            r("GET", &format!("{base}/fca_1/transactions")),
+            Some(BackendRoute::Transactions("fca_1".into()))
+        );
+        assert_eq!(
+            r("POST", &format!("{base}/fca_1/subscribe")),
+            Some(BackendRoute::Subscribe("fca_1".into()))
+        );
+        assert_eq!(
+            r("POST", &format!("{base}/fca_1/unsubscribe")),
+            Some(BackendRoute::Unsubscribe("fca_1".into()))
+        );
+        assert_eq!(r("POST", &format!("{base}/fca_1")), None);
+        assert_eq!(r("GET", &format!("{base}/fca_1/refresh")), None);
     }
 
     #[test]

@@ -20,6 +20,16 @@ pub enum Endpoint {
     ListAccounts,
     /// Backend `POST /financial-connections/accounts/{account_id}/disconnect`.
     Disconnect,
+    /// Backend `GET /financial-connections/accounts/{account_id}`.
+    Account,
+    /// Backend `POST /financial-connections/accounts/{account_id}/refresh`.
+    Refresh,
+    /// Backend `GET /financial-connections/accounts/{account_id}/owners`.
+    Owners,
+    /// Backend `GET /financial-connections/accounts/{account_id}/transactions`.
+    Transactions,
+    /// Backend `POST /financial-connections/accounts/{account_id}/subscribe` and `…/unsubscribe`.
+    Subscriptions,
     /// Stripe (publishable key) `GET /v1/link_account_sessions/session_receipt`.
     StripeSessionReceipt,
     /// Stripe (publishable key) `GET /v1/link_account_sessions/list_accounts`.
@@ -36,15 +46,29 @@ pub enum Endpoint {
     StripeDisconnect,
     /// Stripe (secret key) `GET /v1/financial_connections/authorizations/{id}`.
     StripeAuthorization,
+    /// Stripe (secret key) `POST /v1/financial_connections/accounts/{id}/refresh`.
+    StripeRefresh,
+    /// Stripe (secret key) `GET /v1/financial_connections/accounts/{id}/owners`.
+    StripeOwners,
+    /// Stripe (secret key) `GET /v1/financial_connections/transactions`.
+    StripeTransactions,
+    /// Stripe (secret key) `POST /v1/financial_connections/accounts/{id}/subscribe` and
+    /// `…/unsubscribe`.
+    StripeSubscriptions,
 }
 
 impl Endpoint {
     /// All endpoints, backend first.
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 21] = [
         Endpoint::CreateSession,
         Endpoint::Complete,
         Endpoint::ListAccounts,
         Endpoint::Disconnect,
+        Endpoint::Account,
+        Endpoint::Refresh,
+        Endpoint::Owners,
+        Endpoint::Transactions,
+        Endpoint::Subscriptions,
         Endpoint::StripeSessionReceipt,
         Endpoint::StripeListAccounts,
         Endpoint::StripeCreateCustomer,
@@ -53,6 +77,10 @@ impl Endpoint {
         Endpoint::StripeAccounts,
         Endpoint::StripeDisconnect,
         Endpoint::StripeAuthorization,
+        Endpoint::StripeRefresh,
+        Endpoint::StripeOwners,
+        Endpoint::StripeTransactions,
+        Endpoint::StripeSubscriptions,
     ];
 
     /// Whether this is one of Stripe's `/v1` endpoints (errors then use Stripe's error shape).
@@ -63,6 +91,11 @@ impl Endpoint {
                 | Endpoint::Complete
                 | Endpoint::ListAccounts
                 | Endpoint::Disconnect
+                | Endpoint::Account
+                | Endpoint::Refresh
+                | Endpoint::Owners
+                | Endpoint::Transactions
+                | Endpoint::Subscriptions
         )
     }
 }
@@ -164,5 +197,18 @@ mod tests {
         assert_eq!(f.pending(Endpoint::CreateSession), 2);
         f.clear();
         assert_eq!(f.pop(Endpoint::CreateSession), None);
+    }
+
+    #[test]
+    fn all_is_complete_and_backend_first() {
+        let stripe_from = Endpoint::ALL.iter().position(|e| e.is_stripe()).unwrap();
+        assert!(Endpoint::ALL[stripe_from..].iter().all(|e| e.is_stripe()));
+        assert!(!Endpoint::ALL[..stripe_from].iter().any(|e| e.is_stripe()));
+        let mut sorted = Endpoint::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Endpoint::ALL.len());
+        // Declaration order (`Ord`) is the order of `ALL`.
+        assert_eq!(sorted, Endpoint::ALL.to_vec());
     }
 }

@@ -1,6 +1,7 @@
 //! The simulated test institutions: what a user "does" in Stripe's sheet for each one, and the
-//! templates of the accounts they link. The sheet itself (linking, outcome, redirect) is run by
-//! `sheet.rs`.
+//! templates of the accounts they link, including what their data looks like afterwards (size of
+//! the transaction history, number of owners, how refreshes end: `DataProfile`). The sheet itself
+//! (linking, outcome, redirect) is run by `sheet.rs`; refreshes by `stripe/data.rs`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,10 +37,26 @@ pub enum Institution {
     RelinkOther,
     /// The bank is down: the sheet fails with `institution_unavailable_unplanned`, 0 accounts.
     InstitutionDown,
+    /// Links 2 accounts with a lot of data, to exercise paging: a checking account whose first
+    /// transaction history has 250 transactions (more than Stripe's 100 per page) and 1 owner,
+    /// and a savings account with 40 transactions and 12 owners (more than a default page of 10).
+    /// Every refresh succeeds. Completed.
+    DataBank,
+    /// Links 1 checking account whose every refresh (balance, ownership, transactions) finishes
+    /// `failed`. Completed.
+    RefreshFailsBank,
+    /// Links 1 checking account that becomes `inactive` (`status_details.inactive = {action:
+    /// relink_required, cause: access_expired}`, its authorization inactive) as soon as its first
+    /// refresh is requested; that refresh then finishes `failed`. Completed.
+    GoesInactiveBank,
+    /// Links 1 checking account; the user declines the `transactions` permission, so the account's
+    /// `permissions` never include it (even if the session asked) and a transactions refresh is
+    /// refused with `400`. Completed.
+    NoTransactionsBank,
 }
 
 impl Institution {
-    pub const ALL: [Institution; 11] = [
+    pub const ALL: [Institution; 15] = [
         Institution::SuccessOne,
         Institution::SuccessThree,
         Institution::ExitEarly,
@@ -51,6 +68,10 @@ impl Institution {
         Institution::RelinkNoAuthorization,
         Institution::RelinkOther,
         Institution::InstitutionDown,
+        Institution::DataBank,
+        Institution::RefreshFailsBank,
+        Institution::GoesInactiveBank,
+        Institution::NoTransactionsBank,
     ];
 
     /// The snake_case name (`success_one`, `relink_same`, …).
@@ -67,6 +88,10 @@ impl Institution {
             Institution::RelinkNoAuthorization => "relink_no_authorization",
             Institution::RelinkOther => "relink_other",
             Institution::InstitutionDown => "institution_down",
+            Institution::DataBank => "data_bank",
+            Institution::RefreshFailsBank => "refresh_fails_bank",
+            Institution::GoesInactiveBank => "goes_inactive_bank",
+            Institution::NoTransactionsBank => "no_transactions_bank",
         }
     }
 
@@ -97,6 +122,10 @@ impl Institution {
             Institution::OauthCanceled => "Test OAuth Institution",
             Institution::InactiveNeedsRelink => "Inactive Accounts Bank",
             Institution::InstitutionDown => "Down Bank (unplanned outage)",
+            Institution::DataBank => "Data Bank",
+            Institution::RefreshFailsBank => "Refresh Fails Bank",
+            Institution::GoesInactiveBank => "Goes Inactive Bank",
+            Institution::NoTransactionsBank => "No Transactions Bank",
             _ => "Relink Test Bank",
         }
     }
@@ -118,6 +147,46 @@ impl Institution {
                 },
             ],
             Institution::RelinkSame | Institution::RelinkNewAuthorization => &[CHECKING],
+            Institution::DataBank => &[
+                AccountTemplate {
+                    display_name: "Data Checking",
+                    data: DataProfile {
+                        transactions: 250,
+                        ..CHECKING.data
+                    },
+                    ..CHECKING
+                },
+                AccountTemplate {
+                    display_name: "Data Savings",
+                    data: DataProfile {
+                        transactions: 40,
+                        owners: 12,
+                        ..SAVINGS.data
+                    },
+                    ..SAVINGS
+                },
+            ],
+            Institution::RefreshFailsBank => &[AccountTemplate {
+                data: DataProfile {
+                    refreshes: RefreshBehaviour::Fail,
+                    ..CHECKING.data
+                },
+                ..CHECKING
+            }],
+            Institution::GoesInactiveBank => &[AccountTemplate {
+                data: DataProfile {
+                    refreshes: RefreshBehaviour::DeactivateOnFirst,
+                    ..CHECKING.data
+                },
+                ..CHECKING
+            }],
+            Institution::NoTransactionsBank => &[AccountTemplate {
+                data: DataProfile {
+                    declines_transactions: true,
+                    ..CHECKING.data
+                },
+                ..CHECKING
+            }],
             _ => &[],
         }
     }
@@ -148,6 +217,50 @@ pub(crate) enum TemplateState {
     InactiveRelinkRequired,
 }
 
+/// How an account's refreshes end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefreshBehaviour {
+    /// Every refresh succeeds (while the account is active).
+    Succeed,
+    /// Every refresh finishes `failed`.
+    Fail,
+    /// The first refresh request makes the account inactive (`access_expired`); it then fails,
+    /// like every refresh of an inactive account. Later refreshes behave like `Succeed`.
+    DeactivateOnFirst,
+}
+
+/// The data behind an account: what its refreshes produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DataProfile {
+    /// Transactions in the history the first successful transactions refresh creates.
+    pub transactions: usize,
+    /// Owners each successful ownership refresh finds.
+    pub owners: usize,
+    pub refreshes: RefreshBehaviour,
+    /// The user declines the `transactions` permission at the bank.
+    pub declines_transactions: bool,
+}
+
+impl DataProfile {
+    pub(crate) const fn ordinary(transactions: usize) -> Self {
+        DataProfile {
+            transactions,
+            owners: 1,
+            refreshes: RefreshBehaviour::Succeed,
+            declines_transactions: false,
+        }
+    }
+
+    /// The permissions the account gets when the session asked for `requested`.
+    pub(crate) fn granted(&self, requested: &[String]) -> Vec<String> {
+        requested
+            .iter()
+            .filter(|p| !(self.declines_transactions && *p == "transactions"))
+            .cloned()
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AccountTemplate {
     pub display_name: &'static str,
@@ -156,6 +269,7 @@ pub(crate) struct AccountTemplate {
     /// Balance range in cents; credit balances are owed by the holder (negative `current`).
     pub balance: (i64, i64),
     pub state: TemplateState,
+    pub data: DataProfile,
 }
 
 const CHECKING: AccountTemplate = AccountTemplate {
@@ -164,6 +278,7 @@ const CHECKING: AccountTemplate = AccountTemplate {
     subcategory: "checking",
     balance: (50_000, 900_000),
     state: TemplateState::Active,
+    data: DataProfile::ordinary(30),
 };
 const SAVINGS: AccountTemplate = AccountTemplate {
     display_name: "Savings",
@@ -171,6 +286,7 @@ const SAVINGS: AccountTemplate = AccountTemplate {
     subcategory: "savings",
     balance: (100_000, 5_000_000),
     state: TemplateState::Active,
+    data: DataProfile::ordinary(12),
 };
 const CREDIT_CARD: AccountTemplate = AccountTemplate {
     display_name: "Platinum Card",
@@ -178,6 +294,7 @@ const CREDIT_CARD: AccountTemplate = AccountTemplate {
     subcategory: "credit_card",
     balance: (1_000, 300_000),
     state: TemplateState::Active,
+    data: DataProfile::ordinary(20),
 };
 
 #[cfg(test)]
@@ -207,5 +324,25 @@ mod tests {
         assert_eq!(Institution::InactiveNeedsRelink.templates().len(), 2);
         assert!(Institution::ExitEarly.templates().is_empty());
         assert!(Institution::InstitutionDown.templates().is_empty());
+        let data = Institution::DataBank.templates();
+        assert_eq!(data.len(), 2);
+        assert_eq!((data[0].data.transactions, data[0].data.owners), (250, 1));
+        assert_eq!((data[1].data.transactions, data[1].data.owners), (40, 12));
+        for i in [
+            Institution::RefreshFailsBank,
+            Institution::GoesInactiveBank,
+            Institution::NoTransactionsBank,
+        ] {
+            assert_eq!(i.templates().len(), 1);
+            assert_eq!(i.templates()[0].subcategory, "checking");
+        }
+    }
+
+    #[test]
+    fn declined_permissions_are_not_granted() {
+        let asked: Vec<String> = ["balances", "transactions"].map(String::from).to_vec();
+        assert_eq!(DataProfile::ordinary(1).granted(&asked), asked);
+        let t = Institution::NoTransactionsBank.templates()[0];
+        assert_eq!(t.data.granted(&asked), vec!["balances".to_string()]);
     }
 }

@@ -9,8 +9,8 @@
 //! | module | owns |
 //! |---|---|
 //! | `server` | [`Simulator`]: the HTTP/1.1 server on `127.0.0.1:0`, routing, fault realisation, counters, [`serve`] |
-//! | `backend` | the merchant backend: idempotent sessions, report checks, account upsert, shapes and paths |
-//! | `stripe` | [`StripeApi`], [`InMemoryStripe`], [`HttpStripe`], the `/v1` routes, Stripe-shaped objects |
+//! | `backend` | the merchant backend: idempotent sessions, report checks, account upsert, account data routes, shapes and paths |
+//! | `stripe` | [`StripeApi`], [`InMemoryStripe`], [`HttpStripe`], the `/v1` routes, Stripe-shaped objects, account data (refreshes, owners, transactions) |
 //! | `sheet` | [`SheetCompletion`]: what the sheet does per [`Institution`] and what it returns to the app |
 //! | `institution` | the test institutions and their account templates |
 //! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
@@ -63,6 +63,6 @@ pub use sheet::{SheetCompletion, SheetError, SheetOutcome, DEFAULT_ANDROID_APP_I
 #[cfg(feature = "client")]
 pub use stripe::HttpStripe;
 pub use stripe::{
-    AccountHolder, CreateSessionParams, InMemoryStripe, ListAccountsQuery, RelinkOptions,
-    StripeApi, StripeError,
+    AccountHolder, CreateSessionParams, InMemoryStripe, ListAccountsQuery, ListTransactionsQuery,
+    RelinkOptions, StripeApi, StripeError,
 };

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
@@ -23,6 +24,7 @@ use crate::http::{self, ReadError, Request, Response};
 use crate::ids::{lock, Redacted};
 use crate::institution::Institution;
 use crate::sheet::{SheetCompletion, SheetError, DEFAULT_ANDROID_APP_ID};
+use crate::stripe::memory::DEFAULT_REFRESH_DELAY;
 use crate::stripe::routes::{self, StripeRoute};
 #[cfg(feature = "client")]
 use crate::stripe::HttpStripe;
@@ -69,6 +71,9 @@ pub struct SimulatorConfig {
     /// `401`.
     pub allowed_tokens: Option<Vec<String>>,
     pub stripe: StripeMode,
+    /// How long a refresh requested from the in-memory Stripe stays `pending` before it
+    /// finishes (default 50 ms). Change it at run time with [`Simulator::set_refresh_delay`].
+    pub refresh_delay: Duration,
 }
 
 impl Default for SimulatorConfig {
@@ -84,6 +89,7 @@ impl Default for SimulatorConfig {
             shapes: ResponseShapes::default(),
             allowed_tokens: None,
             stripe: StripeMode::InMemory,
+            refresh_delay: DEFAULT_REFRESH_DELAY,
         }
     }
 }
@@ -186,6 +192,13 @@ impl Target {
             Target::Backend(BackendRoute::Complete(_)) => Endpoint::Complete,
             Target::Backend(BackendRoute::ListAccounts) => Endpoint::ListAccounts,
             Target::Backend(BackendRoute::Disconnect(_)) => Endpoint::Disconnect,
+            Target::Backend(BackendRoute::Account(_)) => Endpoint::Account,
+            Target::Backend(BackendRoute::Refresh(_)) => Endpoint::Refresh,
+            Target::Backend(BackendRoute::Owners(_)) => Endpoint::Owners,
+            Target::Backend(BackendRoute::Transactions(_)) => Endpoint::Transactions,
+            Target::Backend(BackendRoute::Subscribe(_) | BackendRoute::Unsubscribe(_)) => {
+                Endpoint::Subscriptions
+            }
         }
     }
 }
@@ -438,6 +451,7 @@ impl std::fmt::Debug for Simulator {
 
 fn build(config: &SimulatorConfig) -> Arc<Shared> {
     let stripe = InMemoryStripe::with_options(config.seed, config.page_size, config.now);
+    stripe.set_refresh_delay(config.refresh_delay);
     let (api, publishable_key): (Arc<dyn StripeApi>, String) = match &config.stripe {
         StripeMode::InMemory => (
             Arc::new(stripe.clone()),
@@ -639,6 +653,27 @@ impl Simulator {
         self.shared.backend.user_accounts(user)
     }
 
+    /// How many transactions the in-memory Stripe holds for the account now (0 when unknown).
+    pub fn transactions_held(&self, account_id: &str) -> usize {
+        self.shared.stripe.transactions_held(account_id)
+    }
+
+    /// The account's transaction refresh ids in the in-memory Stripe, oldest first (failed
+    /// ones included): what `transaction_refresh[after]` / `after_refresh` accept.
+    pub fn transaction_refresh_ids(&self, account_id: &str) -> Vec<String> {
+        self.shared.stripe.transaction_refresh_ids(account_id)
+    }
+
+    /// How long refreshes requested from now on stay `pending` in the in-memory Stripe.
+    pub fn set_refresh_delay(&self, delay: Duration) {
+        self.shared.stripe.set_refresh_delay(delay);
+    }
+
+    /// The in-memory Stripe's current refresh delay.
+    pub fn refresh_delay(&self) -> Duration {
+        self.shared.stripe.refresh_delay()
+    }
+
     /// Stops listening, aborts every open connection and waits for it.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -780,6 +815,15 @@ pub async fn serve_until(
     println!(
         "backend: POST {} | POST {} | GET {} | POST {}",
         paths.create_session, paths.complete, paths.list_accounts, paths.disconnect
+    );
+    println!(
+        "account data: GET {} | POST {} | GET {} | GET {} | POST {} | POST {}",
+        paths.account,
+        paths.refresh,
+        paths.owners,
+        paths.transactions,
+        paths.subscribe,
+        paths.unsubscribe
     );
     shutdown.await;
     sim.shutdown().await;

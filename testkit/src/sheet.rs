@@ -6,9 +6,10 @@
 use serde_json::{json, Value};
 
 use crate::institution::{AccountTemplate, Institution, TemplateState};
+use crate::stripe::data;
 use crate::stripe::memory::{Inner, State};
 use crate::stripe::objects::{
-    AccountRec, AccountState, AuthorizationRec, RelinkResult, SessionRec, SessionStatus,
+    AccountRec, AccountState, AuthorizationRec, RefreshRec, RelinkResult, SessionRec, SessionStatus,
 };
 use crate::stripe::InMemoryStripe;
 
@@ -265,9 +266,17 @@ fn new_account(
     let id = id.unwrap_or_else(|| inner.ids.id("fca"));
     let last4 = inner.ids.digits(4);
     let amount = inner.ids.range(t.balance.0, t.balance.1);
-    let has = |p: &str| session.prefetch.iter().any(|x| x == p);
-    let ownership = has("ownership").then(|| (inner.ids.id("fcaowns"), now));
-    let transactions = has("transactions").then(|| (inner.ids.id("fctxnref"), now));
+    let permissions = t.data.granted(&session.permissions);
+    // A prefetch needs the permission of its data.
+    let has = |prefetch: &str, permission: &str| {
+        session.prefetch.iter().any(|x| x == prefetch)
+            && permissions.iter().any(|p| p == permission)
+    };
+    let prefetched = || RefreshRec::succeeded(now, now + 3600);
+    let ownership = has("ownership", "ownership").then(|| inner.ids.id("fcaowns"));
+    let transactions =
+        has("transactions", "transactions").then(|| (inner.ids.id("fctxnref"), prefetched()));
+    let balance = has("balances", "balances");
     let state = match t.state {
         TemplateState::Active => AccountState::Active,
         TemplateState::ActiveExpiring => AccountState::ActiveExpiring {
@@ -288,16 +297,29 @@ fn new_account(
         category: t.category.to_string(),
         subcategory: t.subcategory.to_string(),
         last4,
-        permissions: session.permissions.clone(),
-        balance: has("balances").then_some((amount, now)),
+        permissions,
+        bank_balance: amount,
+        balance: balance.then_some((amount, now)),
+        balance_refresh: balance.then(prefetched),
+        ownership_refresh: ownership.is_some().then(prefetched),
         ownership,
         transaction_refresh: transactions,
+        subscriptions: Vec::new(),
+        data: t.data,
         state,
     };
     if !st.accounts.contains_key(&id) {
         st.account_order.push(id.clone());
     }
+    let (owners, history) = (rec.ownership.is_some(), rec.transaction_refresh.is_some());
     st.accounts.insert(id.clone(), rec);
+    st.data.remove(&id);
+    if owners {
+        data::read_ownership(inner, st, &id);
+    }
+    if history {
+        data::read_transactions(inner, st, &id);
+    }
     id
 }
 
@@ -374,7 +396,13 @@ fn relink_failure(reason: &str) -> Option<RelinkResult> {
 fn run(inner: &Inner, st: &mut State, session: &SessionRec, inst: Institution) -> Plan {
     let relink = session.relink_options.clone();
     match inst {
-        Institution::SuccessOne | Institution::SuccessThree | Institution::InactiveNeedsRelink => {
+        Institution::SuccessOne
+        | Institution::SuccessThree
+        | Institution::InactiveNeedsRelink
+        | Institution::DataBank
+        | Institution::RefreshFailsBank
+        | Institution::GoesInactiveBank
+        | Institution::NoTransactionsBank => {
             match link_fresh(
                 inner,
                 st,
@@ -459,10 +487,10 @@ fn run(inner: &Inner, st: &mut State, session: &SessionRec, inst: Institution) -
                     if a.state != AccountState::Disconnected {
                         a.state = AccountState::Active;
                     }
-                    a.permissions = session.permissions.clone();
-                    if prefetch_balances {
-                        let amount = a.balance.map_or(100_000, |b| b.0);
-                        a.balance = Some((amount, now));
+                    a.permissions = a.data.granted(&session.permissions);
+                    if prefetch_balances && a.has_permission("balances") {
+                        a.balance = Some((a.bank_balance, now));
+                        a.balance_refresh = Some(RefreshRec::succeeded(now, now + 3600));
                     }
                 }
             }
@@ -508,6 +536,7 @@ fn run(inner: &Inner, st: &mut State, session: &SessionRec, inst: Institution) -
                     subcategory: known_subcategory(&a.subcategory),
                     balance: (50_000, 900_000),
                     state: TemplateState::Active,
+                    data: a.data,
                 },
                 None => inst.templates()[0],
             };

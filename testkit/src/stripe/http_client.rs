@@ -1,8 +1,8 @@
 //! [`HttpStripe`]: the [`StripeApi`] over Stripe's real HTTP API, used by `fc serve` when it is
-//! given a secret key. Form-encoded POSTs, `Authorization: Bearer <secret key>`,
-//! `Idempotency-Key` on creating calls, optional `Stripe-Version`. The bytes travel through an
-//! [`HttpTransport`] (by default `finconn-transport-reqwest`: no redirects, no `Referer`, a 4 MiB
-//! cap). The secret key lives in a [`Redacted`] and appears in no `Debug` output, error or log.
+//! given a secret key. Form-encoded POSTs (arrays as `features[]=…` pairs), `Authorization:
+//! Bearer <secret key>`, `Idempotency-Key` on creating calls, optional `Stripe-Version`. The
+//! bytes travel through an [`HttpTransport`] (by default `finconn-transport-reqwest`: no
+//! redirects, no `Referer`, a 4 MiB cap). The secret key lives in a [`Redacted`] and appears in no `Debug` output, error or log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,10 @@ use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
 use finconn_transport_reqwest::ReqwestTransport;
 use serde_json::Value;
 
-use super::{BoxFuture, CreateSessionParams, ListAccountsQuery, StripeApi, StripeError};
+use super::{
+    features_form, BoxFuture, CreateSessionParams, ListAccountsQuery, ListTransactionsQuery,
+    StripeApi, StripeError,
+};
 use crate::ids::Redacted;
 
 /// Stripe's API over HTTP(S).
@@ -250,6 +253,100 @@ impl StripeApi for HttpStripe {
                 .await
         })
     }
+
+    fn refresh_account<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let path = format!("/v1/financial_connections/accounts/{}/refresh", seg(id));
+            let form = features_form(features);
+            self.send(HttpMethod::Post, &path, &[], Some(&form), idempotency_key)
+                .await
+        })
+    }
+
+    fn list_owners<'a>(
+        &'a self,
+        account_id: &'a str,
+        ownership_id: &'a str,
+        starting_after: Option<&'a str>,
+        limit: Option<u32>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            let path = format!(
+                "/v1/financial_connections/accounts/{}/owners",
+                seg(account_id)
+            );
+            let query = owners_query(ownership_id, starting_after, limit);
+            self.send(HttpMethod::Get, &path, &query, None, None).await
+        })
+    }
+
+    fn list_transactions<'a>(
+        &'a self,
+        query: &'a ListTransactionsQuery,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            self.send(
+                HttpMethod::Get,
+                "/v1/financial_connections/transactions",
+                &query.to_query(),
+                None,
+                None,
+            )
+            .await
+        })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.subscription(id, "subscribe", features).await })
+    }
+
+    fn unsubscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.subscription(id, "unsubscribe", features).await })
+    }
+}
+
+impl HttpStripe {
+    /// `POST …/accounts/{id}/subscribe` or `…/unsubscribe`.
+    async fn subscription(
+        &self,
+        id: &str,
+        action: &str,
+        features: &[String],
+    ) -> Result<Value, StripeError> {
+        let path = format!("/v1/financial_connections/accounts/{}/{action}", seg(id));
+        let form = features_form(features);
+        self.send(HttpMethod::Post, &path, &[], Some(&form), None)
+            .await
+    }
+}
+
+/// `ownership`, `limit`, `starting_after`, in that order.
+fn owners_query(
+    ownership_id: &str,
+    starting_after: Option<&str>,
+    limit: Option<u32>,
+) -> Vec<(String, String)> {
+    let mut q = vec![("ownership".to_string(), ownership_id.to_string())];
+    if let Some(l) = limit {
+        q.push(("limit".to_string(), l.to_string()));
+    }
+    if let Some(s) = starting_after {
+        q.push(("starting_after".to_string(), s.to_string()));
+    }
+    q
 }
 
 #[cfg(test)]

@@ -1,17 +1,22 @@
 //! [`InMemoryStripe`]: the simulator's own Stripe. It holds customers, Financial Connections
 //! sessions, accounts and authorizations in memory, implements [`StripeApi`] directly, and backs
 //! the `/v1` HTTP routes (secret-key and publishable-key). Ids are deterministic per seed.
+//! Account data (refreshes, owners, transactions, subscriptions) is in `data.rs`; every lock of
+//! the state first settles the refreshes whose time has come.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::data::{self, AccountData};
 use super::objects::{
     list, AccountRec, AccountState, AuthorizationRec, SessionRec, SessionStatus, ACCOUNTS_URL,
 };
 use super::{
-    AccountHolder, BoxFuture, CreateSessionParams, ListAccountsQuery, StripeApi, StripeError,
+    AccountHolder, BoxFuture, CreateSessionParams, ListAccountsQuery, ListTransactionsQuery,
+    StripeApi, StripeError,
 };
 use crate::ids::{lock, Clock, IdGen};
 
@@ -28,12 +33,15 @@ impl std::fmt::Debug for InMemoryStripe {
 }
 
 pub(crate) struct Inner {
+    pub seed: u64,
     pub ids: IdGen,
     pub clock: Clock,
     publishable_key: String,
     secret_key: String,
     /// Default page size of lists and of the accounts embedded in a session.
     pub page_size: usize,
+    /// How long a requested refresh stays `pending`.
+    pub refresh_delay: Mutex<Duration>,
     state: Mutex<State>,
 }
 
@@ -48,6 +56,10 @@ pub(crate) struct State {
     pub account_order: Vec<String>,
     pub authorizations: HashMap<String, AuthorizationRec>,
     idempotency: HashMap<IdemKey, (String, Value)>,
+    /// Owners and transactions per account id.
+    pub data: HashMap<String, AccountData>,
+    /// Accounts with a pending refresh.
+    pub pending: BTreeSet<String>,
 }
 
 impl State {
@@ -65,7 +77,25 @@ impl State {
             .map(AccountRec::to_json)
             .collect()
     }
+
+    /// Makes an account inactive (and its authorization); `false` when it is unknown.
+    pub fn deactivate(&mut self, id: &str, cause: &str) -> bool {
+        let Some(a) = self.accounts.get_mut(id) else {
+            return false;
+        };
+        a.state = AccountState::Inactive {
+            cause: cause.to_string(),
+        };
+        let auth = a.authorization.clone();
+        if let Some(au) = self.authorizations.get_mut(&auth) {
+            au.active = false;
+        }
+        true
+    }
 }
+
+/// The refresh delay of a new simulator.
+pub(crate) const DEFAULT_REFRESH_DELAY: Duration = Duration::from_millis(50);
 
 impl InMemoryStripe {
     /// A fresh Stripe with keys and ids derived from `seed`, lists of 10 per page, wall-clock time.
@@ -81,11 +111,13 @@ impl InMemoryStripe {
         let secret_key = format!("sk_test_sim{}", keys.token(24));
         InMemoryStripe {
             inner: Arc::new(Inner {
+                seed,
                 ids: IdGen::new(seed, 0x7374_7269_7065),
                 clock: Clock::new(now),
                 publishable_key,
                 secret_key,
                 page_size: page_size.clamp(1, 100),
+                refresh_delay: Mutex::new(DEFAULT_REFRESH_DELAY),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -101,8 +133,11 @@ impl InMemoryStripe {
         &self.inner.secret_key
     }
 
+    /// The state, with every refresh whose time has come settled.
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        lock(&self.inner.state)
+        let mut st = lock(&self.inner.state);
+        data::settle(&self.inner, &mut st);
+        st
     }
 
     /// A session by id or client secret, with its client secret and **all** its accounts.
@@ -140,21 +175,10 @@ impl InMemoryStripe {
     /// or `action: none` for `account_closed`) and its authorization inactive, as when a bank's
     /// OAuth token expires. `false` when the account is unknown.
     pub fn deactivate_account(&self, id: &str, cause: &str) -> bool {
-        let mut st = self.state();
-        let Some(a) = st.accounts.get_mut(id) else {
-            return false;
-        };
-        a.state = AccountState::Inactive {
-            cause: cause.to_string(),
-        };
-        let auth = a.authorization.clone();
-        if let Some(au) = st.authorizations.get_mut(&auth) {
-            au.active = false;
-        }
-        true
+        self.state().deactivate(id, cause)
     }
 
-    fn check_limit(limit: Option<u32>, default: usize) -> Result<usize, StripeError> {
+    pub(super) fn check_limit(limit: Option<u32>, default: usize) -> Result<usize, StripeError> {
         match limit {
             None => Ok(default),
             Some(l) if (1..=100).contains(&l) => Ok(l as usize),
@@ -166,30 +190,47 @@ impl InMemoryStripe {
         }
     }
 
-    /// One page of `ids` after `starting_after`.
+    /// One page of account `ids` after `starting_after`.
     fn page(
         ids: &[String],
         starting_after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<String>, bool), StripeError> {
+        let (page, more) = Self::page_of(
+            "financial_connections.account",
+            ids,
+            |i| i.as_str(),
+            starting_after,
+            limit,
+        )?;
+        Ok((page.to_vec(), more))
+    }
+
+    /// One page of `items` (of Stripe type `kind`, identified by `id`) after `starting_after`,
+    /// and whether more follow. An unknown `starting_after` is Stripe's `404 resource_missing`.
+    pub(super) fn page_of<'i, T>(
+        kind: &str,
+        items: &'i [T],
+        id: impl Fn(&T) -> &str,
+        starting_after: Option<&str>,
+        limit: usize,
+    ) -> Result<(&'i [T], bool), StripeError> {
         let start = match starting_after {
             None => 0,
             Some(after) => {
-                ids.iter().position(|i| i == after).ok_or_else(|| {
-                    StripeError::no_such(
-                        "financial_connections.account",
-                        after,
-                        Some("starting_after"),
-                    )
-                })? + 1
+                items
+                    .iter()
+                    .position(|i| id(i) == after)
+                    .ok_or_else(|| StripeError::no_such(kind, after, Some("starting_after")))?
+                    + 1
             }
         };
-        let rest = &ids[start.min(ids.len())..];
+        let rest = &items[start.min(items.len())..];
         let take = rest.len().min(limit);
-        Ok((rest[..take].to_vec(), rest.len() > take))
+        Ok((&rest[..take], rest.len() > take))
     }
 
-    fn idempotent(
+    pub(super) fn idempotent(
         &self,
         op: &'static str,
         key: Option<&str>,
@@ -459,6 +500,50 @@ impl StripeApi for InMemoryStripe {
         idempotency_key: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Value, StripeError>> {
         Box::pin(async move { self.op_disconnect(id, idempotency_key) })
+    }
+
+    fn refresh_account<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.op_refresh(id, features, idempotency_key) })
+    }
+
+    fn list_owners<'a>(
+        &'a self,
+        account_id: &'a str,
+        ownership_id: &'a str,
+        starting_after: Option<&'a str>,
+        limit: Option<u32>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move {
+            self.op_list_owners(account_id, Some(ownership_id), starting_after, limit)
+        })
+    }
+
+    fn list_transactions<'a>(
+        &'a self,
+        query: &'a ListTransactionsQuery,
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.op_list_transactions(query) })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.op_subscribe(id, features, true) })
+    }
+
+    fn unsubscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+    ) -> BoxFuture<'a, Result<Value, StripeError>> {
+        Box::pin(async move { self.op_subscribe(id, features, false) })
     }
 }
 

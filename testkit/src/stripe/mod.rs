@@ -1,10 +1,13 @@
 //! The Stripe side: the async [`StripeApi`] trait the merchant backend talks through (the secret-key
-//! Financial Connections API), its parameters and form encoding, [`StripeError`], and the two
+//! Financial Connections API: sessions, accounts, and account data — refreshes, owners,
+//! transactions, subscriptions), its parameters and form encoding, [`StripeError`], and the two
 //! implementations — [`InMemoryStripe`] (the simulator's own Stripe) and [`HttpStripe`] (Stripe's
 //! real API over HTTPS). The `/v1` HTTP routes of the in-memory Stripe live in `routes.rs`.
 //!
 //! Objects cross this API as `serde_json::Value`, exactly as Stripe sends them.
 
+pub(crate) mod data;
+pub(crate) mod history;
 #[cfg(feature = "client")]
 mod http_client;
 pub(crate) mod memory;
@@ -57,6 +60,48 @@ pub trait StripeApi: Send + Sync {
         &'a self,
         id: &'a str,
         idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>>;
+
+    /// `POST /v1/financial_connections/accounts/{id}/refresh` with `features[]=balance`,
+    /// `ownership`, `transactions`: the account, those refreshes `pending`.
+    fn refresh_account<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+        idempotency_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>>;
+
+    /// `GET /v1/financial_connections/accounts/{id}/owners?ownership=fcaowns_…`: one page, a
+    /// Stripe list of `financial_connections.account_owner`.
+    fn list_owners<'a>(
+        &'a self,
+        account_id: &'a str,
+        ownership_id: &'a str,
+        starting_after: Option<&'a str>,
+        limit: Option<u32>,
+    ) -> BoxFuture<'a, Result<Value, StripeError>>;
+
+    /// `GET /v1/financial_connections/transactions?account=fca_…`: one page, a Stripe list of
+    /// `financial_connections.transaction`, newest first.
+    fn list_transactions<'a>(
+        &'a self,
+        query: &'a ListTransactionsQuery,
+    ) -> BoxFuture<'a, Result<Value, StripeError>>;
+
+    /// `POST /v1/financial_connections/accounts/{id}/subscribe` with `features[]=transactions`:
+    /// the account, with `subscriptions: ["transactions"]`.
+    fn subscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
+    ) -> BoxFuture<'a, Result<Value, StripeError>>;
+
+    /// `POST /v1/financial_connections/accounts/{id}/unsubscribe` with `features[]=transactions`:
+    /// the account, without those subscriptions.
+    fn unsubscribe<'a>(
+        &'a self,
+        id: &'a str,
+        features: &'a [String],
     ) -> BoxFuture<'a, Result<Value, StripeError>>;
 }
 
@@ -259,7 +304,7 @@ impl CreateSessionParams {
 }
 
 /// `Some(index)` when `key` is `name[]` (index `None` inside) or `name[<digits>]`.
-fn array_item(key: &str, name: &str) -> Option<Option<usize>> {
+pub(crate) fn array_item(key: &str, name: &str) -> Option<Option<usize>> {
     let rest = key
         .strip_prefix(name)?
         .strip_prefix('[')?
@@ -326,17 +371,82 @@ impl ListAccountsQuery {
     }
 }
 
-/// Every account of a list, paging with `starting_after` while `has_more` (100 per page, at
-/// most 100 pages).
-pub async fn list_all_accounts(
-    api: &dyn StripeApi,
-    query: &ListAccountsQuery,
-) -> Result<Vec<Value>, StripeError> {
-    let mut q = query.clone();
-    q.limit = Some(100);
+/// The filters of `GET /v1/financial_connections/transactions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListTransactionsQuery {
+    /// `account=fca_…` (required).
+    pub account: String,
+    pub starting_after: Option<String>,
+    /// 1..=100; Stripe's default is 10.
+    pub limit: Option<u32>,
+    /// `transaction_refresh[after]=fctxnref_…`: only the transactions created or changed by a
+    /// later transaction refresh of the account.
+    pub transaction_refresh_after: Option<String>,
+}
+
+impl ListTransactionsQuery {
+    pub fn for_account(account: impl Into<String>) -> Self {
+        ListTransactionsQuery {
+            account: account.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The query pairs, in a stable order: `account`, `limit`, `starting_after`,
+    /// `transaction_refresh[after]`.
+    pub fn to_query(&self) -> Vec<(String, String)> {
+        let mut q = vec![("account".to_string(), self.account.clone())];
+        if let Some(l) = self.limit {
+            q.push(("limit".to_string(), l.to_string()));
+        }
+        if let Some(s) = &self.starting_after {
+            q.push(("starting_after".to_string(), s.clone()));
+        }
+        if let Some(r) = &self.transaction_refresh_after {
+            q.push(("transaction_refresh[after]".to_string(), r.clone()));
+        }
+        q
+    }
+}
+
+/// The form of `refresh`, `subscribe` and `unsubscribe`: one `features[]` pair per feature.
+pub fn features_form(features: &[String]) -> Vec<(String, String)> {
+    features
+        .iter()
+        .map(|f| ("features[]".to_string(), f.clone()))
+        .collect()
+}
+
+/// Reads `features[]` (or `features[0]`, `features[1]`…) from a form; anything else but
+/// `expand[]` is Stripe's `parameter_unknown`.
+pub(crate) fn features_from_form(pairs: &[(String, String)]) -> Result<Vec<String>, StripeError> {
+    let mut features = Vec::new();
+    for (k, v) in pairs {
+        if array_item(k, "features").is_some() {
+            features.push(v.clone());
+        } else if array_item(k, "expand").is_none() {
+            return Err(StripeError::invalid(
+                "parameter_unknown",
+                format!("Received unknown parameter: {k}"),
+                Some(k),
+            ));
+        }
+    }
+    Ok(features)
+}
+
+/// Pages a list from `starting_after` while `has_more` (at most 100 pages).
+async fn collect_pages<'a, F>(
+    starting_after: Option<String>,
+    mut fetch: F,
+) -> Result<Vec<Value>, StripeError>
+where
+    F: FnMut(Option<String>) -> BoxFuture<'a, Result<Value, StripeError>>,
+{
     let mut all = Vec::new();
+    let mut after = starting_after;
     for _ in 0..100 {
-        let page = api.list_accounts(&q).await?;
+        let page = fetch(after.take()).await?;
         let data = page
             .get("data")
             .and_then(Value::as_array)
@@ -348,11 +458,59 @@ pub async fn list_all_accounts(
             .and_then(|a| a.get("id"))
             .and_then(Value::as_str);
         match (has_more, last) {
-            (true, Some(last)) => q.starting_after = Some(last.to_string()),
+            (true, Some(last)) => after = Some(last.to_string()),
             _ => return Ok(all),
         }
     }
     Ok(all)
+}
+
+/// Every account of a list, paging with `starting_after` while `has_more` (100 per page, at
+/// most 100 pages).
+pub async fn list_all_accounts(
+    api: &dyn StripeApi,
+    query: &ListAccountsQuery,
+) -> Result<Vec<Value>, StripeError> {
+    collect_pages(query.starting_after.clone(), |after| {
+        let q = ListAccountsQuery {
+            limit: Some(100),
+            starting_after: after,
+            ..query.clone()
+        };
+        Box::pin(async move { api.list_accounts(&q).await })
+    })
+    .await
+}
+
+/// Every transaction of a list (newest first), paging like [`list_all_accounts`].
+pub async fn list_all_transactions(
+    api: &dyn StripeApi,
+    query: &ListTransactionsQuery,
+) -> Result<Vec<Value>, StripeError> {
+    collect_pages(query.starting_after.clone(), |after| {
+        let q = ListTransactionsQuery {
+            limit: Some(100),
+            starting_after: after,
+            ..query.clone()
+        };
+        Box::pin(async move { api.list_transactions(&q).await })
+    })
+    .await
+}
+
+/// Every owner of an account's ownership, paging like [`list_all_accounts`].
+pub async fn list_all_owners(
+    api: &dyn StripeApi,
+    account_id: &str,
+    ownership_id: &str,
+) -> Result<Vec<Value>, StripeError> {
+    collect_pages(None, |after| {
+        Box::pin(async move {
+            api.list_owners(account_id, ownership_id, after.as_deref(), Some(100))
+                .await
+        })
+    })
+    .await
 }
 
 /// The session with **all** its accounts in `accounts.data` (`has_more: false`): what the
@@ -566,6 +724,43 @@ mod tests {
             ("relink_options[account]", "fca_1"),
         ]);
         assert!(CreateSessionParams::from_form(&only_account).is_err());
+    }
+
+    #[test]
+    fn features_forms() {
+        let f = vec!["balance".to_string(), "transactions".to_string()];
+        let form = features_form(&f);
+        assert_eq!(form[0], ("features[]".into(), "balance".into()));
+        assert_eq!(features_from_form(&form).unwrap(), f);
+        let indexed = pairs(&[("features[0]", "ownership"), ("expand[]", "x")]);
+        assert_eq!(features_from_form(&indexed).unwrap(), vec!["ownership"]);
+        let bad = pairs(&[("features", "balance")]);
+        let e = features_from_form(&bad).unwrap_err();
+        assert_eq!(e.to_json()["error"]["code"], "parameter_unknown");
+    }
+
+    #[test]
+    fn transaction_queries_in_a_stable_order() {
+        let q = ListTransactionsQuery {
+            account: "fca_1".into(),
+            starting_after: Some("fctxn_1".into()),
+            limit: Some(100),
+            transaction_refresh_after: Some("fctxnref_1".into()),
+        };
+        let keys: Vec<String> = q.to_query().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "account",
+                "limit",
+                "starting_after",
+                "transaction_refresh[after]"
+            ]
+        );
+        assert_eq!(
+            ListTransactionsQuery::for_account("fca_1").to_query().len(),
+            1
+        );
     }
 
     #[test]

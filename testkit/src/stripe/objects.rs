@@ -1,11 +1,15 @@
-//! The in-memory Stripe's records (session, account, authorization) and their rendering as the
-//! exact JSON Stripe sends: `financial_connections.session`, `financial_connections.account`,
-//! `financial_connections.authorization`, list objects. Shapes follow Stripe's OpenAPI spec and
-//! fixtures (GA fields, plus the private-preview `authorization`, `relink_*` and `status`).
+//! The in-memory Stripe's records (session, account and its refreshes, authorization) and their
+//! rendering as the exact JSON Stripe sends: `financial_connections.session`,
+//! `financial_connections.account`, `financial_connections.authorization`, list objects. Shapes
+//! follow Stripe's OpenAPI spec and fixtures (GA fields, plus the private-preview
+//! `authorization`, `relink_*` and `status`). Owners and transactions live in `data.rs`.
+
+use std::time::Instant;
 
 use serde_json::{json, Map, Value};
 
 use super::{AccountHolder, RelinkOptions};
+use crate::institution::DataProfile;
 
 pub(crate) const ACCOUNTS_URL: &str = "/v1/financial_connections/accounts";
 
@@ -121,16 +125,101 @@ pub(crate) struct AccountRec {
     pub subcategory: String,
     pub last4: String,
     pub permissions: Vec<String>,
-    /// Balance in cents (positive: owed to the holder) and when it was read; `None` when
-    /// balances were not prefetched.
+    /// What the bank holds, in cents (positive: owed to the holder; shown negated for credit
+    /// accounts): the balance a successful balance refresh reads.
+    pub bank_balance: i64,
+    /// The balance last read (cents) and when; `None` until prefetched or refreshed.
     pub balance: Option<(i64, i64)>,
-    pub ownership: Option<(String, i64)>,
-    pub transaction_refresh: Option<(String, i64)>,
+    pub balance_refresh: Option<RefreshRec>,
+    /// The current `fcaowns_…`; `None` until prefetched or refreshed.
+    pub ownership: Option<String>,
+    pub ownership_refresh: Option<RefreshRec>,
+    /// The last transaction refresh: its `fctxnref_…` id and state.
+    pub transaction_refresh: Option<(String, RefreshRec)>,
+    pub subscriptions: Vec<String>,
+    pub data: DataProfile,
     pub state: AccountState,
 }
 
-fn refresh(at: i64) -> Value {
-    json!({"last_attempted_at": at, "next_refresh_available_at": at + 3600, "status": "succeeded"})
+/// The `status` of a balance, ownership or transaction refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefreshStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl RefreshStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            RefreshStatus::Pending => "pending",
+            RefreshStatus::Succeeded => "succeeded",
+            RefreshStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A `balance_refresh` / `ownership_refresh` / `transaction_refresh` (without the id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefreshRec {
+    pub status: RefreshStatus,
+    pub last_attempted_at: i64,
+    pub next_refresh_available_at: Option<i64>,
+    /// While pending: when it finishes (monotonic; settled lazily on the next read).
+    pub due: Option<Instant>,
+}
+
+impl RefreshRec {
+    /// A refresh that already succeeded (a prefetch at link time).
+    pub fn succeeded(at: i64, next_available: i64) -> Self {
+        RefreshRec {
+            status: RefreshStatus::Succeeded,
+            last_attempted_at: at,
+            next_refresh_available_at: Some(next_available),
+            due: None,
+        }
+    }
+
+    pub fn pending(at: i64, due: Instant) -> Self {
+        RefreshRec {
+            status: RefreshStatus::Pending,
+            last_attempted_at: at,
+            next_refresh_available_at: None,
+            due: Some(due),
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.status == RefreshStatus::Pending
+    }
+
+    /// Whether it is pending and its time has come.
+    pub fn is_due(&self, now: Instant) -> bool {
+        self.is_pending() && self.due.is_some_and(|d| d <= now)
+    }
+
+    /// Ends a pending refresh; the next one is available a minute after this one's attempt.
+    pub fn finish(&mut self, succeeded: bool) {
+        self.status = if succeeded {
+            RefreshStatus::Succeeded
+        } else {
+            RefreshStatus::Failed
+        };
+        self.next_refresh_available_at = Some(self.last_attempted_at + 60);
+        self.due = None;
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "last_attempted_at": self.last_attempted_at,
+            "next_refresh_available_at": self.next_refresh_available_at,
+            "status": self.status.as_str(),
+        })
+    }
+}
+
+fn refresh_json(r: Option<&RefreshRec>) -> Value {
+    r.map_or(Value::Null, RefreshRec::to_json)
 }
 
 impl AccountRec {
@@ -142,6 +231,60 @@ impl AccountRec {
         }
     }
 
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// Whether any of its refreshes is still pending.
+    pub fn has_pending_refresh(&self) -> bool {
+        let pending = |r: Option<&RefreshRec>| r.is_some_and(RefreshRec::is_pending);
+        pending(self.balance_refresh.as_ref())
+            || pending(self.ownership_refresh.as_ref())
+            || pending(self.transaction_refresh.as_ref().map(|(_, r)| r))
+    }
+
+    fn balance_json(&self) -> Value {
+        match self.balance {
+            None => Value::Null,
+            Some((amount, at)) if self.category == "credit" => {
+                json!({"as_of": at, "credit": {"used": {"usd": amount}}, "current": {"usd": -amount}, "type": "credit"})
+            }
+            Some((amount, at)) => {
+                json!({"as_of": at, "cash": {"available": {"usd": amount}}, "current": {"usd": amount}, "type": "cash"})
+            }
+        }
+    }
+
+    fn transaction_refresh_json(&self) -> Value {
+        match &self.transaction_refresh {
+            None => Value::Null,
+            Some((id, r)) => {
+                let mut v = r.to_json();
+                v["id"] = json!(id);
+                v
+            }
+        }
+    }
+
+    fn status_details(&self) -> Option<Value> {
+        match &self.state {
+            AccountState::ActiveExpiring {
+                expected_deactivation_date,
+            } => Some(
+                json!({"active": {"action": "relink_required", "cause": "access_expired", "expected_deactivation_date": expected_deactivation_date}}),
+            ),
+            AccountState::Inactive { cause } => {
+                let action = if cause == "account_closed" {
+                    "none"
+                } else {
+                    "relink_required"
+                };
+                Some(json!({"inactive": {"action": action, "cause": cause}}))
+            }
+            AccountState::Active | AccountState::Disconnected => None,
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("id".into(), json!(self.id));
@@ -149,79 +292,39 @@ impl AccountRec {
         m.insert("account_holder".into(), self.account_holder.to_json());
         m.insert("account_numbers".into(), Value::Null);
         m.insert("authorization".into(), json!(self.authorization));
-        let (balance, balance_refresh) = match self.balance {
-            None => (Value::Null, Value::Null),
-            Some((amount, at)) => {
-                let b = if self.category == "credit" {
-                    json!({"as_of": at, "credit": {"used": {"usd": amount}}, "current": {"usd": -amount}, "type": "credit"})
-                } else {
-                    json!({"as_of": at, "cash": {"available": {"usd": amount}}, "current": {"usd": amount}, "type": "cash"})
-                };
-                (b, refresh(at))
-            }
-        };
-        m.insert("balance".into(), balance);
-        m.insert("balance_refresh".into(), balance_refresh);
+        m.insert("balance".into(), self.balance_json());
+        m.insert(
+            "balance_refresh".into(),
+            refresh_json(self.balance_refresh.as_ref()),
+        );
         m.insert("category".into(), json!(self.category));
         m.insert("created".into(), json!(self.created));
         m.insert("display_name".into(), json!(self.display_name));
         m.insert("institution_name".into(), json!(self.institution_name));
         m.insert("last4".into(), json!(self.last4));
         m.insert("livemode".into(), json!(self.livemode));
-        let (ownership, ownership_refresh) = match &self.ownership {
-            None => (Value::Null, Value::Null),
-            Some((id, at)) => (json!(id), refresh(*at)),
-        };
-        m.insert("ownership".into(), ownership);
-        m.insert("ownership_refresh".into(), ownership_refresh);
+        m.insert("ownership".into(), json!(self.ownership));
+        m.insert(
+            "ownership_refresh".into(),
+            refresh_json(self.ownership_refresh.as_ref()),
+        );
         m.insert("permissions".into(), json!(self.permissions));
         m.insert("status".into(), json!(self.status()));
-        match &self.state {
-            AccountState::ActiveExpiring {
-                expected_deactivation_date,
-            } => {
-                m.insert(
-                    "status_details".into(),
-                    json!({"active": {"action": "relink_required", "cause": "access_expired", "expected_deactivation_date": expected_deactivation_date}}),
-                );
-            }
-            AccountState::Inactive { cause } => {
-                let action = if cause == "account_closed" {
-                    "none"
-                } else {
-                    "relink_required"
-                };
-                m.insert(
-                    "status_details".into(),
-                    json!({"inactive": {"action": action, "cause": cause}}),
-                );
-            }
-            AccountState::Active | AccountState::Disconnected => {}
+        if let Some(d) = self.status_details() {
+            m.insert("status_details".into(), d);
         }
         m.insert("subcategory".into(), json!(self.subcategory));
-        m.insert(
-            "subscriptions".into(),
-            if self.transaction_refresh.is_some() {
-                json!(["transactions"])
-            } else {
-                json!([])
-            },
-        );
+        m.insert("subscriptions".into(), json!(self.subscriptions));
         let pm_types = if self.category == "cash" {
             json!(["link", "us_bank_account"])
         } else {
             json!([])
         };
         m.insert("supported_payment_method_types".into(), pm_types);
-        let tr = match &self.transaction_refresh {
-            None => Value::Null,
-            Some((id, at)) => {
-                let mut r = refresh(*at);
-                r["id"] = json!(id);
-                r
-            }
-        };
-        m.insert("transaction_refresh".into(), tr);
+        m.insert(
+            "transaction_refresh".into(),
+            self.transaction_refresh_json(),
+        );
         Value::Object(m)
     }
 }

@@ -5,7 +5,10 @@
 
 use serde_json::Value;
 
-use super::{CreateSessionParams, InMemoryStripe, ListAccountsQuery, StripeError};
+use super::{
+    features_from_form, CreateSessionParams, InMemoryStripe, ListAccountsQuery,
+    ListTransactionsQuery, StripeError,
+};
 use crate::faults::Endpoint;
 use crate::http::{Request, Response};
 
@@ -18,6 +21,11 @@ pub(crate) enum StripeRoute {
     ListAccounts,
     RetrieveAccount(String),
     Disconnect(String),
+    Refresh(String),
+    Owners(String),
+    Transactions,
+    Subscribe(String),
+    Unsubscribe(String),
     Authorization(String),
     SessionReceipt,
     ReceiptAccounts,
@@ -31,6 +39,12 @@ impl StripeRoute {
             StripeRoute::RetrieveSession(_) => Endpoint::StripeRetrieveSession,
             StripeRoute::ListAccounts | StripeRoute::RetrieveAccount(_) => Endpoint::StripeAccounts,
             StripeRoute::Disconnect(_) => Endpoint::StripeDisconnect,
+            StripeRoute::Refresh(_) => Endpoint::StripeRefresh,
+            StripeRoute::Owners(_) => Endpoint::StripeOwners,
+            StripeRoute::Transactions => Endpoint::StripeTransactions,
+            StripeRoute::Subscribe(_) | StripeRoute::Unsubscribe(_) => {
+                Endpoint::StripeSubscriptions
+            }
             StripeRoute::Authorization(_) => Endpoint::StripeAuthorization,
             StripeRoute::SessionReceipt => Endpoint::StripeSessionReceipt,
             StripeRoute::ReceiptAccounts => Endpoint::StripeListAccounts,
@@ -61,6 +75,19 @@ pub(crate) fn route(method: &str, segments: &[String]) -> Option<StripeRoute> {
         ("POST", ["v1", "financial_connections", "accounts", id, "disconnect"]) => {
             StripeRoute::Disconnect(id.to_string())
         }
+        ("POST", ["v1", "financial_connections", "accounts", id, "refresh"]) => {
+            StripeRoute::Refresh(id.to_string())
+        }
+        ("GET", ["v1", "financial_connections", "accounts", id, "owners"]) => {
+            StripeRoute::Owners(id.to_string())
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "subscribe"]) => {
+            StripeRoute::Subscribe(id.to_string())
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "unsubscribe"]) => {
+            StripeRoute::Unsubscribe(id.to_string())
+        }
+        ("GET", ["v1", "financial_connections", "transactions"]) => StripeRoute::Transactions,
         ("GET", ["v1", "financial_connections", "authorizations", id]) => {
             StripeRoute::Authorization(id.to_string())
         }
@@ -166,6 +193,17 @@ fn limit(pairs: &[(String, String)]) -> Result<Option<u32>, StripeError> {
     }
 }
 
+fn transactions_query(query: &[(String, String)]) -> Result<ListTransactionsQuery, StripeError> {
+    Ok(ListTransactionsQuery {
+        account: get(query, "account")
+            .ok_or_else(|| StripeError::missing("account"))?
+            .to_string(),
+        starting_after: get(query, "starting_after").map(str::to_string),
+        limit: limit(query)?,
+        transaction_refresh_after: get(query, "transaction_refresh[after]").map(str::to_string),
+    })
+}
+
 /// Answers one `/v1` request.
 pub(crate) fn handle(stripe: &InMemoryStripe, route: &StripeRoute, req: &Request) -> Response {
     match handle_inner(stripe, route, req) {
@@ -223,6 +261,35 @@ fn handle_inner(
             only_params(&req.form(), &["expand"])?;
             stripe.op_disconnect(id, idem)
         }
+        StripeRoute::Refresh(id) => stripe.op_refresh(id, &features_from_form(&req.form())?, idem),
+        StripeRoute::Owners(id) => {
+            only_params(&query, &["ownership", "limit", "starting_after", "expand"])?;
+            stripe.op_list_owners(
+                id,
+                get(&query, "ownership"),
+                get(&query, "starting_after"),
+                limit(&query)?,
+            )
+        }
+        StripeRoute::Transactions => {
+            only_params(
+                &query,
+                &[
+                    "account",
+                    "limit",
+                    "starting_after",
+                    "transaction_refresh[after]",
+                    "expand",
+                ],
+            )?;
+            stripe.op_list_transactions(&transactions_query(&query)?)
+        }
+        StripeRoute::Subscribe(id) => {
+            stripe.op_subscribe(id, &features_from_form(&req.form())?, true)
+        }
+        StripeRoute::Unsubscribe(id) => {
+            stripe.op_subscribe(id, &features_from_form(&req.form())?, false)
+        }
         StripeRoute::Authorization(id) => stripe.op_retrieve_authorization(id),
         StripeRoute::SessionReceipt => {
             only_params(&query, &["client_secret", "expand"])?;
@@ -269,6 +336,40 @@ mod tests {
         assert_eq!(
             route("GET", &segs("/v1/link_account_sessions/list_accounts")).map(|r| r.endpoint()),
             Some(Endpoint::StripeListAccounts)
+        );
+        assert_eq!(
+            route(
+                "POST",
+                &segs("/v1/financial_connections/accounts/fca_1/refresh")
+            ),
+            Some(StripeRoute::Refresh("fca_1".into()))
+        );
+        assert_eq!(
+            route(
+                "GET",
+                &segs("/v1/financial_connections/accounts/fca_1/owners")
+            )
+            .map(|r| r.endpoint()),
+            Some(Endpoint::StripeOwners)
+        );
+        assert_eq!(
+            route("GET", &segs("/v1/financial_connections/transactions")),
+            Some(StripeRoute::Transactions)
+        );
+        assert_eq!(
+            route(
+                "POST",
+                &segs("/v1/financial_connections/accounts/fca_1/unsubscribe")
+            )
+            .map(|r| r.endpoint()),
+            Some(Endpoint::StripeSubscriptions)
+        );
+        assert_eq!(
+            route(
+                "GET",
+                &segs("/v1/financial_connections/accounts/fca_1/refresh")
+            ),
+            None
         );
         assert_eq!(route("DELETE", &segs("/v1/customers")), None);
         assert_eq!(route("GET", &segs("/financial-connections/accounts")), None);

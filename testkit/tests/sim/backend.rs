@@ -578,6 +578,7 @@ async fn custom_paths_and_unknown_routes() {
             complete: "/api/fc/sessions/{session_id}/report".into(),
             list_accounts: "/api/fc/accounts".into(),
             disconnect: "/api/fc/accounts/{account_id}/unlink".into(),
+            ..BackendPaths::default()
         },
         ..config()
     })

@@ -1,12 +1,14 @@
 //! [`HttpStripe`] against the simulator's own `/v1` endpoints (Stripe is unreachable here): the
-//! exact form encoding and headers, the answers, error mapping, and a merchant backend running
-//! over HTTP Stripe end to end.
+//! exact form encoding and headers (account data calls included), the answers, error mapping,
+//! and a merchant backend running over HTTP Stripe end to end.
 
-use finconn_testkit::stripe::{list_all_accounts, retrieve_session_with_accounts};
+use finconn_testkit::stripe::{
+    list_all_accounts, list_all_owners, list_all_transactions, retrieve_session_with_accounts,
+};
 use finconn_testkit::{
     AccountHolder, CreateSessionParams, Endpoint, Fault, HttpStripe, Institution,
-    ListAccountsQuery, RelinkOptions, Simulator, SimulatorConfig, StripeApi, StripeError,
-    StripeMode,
+    ListAccountsQuery, ListTransactionsQuery, RelinkOptions, Simulator, SimulatorConfig, StripeApi,
+    StripeError, StripeMode,
 };
 use serde_json::json;
 
@@ -347,4 +349,282 @@ async fn a_backend_over_http_stripe_end_to_end() {
         stripe_side.stripe().account(&done.account_ids[2]).unwrap()["status"],
         "disconnected"
     );
+}
+
+#[tokio::test]
+async fn account_data_calls_are_encoded_as_stripe_expects() {
+    let sim = start().await;
+    let api = http(&sim);
+    let cus = api.create_customer("c", None).await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let perms = ["balances", "ownership", "transactions"];
+    let s = api
+        .create_session(&CreateSessionParams::for_customer(&cus, &perms), None)
+        .await
+        .unwrap();
+    let done = sim
+        .complete_sheet(s["id"].as_str().unwrap(), Institution::DataBank)
+        .unwrap();
+    let acct = done.account_ids[1].clone();
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+    let a = api
+        .refresh_account(
+            &acct,
+            &strings(&["balance", "ownership", "transactions"]),
+            Some("idem-refresh"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a["balance_refresh"]["status"], "pending");
+    let req = sim.last_request(Endpoint::StripeRefresh).unwrap();
+    assert_eq!(req.method, "POST");
+    assert_eq!(
+        req.path,
+        format!("/v1/financial_connections/accounts/{acct}/refresh")
+    );
+    assert_eq!(
+        req.body_text(),
+        "features%5B%5D=balance&features%5B%5D=ownership&features%5B%5D=transactions"
+    );
+    assert_eq!(req.header("idempotency-key"), Some("idem-refresh"));
+    assert_eq!(
+        req.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let again = api
+        .refresh_account(
+            &acct,
+            &strings(&["balance", "ownership", "transactions"]),
+            Some("idem-refresh"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, a, "Stripe's idempotency replays the first answer");
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+
+    let a = api.retrieve_account(&acct).await.unwrap();
+    assert_eq!(a["ownership_refresh"]["status"], "succeeded");
+    let ownership = a["ownership"].as_str().unwrap().to_string();
+    let refresh = a["transaction_refresh"]["id"].as_str().unwrap().to_string();
+
+    let page = api
+        .list_owners(&acct, &ownership, None, Some(5))
+        .await
+        .unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 5);
+    let req = sim.last_request(Endpoint::StripeOwners).unwrap();
+    assert_eq!(req.method, "GET");
+    assert_eq!(
+        req.path,
+        format!("/v1/financial_connections/accounts/{acct}/owners")
+    );
+    assert_eq!(
+        req.query.as_deref(),
+        Some(format!("ownership={ownership}&limit=5").as_str())
+    );
+    let last = page["data"][4]["id"].as_str().unwrap().to_string();
+    api.list_owners(&acct, &ownership, Some(&last), None)
+        .await
+        .unwrap();
+    let req = sim.last_request(Endpoint::StripeOwners).unwrap();
+    assert_eq!(
+        req.query.as_deref(),
+        Some(format!("ownership={ownership}&starting_after={last}").as_str())
+    );
+    let owners = list_all_owners(&api, &acct, &ownership).await.unwrap();
+    assert_eq!(owners.len(), 12);
+
+    let q = ListTransactionsQuery {
+        account: acct.clone(),
+        starting_after: Some("fctxn_1x".into()),
+        limit: Some(20),
+        transaction_refresh_after: Some(refresh.clone()),
+    };
+    let e = api.list_transactions(&q).await.unwrap_err();
+    assert_eq!(e.status(), 404, "an unknown starting_after: {e}");
+    let req = sim.last_request(Endpoint::StripeTransactions).unwrap();
+    assert_eq!(req.path, "/v1/financial_connections/transactions");
+    assert_eq!(
+        req.query.as_deref(),
+        Some(
+            format!(
+                "account={acct}&limit=20&starting_after=fctxn_1x&transaction_refresh%5Bafter%5D={refresh}"
+            )
+            .as_str()
+        )
+    );
+    let page = api
+        .list_transactions(&ListTransactionsQuery {
+            limit: Some(20),
+            ..ListTransactionsQuery::for_account(&acct)
+        })
+        .await
+        .unwrap();
+    assert_eq!(page["has_more"], true);
+    let all = list_all_transactions(&api, &ListTransactionsQuery::for_account(&acct))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 40);
+    let req = sim.last_request(Endpoint::StripeTransactions).unwrap();
+    assert_eq!(
+        req.query.as_deref(),
+        Some(format!("account={acct}&limit=100").as_str())
+    );
+
+    let a = api
+        .subscribe(&acct, &strings(&["transactions"]))
+        .await
+        .unwrap();
+    assert_eq!(a["subscriptions"], json!(["transactions"]));
+    let req = sim.last_request(Endpoint::StripeSubscriptions).unwrap();
+    assert_eq!(
+        req.path,
+        format!("/v1/financial_connections/accounts/{acct}/subscribe")
+    );
+    assert_eq!(req.body_text(), "features%5B%5D=transactions");
+    let a = api
+        .unsubscribe(&acct, &strings(&["transactions"]))
+        .await
+        .unwrap();
+    assert_eq!(a["subscriptions"], json!([]));
+    let req = sim.last_request(Endpoint::StripeSubscriptions).unwrap();
+    assert_eq!(
+        req.path,
+        format!("/v1/financial_connections/accounts/{acct}/unsubscribe")
+    );
+    assert_eq!(req.body_text(), "features%5B%5D=transactions");
+
+    match api
+        .refresh_account(&acct, &strings(&["balances"]), None)
+        .await
+        .unwrap_err()
+    {
+        StripeError::Api {
+            status,
+            kind,
+            param,
+            ..
+        } => assert_eq!(
+            (status, kind.as_str(), param.as_deref()),
+            (400, "invalid_request_error", Some("features"))
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_backend_over_http_stripe_serves_account_data() {
+    let stripe_side = start().await;
+    let backend = Simulator::start(SimulatorConfig {
+        stripe: StripeMode::Http {
+            api: http(&stripe_side),
+            publishable_key: stripe_side.publishable_key().to_string(),
+        },
+        ..SimulatorConfig::with_seed(99)
+    })
+    .await;
+    let body = json!({"permissions": ["balances", "ownership", "transactions"]});
+    let a = create_session(&backend, "flow-1", &body).await;
+    let id = a["session_id"].as_str().unwrap();
+    let done = stripe_side
+        .complete_sheet(id, Institution::DataBank)
+        .unwrap();
+    let resp = post_complete(
+        &backend,
+        id,
+        USER,
+        &report("r1", a["report_token"].as_str()),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let acct = &done.account_ids[0];
+    let url = |tail: &str| {
+        format!(
+            "{}/financial-connections/accounts/{acct}{tail}",
+            backend.base_url()
+        )
+    };
+    let resp = client()
+        .post(url("/refresh"))
+        .bearer_auth(USER)
+        .header("Idempotency-Key", "refresh-1")
+        .json(&json!({"features": ["ownership", "transactions"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let stripe_req = stripe_side.last_request(Endpoint::StripeRefresh).unwrap();
+    assert_eq!(
+        stripe_req.body_text(),
+        "features%5B%5D=ownership&features%5B%5D=transactions"
+    );
+    assert!(stripe_req
+        .header("idempotency-key")
+        .unwrap()
+        .ends_with("-refresh-1"));
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+
+    let get = |tail: String| {
+        let c = client().get(url(&tail)).bearer_auth(USER);
+        async move {
+            let resp = c.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let owners = get("/owners".into()).await;
+    assert_eq!(owners["data"].as_array().unwrap().len(), 1);
+    let mut seen = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let tail = match &after {
+            None => "/transactions?limit=100".to_string(),
+            Some(a) => format!("/transactions?limit=100&starting_after={a}"),
+        };
+        let page = get(tail).await;
+        let data = page["data"].as_array().unwrap();
+        seen += data.len();
+        if page["has_more"] != true {
+            break;
+        }
+        after = data
+            .last()
+            .and_then(|t| t["id"].as_str())
+            .map(str::to_string);
+    }
+    assert_eq!(seen, 250);
+    let r = stripe_side.transaction_refresh_ids(acct)[0].clone();
+    let incremental = get(format!("/transactions?after_refresh={r}")).await;
+    assert_eq!(incremental["data"], json!([]));
+    let req = stripe_side
+        .last_request(Endpoint::StripeTransactions)
+        .unwrap();
+    assert!(req
+        .query
+        .unwrap()
+        .contains(&format!("transaction_refresh%5Bafter%5D={r}")));
+    assert_eq!(
+        backend.transactions_held(acct),
+        0,
+        "the backend's own Stripe is unused"
+    );
+    assert_eq!(stripe_side.transactions_held(acct), 250);
+
+    // Stripe down: a retryable 502 that shows no key.
+    stripe_side
+        .faults()
+        .push(Endpoint::StripeOwners, Fault::Status(500));
+    let resp = client()
+        .get(url("/owners"))
+        .bearer_auth(USER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 502);
+    let e: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "stripe_unavailable");
+    assert!(!e.to_string().contains(stripe_side.secret_key()));
 }

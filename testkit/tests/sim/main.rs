@@ -1,6 +1,8 @@
 //! Integration tests of finconn-testkit, in one binary (one link on a slow machine): the backend
-//! contract, the in-memory Stripe's `/v1`, `HttpStripe`, faults on the wire, the sheet, `serve`.
+//! contract, account data, the in-memory Stripe's `/v1`, `HttpStripe`, faults on the wire, the
+//! sheet, `serve`.
 
+mod account_data;
 mod backend;
 mod common;
 mod faults;

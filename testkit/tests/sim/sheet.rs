@@ -135,6 +135,42 @@ async fn every_institution_does_what_it_says() {
             status: "failed",
             redirect: None,
         },
+        Case {
+            inst: Institution::DataBank,
+            relink: false,
+            outcome: SheetOutcome::Completed,
+            error: None,
+            accounts: 2,
+            status: "succeeded",
+            redirect: Some("success"),
+        },
+        Case {
+            inst: Institution::RefreshFailsBank,
+            relink: false,
+            outcome: SheetOutcome::Completed,
+            error: None,
+            accounts: 1,
+            status: "succeeded",
+            redirect: Some("success"),
+        },
+        Case {
+            inst: Institution::GoesInactiveBank,
+            relink: false,
+            outcome: SheetOutcome::Completed,
+            error: None,
+            accounts: 1,
+            status: "succeeded",
+            redirect: Some("success"),
+        },
+        Case {
+            inst: Institution::NoTransactionsBank,
+            relink: false,
+            outcome: SheetOutcome::Completed,
+            error: None,
+            accounts: 1,
+            status: "succeeded",
+            redirect: Some("success"),
+        },
     ];
     assert_eq!(cases.len(), Institution::ALL.len());
     for c in cases {

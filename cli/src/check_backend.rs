@@ -58,7 +58,12 @@ fn parse_header(raw: &str) -> Result<(String, String), String> {
     let (name, value) = raw
         .split_once(':')
         .ok_or_else(|| format!("--header {:?}: expected `Name: value`", policy::scrub(raw)))?;
-    let (name, value) = (name.trim().to_owned(), value.trim().to_owned());
+    // Only spaces and tabs are trimmed: a CR or LF stays and is refused below.
+    let blank = |c: char| c == ' ' || c == '\t';
+    let (name, value) = (
+        name.trim_matches(blank).to_owned(),
+        value.trim_matches(blank).to_owned(),
+    );
     policy::check_header(&name, &value).map_err(|e| format!("--header: {e}"))?;
     Ok((name, value))
 }

@@ -42,7 +42,9 @@ struct RefreshJson {
 }
 
 fn amounts(m: &[finconn_core::data::Money]) -> BTreeMap<String, i64> {
-    m.iter().map(|m| (m.currency.clone(), m.amount_minor)).collect()
+    m.iter()
+        .map(|m| (m.currency.clone(), m.amount_minor))
+        .collect()
 }
 
 /// `12.34 USD` from minor units (two decimals; the demo's currencies all have cents).
@@ -51,7 +53,12 @@ fn shown(m: &[finconn_core::data::Money]) -> String {
         .map(|m| {
             let sign = if m.amount_minor < 0 { "-" } else { "" };
             let abs = m.amount_minor.unsigned_abs();
-            format!("{sign}{}.{:02} {}", abs / 100, abs % 100, m.currency.to_uppercase())
+            format!(
+                "{sign}{}.{:02} {}",
+                abs / 100,
+                abs % 100,
+                m.currency.to_uppercase()
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -112,7 +119,11 @@ pub async fn run(
             outcome(RefreshFeature::Balance),
             outcome(RefreshFeature::Ownership),
             outcome(RefreshFeature::Transactions),
-            if relink_required { "  ⚠ relink required" } else { "" }
+            if relink_required {
+                "  ⚠ relink required"
+            } else {
+                ""
+            }
         );
         let names: Vec<String> = owners.owners.iter().map(|o| o.name.clone()).collect();
         println!("    owners ({}): {}", names.len(), names.join(", "));

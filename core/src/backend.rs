@@ -709,8 +709,15 @@ impl BackendClient {
 
     /// `GET /accounts/{id}`: the account as Stripe has it now (balance, refresh records).
     pub async fn get_account(&self, account_id: &str) -> Result<Account, BackendError> {
-        self.account_call("account", HttpMethod::Get, EndpointPath::Account, account_id, None, None)
-            .await
+        self.account_call(
+            "account",
+            HttpMethod::Get,
+            EndpointPath::Account,
+            account_id,
+            None,
+            None,
+        )
+        .await
     }
 
     /// `POST /accounts/{id}/refresh {"features": [...]}`: starts Stripe's refreshes; the answer
@@ -809,11 +816,21 @@ impl BackendClient {
             query.push(("starting_after", after));
         }
         let page: crate::model::List<AccountOwner> = self
-            .list_call("account_owners", EndpointPath::AccountOwners, account_id, &query, "not a list of owners")
+            .list_call(
+                "account_owners",
+                EndpointPath::AccountOwners,
+                account_id,
+                &query,
+                "not a list of owners",
+            )
             .await?;
         for o in &page.data {
             if !ids::is_valid(IdKind::Owner, &o.id) {
-                return Err(BackendError::invalid("account_owners", "malformed owner id", None));
+                return Err(BackendError::invalid(
+                    "account_owners",
+                    "malformed owner id",
+                    None,
+                ));
             }
         }
         Ok(page)

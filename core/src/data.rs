@@ -16,8 +16,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Account, AccountStatus, Balance, BalanceType, Permission, Refresh, RefreshStatus,
-    Transaction, TransactionRefresh,
+    Account, AccountStatus, Balance, BalanceType, Permission, Refresh, RefreshStatus, Transaction,
+    TransactionRefresh,
 };
 
 /// A data feature a refresh can ask for (`features[]` of Stripe's refresh call).
@@ -57,13 +57,10 @@ impl RefreshFeature {
     pub fn state(self, account: &Account) -> Option<RefreshState> {
         match self {
             RefreshFeature::Balance => account.balance_refresh.as_ref().map(RefreshState::from),
-            RefreshFeature::Ownership => {
-                account.ownership_refresh.as_ref().map(RefreshState::from)
+            RefreshFeature::Ownership => account.ownership_refresh.as_ref().map(RefreshState::from),
+            RefreshFeature::Transactions => {
+                account.transaction_refresh.as_ref().map(RefreshState::from)
             }
-            RefreshFeature::Transactions => account
-                .transaction_refresh
-                .as_ref()
-                .map(RefreshState::from),
         }
     }
 }
@@ -158,7 +155,9 @@ pub enum FeatureOutcome {
     /// Still pending when the deadline passed: ask again later.
     StillPending,
     /// Asked for before `next_refresh_available_at`: nothing was sent; retry at this Unix time.
-    TooSoon { retry_at: i64 },
+    TooSoon {
+        retry_at: i64,
+    },
     /// The user never granted this feature's permission: see the report's action.
     NotPermitted,
     /// The account is disconnected: nothing was sent.
@@ -267,9 +266,7 @@ pub fn settled_outcomes(account: &Account, features: &[RefreshFeature]) -> Vec<F
                 feature: f,
                 outcome,
                 last_attempted_at: state.as_ref().map(|s| s.last_attempted_at),
-                next_refresh_available_at: state
-                    .as_ref()
-                    .and_then(|s| s.next_refresh_available_at),
+                next_refresh_available_at: state.as_ref().and_then(|s| s.next_refresh_available_at),
             }
         })
         .collect()
@@ -314,7 +311,11 @@ impl From<&Balance> for BalanceView {
             type_: b.type_.as_str().to_owned(),
             current: money(&b.current),
             available: match b.type_ {
-                BalanceType::Cash => b.cash.as_ref().and_then(|c| c.available.as_ref()).map(money),
+                BalanceType::Cash => b
+                    .cash
+                    .as_ref()
+                    .and_then(|c| c.available.as_ref())
+                    .map(money),
                 _ => None,
             },
             credit_used: b.credit.as_ref().and_then(|c| c.used.as_ref()).map(money),
@@ -366,10 +367,13 @@ pub struct DuplicateAccount {
 /// existing account that is itself one of the new ones is not a duplicate of it.
 pub fn find_duplicates(new: &[Account], existing: &[Account]) -> Vec<DuplicateAccount> {
     let key = |a: &Account| {
-        a.last4
-            .as_ref()
-            .filter(|l| !l.is_empty())
-            .map(|l| (a.institution_name.clone(), l.clone(), a.subcategory.as_str().to_owned()))
+        a.last4.as_ref().filter(|l| !l.is_empty()).map(|l| {
+            (
+                a.institution_name.clone(),
+                l.clone(),
+                a.subcategory.as_str().to_owned(),
+            )
+        })
     };
     let mut out = Vec::new();
     for n in new {
@@ -401,7 +405,9 @@ mod tests {
             "category": "cash", "subcategory": "checking", "status": "active", "last4": "1234",
             "permissions": ["balances", "ownership", "transactions"], "authorization": "fcauth_1",
         });
-        base.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        base.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         serde_json::from_value(base).unwrap()
     }
 
@@ -464,7 +470,10 @@ mod tests {
         let p = plan_refresh(&no_txn, &[RefreshFeature::Transactions], 0);
         assert_eq!(p.answered[0].outcome, FeatureOutcome::NotPermitted);
         let gone = account(json!({"status": "disconnected"}));
-        assert_eq!(plan_refresh(&gone, &[RefreshFeature::Balance], 0).answered[0].outcome, FeatureOutcome::Gone);
+        assert_eq!(
+            plan_refresh(&gone, &[RefreshFeature::Balance], 0).answered[0].outcome,
+            FeatureOutcome::Gone
+        );
     }
 
     #[test]
@@ -474,21 +483,41 @@ mod tests {
             "ownership_refresh": {"status": "pending", "last_attempted_at": 1},
             "transaction_refresh": {"id": "fctxnref_1", "status": "paused_by_stripe", "last_attempted_at": 1},
         }));
-        let o: Vec<_> = settled_outcomes(&a, &RefreshFeature::ALL).into_iter().map(|f| f.outcome).collect();
-        assert_eq!(o, [FeatureOutcome::Succeeded, FeatureOutcome::StillPending, FeatureOutcome::Failed]);
+        let o: Vec<_> = settled_outcomes(&a, &RefreshFeature::ALL)
+            .into_iter()
+            .map(|f| f.outcome)
+            .collect();
+        assert_eq!(
+            o,
+            [
+                FeatureOutcome::Succeeded,
+                FeatureOutcome::StillPending,
+                FeatureOutcome::Failed
+            ]
+        );
         assert!(any_pending(&a, &RefreshFeature::ALL));
         assert!(!any_pending(&a, &[RefreshFeature::Balance]));
     }
 
     #[test]
     fn money_keeps_minor_units_and_the_credit_sign() {
-        let credit = account(json!({"category": "credit", "subcategory": "credit_card", "balance": {
-            "as_of": 5, "type": "credit", "current": {"usd": -5000}, "credit": {"used": {"usd": 5000}}}}));
+        let credit = account(
+            json!({"category": "credit", "subcategory": "credit_card", "balance": {
+            "as_of": 5, "type": "credit", "current": {"usd": -5000}, "credit": {"used": {"usd": 5000}}}}),
+        );
         let v = BalanceView::from(credit.balance.as_ref().unwrap());
-        assert_eq!(v.current, [Money { amount_minor: -5000, currency: "usd".into() }]);
+        assert_eq!(
+            v.current,
+            [Money {
+                amount_minor: -5000,
+                currency: "usd".into()
+            }]
+        );
         assert_eq!(v.credit_used.unwrap()[0].amount_minor, 5000);
         assert_eq!(v.available, None);
-        let cash = account(json!({"balance": {"as_of": 5, "type": "cash", "current": {"usd": 123, "eur": 7}, "cash": {"available": {"usd": 100}}}}));
+        let cash = account(
+            json!({"balance": {"as_of": 5, "type": "cash", "current": {"usd": 123, "eur": 7}, "cash": {"available": {"usd": 100}}}}),
+        );
         let v = BalanceView::from(cash.balance.as_ref().unwrap());
         assert_eq!(v.type_, "cash");
         assert_eq!(v.current.len(), 2);
@@ -508,19 +537,39 @@ mod tests {
     #[test]
     fn merges_keep_one_entry_per_id_the_latest_update() {
         let merged = merge_transactions(vec![
-            vec![txn("fctxn_a", "pending", 1, 10), txn("fctxn_b", "posted", 1, 20)],
-            vec![txn("fctxn_a", "posted", 2, 10), txn("fctxn_c", "void", 3, 30)],
+            vec![
+                txn("fctxn_a", "pending", 1, 10),
+                txn("fctxn_b", "posted", 1, 20),
+            ],
+            vec![
+                txn("fctxn_a", "posted", 2, 10),
+                txn("fctxn_c", "void", 3, 30),
+            ],
             vec![txn("fctxn_a", "pending", 1, 10)],
         ]);
-        let ids: Vec<_> = merged.iter().map(|t| (t.id.as_str(), t.status.as_str())).collect();
-        assert_eq!(ids, [("fctxn_c", "void"), ("fctxn_b", "posted"), ("fctxn_a", "posted")]);
+        let ids: Vec<_> = merged
+            .iter()
+            .map(|t| (t.id.as_str(), t.status.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("fctxn_c", "void"),
+                ("fctxn_b", "posted"),
+                ("fctxn_a", "posted")
+            ]
+        );
     }
 
     #[test]
     fn the_cursor_is_the_latest_succeeded_refresh() {
-        let ok = account(json!({"transaction_refresh": {"id": "fctxnref_2", "status": "succeeded", "last_attempted_at": 1}}));
+        let ok = account(
+            json!({"transaction_refresh": {"id": "fctxnref_2", "status": "succeeded", "last_attempted_at": 1}}),
+        );
         assert_eq!(sync_cursor(&ok).as_deref(), Some("fctxnref_2"));
-        let pending = account(json!({"transaction_refresh": {"id": "fctxnref_3", "status": "pending", "last_attempted_at": 1}}));
+        let pending = account(
+            json!({"transaction_refresh": {"id": "fctxnref_3", "status": "pending", "last_attempted_at": 1}}),
+        );
         assert_eq!(sync_cursor(&pending), None);
         assert_eq!(sync_cursor(&account(json!({}))), None);
     }
@@ -528,7 +577,8 @@ mod tests {
     #[test]
     fn duplicates_match_institution_last4_and_subcategory_of_active_accounts() {
         let old = account(json!({"id": "fca_old"}));
-        let old_inactive = account(json!({"id": "fca_old2", "status": "inactive", "subcategory": "savings"}));
+        let old_inactive =
+            account(json!({"id": "fca_old2", "status": "inactive", "subcategory": "savings"}));
         let dup = account(json!({"id": "fca_new"}));
         let other_last4 = account(json!({"id": "fca_new2", "last4": "9999"}));
         let same_but_savings = account(json!({"id": "fca_new3", "subcategory": "savings"}));
@@ -537,7 +587,13 @@ mod tests {
             &[dup.clone(), other_last4, same_but_savings, no_last4],
             &[old.clone(), old_inactive, dup.clone()],
         );
-        assert_eq!(found, [DuplicateAccount { account_id: "fca_new".into(), duplicate_of: "fca_old".into() }]);
+        assert_eq!(
+            found,
+            [DuplicateAccount {
+                account_id: "fca_new".into(),
+                duplicate_of: "fca_old".into()
+            }]
+        );
         // A relink returns the same account: not a duplicate of itself.
         assert!(find_duplicates(&[old.clone()], &[old]).is_empty());
     }

@@ -41,7 +41,10 @@ async fn link(env: &Env, client: &FlowClient, institution: Institution) -> FlowR
     result
 }
 
-fn outcome(report: &finconn_core::account_data::RefreshReport, f: RefreshFeature) -> FeatureOutcome {
+fn outcome(
+    report: &finconn_core::account_data::RefreshReport,
+    f: RefreshFeature,
+) -> FeatureOutcome {
     report
         .features
         .iter()
@@ -57,12 +60,19 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
     let result = link(&env, &client, Institution::DataBank).await;
     let checking = &result.accounts[0];
     assert!(checking.balance.is_none(), "no prefetch: no balance yet");
-    let report = client.refresh(&checking.id, &RefreshFeature::ALL).await.unwrap();
+    let report = client
+        .refresh(&checking.id, &RefreshFeature::ALL)
+        .await
+        .unwrap();
     for f in RefreshFeature::ALL {
         assert_eq!(outcome(&report, f), FeatureOutcome::Succeeded, "{f:?}");
     }
     assert_eq!(report.action, None);
-    let balance = report.account.balance.as_ref().expect("a balance after the refresh");
+    let balance = report
+        .account
+        .balance
+        .as_ref()
+        .expect("a balance after the refresh");
     assert!(balance.current.values().all(|v| *v != 0));
     let b = &report.features[0];
     assert!(b.last_attempted_at.is_some());
@@ -72,14 +82,21 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
 
     // Asked again before next_refresh_available_at: answered without any call.
     let refreshes = env.sim.requests(Endpoint::Refresh);
-    let again = client.refresh(&checking.id, &[RefreshFeature::Balance]).await.unwrap();
+    let again = client
+        .refresh(&checking.id, &[RefreshFeature::Balance])
+        .await
+        .unwrap();
     assert_eq!(
         outcome(&again, RefreshFeature::Balance),
         FeatureOutcome::TooSoon {
             retry_at: b.next_refresh_available_at.unwrap()
         }
     );
-    assert_eq!(env.sim.requests(Endpoint::Refresh), refreshes, "nothing sent");
+    assert_eq!(
+        env.sim.requests(Endpoint::Refresh),
+        refreshes,
+        "nothing sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,15 +112,24 @@ async fn a_refresh_still_pending_at_the_deadline_says_so() {
         .refresh(&result.accounts[0].id, &[RefreshFeature::Balance])
         .await
         .unwrap();
-    assert_eq!(outcome(&report, RefreshFeature::Balance), FeatureOutcome::StillPending);
-    assert!(started.elapsed() < Duration::from_secs(3), "bounded by the deadline");
+    assert_eq!(
+        outcome(&report, RefreshFeature::Balance),
+        FeatureOutcome::StillPending
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the deadline"
+    );
     // A second call while it is pending waits for it instead of asking again.
     let refreshes = env.sim.requests(Endpoint::Refresh);
     let again = client
         .refresh(&result.accounts[0].id, &[RefreshFeature::Balance])
         .await
         .unwrap();
-    assert_eq!(outcome(&again, RefreshFeature::Balance), FeatureOutcome::StillPending);
+    assert_eq!(
+        outcome(&again, RefreshFeature::Balance),
+        FeatureOutcome::StillPending
+    );
     assert_eq!(env.sim.requests(Endpoint::Refresh), refreshes);
 }
 
@@ -113,14 +139,35 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
     let client = env.client(&Opts::default());
 
     let failing = link(&env, &client, Institution::RefreshFailsBank).await;
-    let report = client.refresh(&failing.accounts[0].id, &RefreshFeature::ALL).await.unwrap();
-    assert!(report.features.iter().all(|f| f.outcome == FeatureOutcome::Failed), "{report:?}");
-    assert_eq!(report.action, None, "a failed refresh alone needs no relink");
+    let report = client
+        .refresh(&failing.accounts[0].id, &RefreshFeature::ALL)
+        .await
+        .unwrap();
+    assert!(
+        report
+            .features
+            .iter()
+            .all(|f| f.outcome == FeatureOutcome::Failed),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.action, None,
+        "a failed refresh alone needs no relink"
+    );
 
     let inactive = link(&env, &client, Institution::GoesInactiveBank).await;
     let account = &inactive.accounts[0];
-    let report = client.refresh(&account.id, &RefreshFeature::ALL).await.unwrap();
-    assert!(report.features.iter().all(|f| f.outcome == FeatureOutcome::Failed), "{report:?}");
+    let report = client
+        .refresh(&account.id, &RefreshFeature::ALL)
+        .await
+        .unwrap();
+    assert!(
+        report
+            .features
+            .iter()
+            .all(|f| f.outcome == FeatureOutcome::Failed),
+        "{report:?}"
+    );
     assert_eq!(
         report.action,
         Some(AccountAction::RelinkRequired {
@@ -133,9 +180,18 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
     let no_txn = link(&env, &client, Institution::NoTransactionsBank).await;
     let account = &no_txn.accounts[0];
     let before = env.sim.requests(Endpoint::Transactions);
-    let report = client.refresh(&account.id, &RefreshFeature::ALL).await.unwrap();
-    assert_eq!(outcome(&report, RefreshFeature::Balance), FeatureOutcome::Succeeded);
-    assert_eq!(outcome(&report, RefreshFeature::Transactions), FeatureOutcome::NotPermitted);
+    let report = client
+        .refresh(&account.id, &RefreshFeature::ALL)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&report, RefreshFeature::Balance),
+        FeatureOutcome::Succeeded
+    );
+    assert_eq!(
+        outcome(&report, RefreshFeature::Transactions),
+        FeatureOutcome::NotPermitted
+    );
     let missing = AccountAction::RelinkRequired {
         authorization: account.authorization.clone(),
         reason: RelinkReason::MissingPermissions(vec![Permission::Transactions]),
@@ -144,7 +200,11 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
     let sync = client.sync_transactions(&account.id, None).await.unwrap();
     assert!(sync.transactions.is_empty());
     assert_eq!(sync.action, Some(missing));
-    assert_eq!(env.sim.requests(Endpoint::Transactions), before, "nothing read without permission");
+    assert_eq!(
+        env.sim.requests(Endpoint::Transactions),
+        before,
+        "nothing read without permission"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,9 +215,15 @@ async fn a_disconnected_account_is_gone() {
     let id = &result.accounts[0].id;
     client.disconnect_account(id).await.unwrap();
     let report = client.refresh(id, &RefreshFeature::ALL).await.unwrap();
-    assert!(report.features.iter().all(|f| f.outcome == FeatureOutcome::Gone));
+    assert!(report
+        .features
+        .iter()
+        .all(|f| f.outcome == FeatureOutcome::Gone));
     assert_eq!(report.action, Some(AccountAction::Disconnected));
-    assert_eq!(client.owners(id).await.unwrap().action, Some(AccountAction::Disconnected));
+    assert_eq!(
+        client.owners(id).await.unwrap().action,
+        Some(AccountAction::Disconnected)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,9 +242,17 @@ async fn owners_and_transactions_are_read_across_pages() {
         assert_eq!(ids.len(), owners.owners.len(), "every owner once");
         assert!(!owners.owners.is_empty());
         let sync = client.sync_transactions(&a.id, None).await.unwrap();
-        assert_eq!(sync.transactions.len(), env.sim.transactions_held(&a.id), "{}", a.id);
+        assert_eq!(
+            sync.transactions.len(),
+            env.sim.transactions_held(&a.id),
+            "{}",
+            a.id
+        );
         paged |= sync.pages > 1;
-        assert!(sync.cursor.as_deref().is_some_and(|c| c.starts_with("fctxnref_")));
+        assert!(sync
+            .cursor
+            .as_deref()
+            .is_some_and(|c| c.starts_with("fctxnref_")));
     }
     assert!(paged, "one account has more than one page of transactions");
     let most = result
@@ -195,7 +269,10 @@ async fn owners_and_transactions_are_read_across_pages() {
         }
         v
     };
-    assert!(owners.iter().any(|n| *n > 10), "owners across pages: {owners:?}");
+    assert!(
+        owners.iter().any(|n| *n > 10),
+        "owners across pages: {owners:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,9 +282,15 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
     let client = env.client(&Opts::default());
     let result = link(&env, &client, Institution::DataBank).await;
     let id = &result.accounts[0].id;
-    client.refresh(id, &[RefreshFeature::Transactions]).await.unwrap();
+    client
+        .refresh(id, &[RefreshFeature::Transactions])
+        .await
+        .unwrap();
     let first = client.sync_transactions(id, None).await.unwrap();
-    let cursor = first.cursor.clone().expect("a cursor after a succeeded refresh");
+    let cursor = first
+        .cursor
+        .clone()
+        .expect("a cursor after a succeeded refresh");
     let pending: Vec<String> = first
         .transactions
         .iter()
@@ -216,13 +299,30 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
         .collect();
     assert!(!pending.is_empty());
 
-    let report = client.refresh(id, &[RefreshFeature::Transactions]).await.unwrap();
-    assert_eq!(outcome(&report, RefreshFeature::Transactions), FeatureOutcome::Succeeded);
+    let report = client
+        .refresh(id, &[RefreshFeature::Transactions])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&report, RefreshFeature::Transactions),
+        FeatureOutcome::Succeeded
+    );
     let second = client.sync_transactions(id, Some(&cursor)).await.unwrap();
-    assert_ne!(second.cursor.as_deref(), Some(cursor.as_str()), "the cursor moved");
-    assert!(second.transactions.len() < first.transactions.len(), "only the changes");
+    assert_ne!(
+        second.cursor.as_deref(),
+        Some(cursor.as_str()),
+        "the cursor moved"
+    );
+    assert!(
+        second.transactions.len() < first.transactions.len(),
+        "only the changes"
+    );
     let known: Vec<&str> = first.transactions.iter().map(|t| t.id.as_str()).collect();
-    let new = second.transactions.iter().filter(|t| !known.contains(&t.id.as_str())).count();
+    let new = second
+        .transactions
+        .iter()
+        .filter(|t| !known.contains(&t.id.as_str()))
+        .count();
     let posted = second
         .transactions
         .iter()
@@ -233,7 +333,10 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
         .iter()
         .filter(|t| pending.contains(&t.id) && t.status == TransactionStatus::Void)
         .count();
-    assert!(new >= 1 && posted >= 1 && voided >= 1, "new {new}, posted {posted}, voided {voided}");
+    assert!(
+        new >= 1 && posted >= 1 && voided >= 1,
+        "new {new}, posted {posted}, voided {voided}"
+    );
     // The ledger: all of the first, upserted with the second, equals what the backend holds.
     let mut ledger = std::collections::BTreeMap::new();
     for t in first.transactions.iter().chain(&second.transactions) {
@@ -241,8 +344,15 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
     }
     assert_eq!(ledger.len(), env.sim.transactions_held(id));
     // Nothing changed since: an empty sync, the same cursor.
-    let third = client.sync_transactions(id, second.cursor.as_deref()).await.unwrap();
-    assert!(third.transactions.is_empty(), "{:?}", third.transactions.len());
+    let third = client
+        .sync_transactions(id, second.cursor.as_deref())
+        .await
+        .unwrap();
+    assert!(
+        third.transactions.is_empty(),
+        "{:?}",
+        third.transactions.len()
+    );
     assert_eq!(third.cursor, second.cursor);
 }
 
@@ -253,16 +363,34 @@ async fn linking_the_same_bank_twice_flags_the_duplicates() {
     let first = link(&env, &client, Institution::DataBank).await;
     assert!(first.duplicates.is_empty());
     let second = link(&env, &client, Institution::DataBank).await;
-    assert_eq!(second.duplicates.len(), second.accounts.len(), "{:?}", second.duplicates);
+    assert_eq!(
+        second.duplicates.len(),
+        second.accounts.len(),
+        "{:?}",
+        second.duplicates
+    );
     for d in &second.duplicates {
         assert!(first.accounts.iter().any(|a| a.id == d.duplicate_of));
         assert!(second.accounts.iter().any(|a| a.id == d.account_id));
     }
     // Subscriptions turn on and off.
     let id = &second.accounts[0].id;
-    let on = client.subscribe(id, &[RefreshFeature::Transactions]).await.unwrap();
-    assert!(on.subscriptions.unwrap_or_default().iter().any(|s| s.as_str() == "transactions"));
-    let off = client.unsubscribe(id, &[RefreshFeature::Transactions]).await.unwrap();
+    let on = client
+        .subscribe(id, &[RefreshFeature::Transactions])
+        .await
+        .unwrap();
+    assert!(on
+        .subscriptions
+        .unwrap_or_default()
+        .iter()
+        .any(|s| s.as_str() == "transactions"));
+    let off = client
+        .unsubscribe(id, &[RefreshFeature::Transactions])
+        .await
+        .unwrap();
     assert!(off.subscriptions.unwrap_or_default().is_empty());
-    assert!(client.subscribe(id, &[RefreshFeature::Balance]).await.is_err());
+    assert!(client
+        .subscribe(id, &[RefreshFeature::Balance])
+        .await
+        .is_err());
 }

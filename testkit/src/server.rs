@@ -674,6 +674,11 @@ impl Simulator {
         self.shared.stripe.refresh_delay()
     }
 
+    /// How long after an attempt the next refresh may be asked for (default a minute).
+    pub fn set_refresh_cooldown(&self, cooldown: Duration) {
+        self.shared.stripe.set_refresh_cooldown(cooldown);
+    }
+
     /// Stops listening, aborts every open connection and waits for it.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);

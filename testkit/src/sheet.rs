@@ -252,6 +252,18 @@ fn allowed(session: &SessionRec, subcategory: &str) -> bool {
         .is_none_or(|subs| subs.iter().any(|s| s == subcategory))
 }
 
+/// The same real account (holder, bank, account template) has the same `last4` however often it
+/// is linked: linking a bank twice gives new `fca_…` ids with the old last4s, as with Stripe.
+fn last4_of(session: &SessionRec, institution_name: &str, t: &AccountTemplate) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", session.account_holder).hash(&mut h);
+    institution_name.hash(&mut h);
+    t.display_name.hash(&mut h);
+    t.subcategory.hash(&mut h);
+    format!("{:04}", h.finish() % 10_000)
+}
+
 /// Creates one account from `t` under `authorization` (the id is fresh unless given).
 fn new_account(
     inner: &Inner,
@@ -264,7 +276,7 @@ fn new_account(
 ) -> String {
     let now = inner.clock.now();
     let id = id.unwrap_or_else(|| inner.ids.id("fca"));
-    let last4 = inner.ids.digits(4);
+    let last4 = last4_of(session, institution_name, t);
     let amount = inner.ids.range(t.balance.0, t.balance.1);
     let permissions = t.data.granted(&session.permissions);
     // A prefetch needs the permission of its data.

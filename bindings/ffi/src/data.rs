@@ -112,7 +112,9 @@ pub enum FeatureOutcome {
     /// Still pending when the deadline passed: ask again later.
     StillPending,
     /// Asked for before `next_refresh_available_at`: nothing was sent.
-    TooSoon { retry_at: i64 },
+    TooSoon {
+        retry_at: i64,
+    },
     /// The user never granted this feature's permission (see the report's `action`).
     NotPermitted,
     /// The account is disconnected.

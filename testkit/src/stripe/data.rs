@@ -119,10 +119,11 @@ fn settle_account(inner: &Inner, st: &mut State, id: &str, now: Instant) {
         return;
     };
     let ok = !is_inactive(a) && a.data.refreshes != RefreshBehaviour::Fail;
+    let cooldown = lock(&inner.refresh_cooldown).as_secs() as i64;
     let mut found = Vec::new();
     for f in Feature::ALL {
         if let Some(r) = refresh_of(a, f).filter(|r| r.is_due(now)) {
-            r.finish(ok);
+            r.finish(ok, cooldown);
             if ok {
                 found.push(f);
             }
@@ -250,6 +251,12 @@ impl InMemoryStripe {
 
     pub fn refresh_delay(&self) -> Duration {
         *lock(&self.inner.refresh_delay)
+    }
+
+    /// How long after an attempt the next refresh may be asked for (`next_refresh_available_at`,
+    /// default a minute); zero lets tests refresh again at once.
+    pub fn set_refresh_cooldown(&self, cooldown: Duration) {
+        *lock(&self.inner.refresh_cooldown) = cooldown;
     }
 
     /// How many transactions Stripe holds for the account now (0 for an unknown account).

@@ -42,6 +42,9 @@ pub(crate) struct Inner {
     pub page_size: usize,
     /// How long a requested refresh stays `pending`.
     pub refresh_delay: Mutex<Duration>,
+    /// How long after a refresh's attempt the next one may be asked for
+    /// (`next_refresh_available_at`), default a minute.
+    pub refresh_cooldown: Mutex<Duration>,
     state: Mutex<State>,
 }
 
@@ -118,6 +121,7 @@ impl InMemoryStripe {
                 secret_key,
                 page_size: page_size.clamp(1, 100),
                 refresh_delay: Mutex::new(DEFAULT_REFRESH_DELAY),
+                refresh_cooldown: Mutex::new(Duration::from_secs(60)),
                 state: Mutex::new(State::default()),
             }),
         }

@@ -198,14 +198,14 @@ impl RefreshRec {
         self.is_pending() && self.due.is_some_and(|d| d <= now)
     }
 
-    /// Ends a pending refresh; the next one is available a minute after this one's attempt.
-    pub fn finish(&mut self, succeeded: bool) {
+    /// Ends a pending refresh; the next one is available `cooldown_secs` after this one's attempt.
+    pub fn finish(&mut self, succeeded: bool, cooldown_secs: i64) {
         self.status = if succeeded {
             RefreshStatus::Succeeded
         } else {
             RefreshStatus::Failed
         };
-        self.next_refresh_available_at = Some(self.last_attempted_at + 60);
+        self.next_refresh_available_at = Some(self.last_attempted_at + cooldown_secs);
         self.due = None;
     }
 

@@ -387,7 +387,7 @@ for test_file in sorted(pathlib.Path(tests_dir).glob("*.swift")):
     )
     # Swift standard library, Foundation and XCTest names the tests use: extend when a test needs one.
     KNOWN = set(
-        """XCTestCase XCTAssertEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
+        """XCTestCase XCTAssertEqual XCTAssertNotEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
         XCTAssertThrowsError XCTFail XCTUnwrap setUpWithError tearDownWithError executionTimeAllowance
         String Set Bool Int UInt UInt16 UInt32 UInt64 Int64 Error Sendable StaticString UUID URL NSLock
         FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy

@@ -251,3 +251,50 @@ fn demo_scenarios_end_as_documented() {
     assert_eq!(demo("oauth-canceled")["status"], "canceled");
     assert_eq!(demo("institution-down")["status"], "failed");
 }
+
+#[test]
+fn demo_data_scenarios_give_the_documented_account_data() {
+    let v = demo("data");
+    assert_eq!(v["status"], "completed");
+    let data = v["account_data"].as_array().expect("account_data");
+    assert!(!data.is_empty());
+    let mut paged = false;
+    for a in data {
+        for key in [
+            "id",
+            "balance",
+            "owners",
+            "transactions",
+            "transactions_at_backend",
+            "refresh",
+            "relink_required",
+        ] {
+            assert!(a.get(key).is_some(), "{key} in {a}");
+        }
+        assert!(a["id"].as_str().unwrap().starts_with("fca_"));
+        let b = &a["balance"];
+        assert!(b["as_of"].is_i64() && (b["type"] == "cash" || b["type"] == "credit"), "{b}");
+        assert!(b["current"].as_object().unwrap().values().all(Value::is_i64), "integer minor units: {b}");
+        assert!(b["available"].is_null() || b["available"].is_object());
+        assert!(!a["owners"].as_array().unwrap().is_empty());
+        assert_eq!(a["transactions"], a["transactions_at_backend"], "{a}");
+        for f in ["balance", "ownership", "transactions"] {
+            assert_eq!(a["refresh"][f], "succeeded", "{a}");
+        }
+        assert_eq!(a["relink_required"], false);
+        paged |= a["transaction_pages"].as_u64().unwrap() > 1;
+    }
+    assert!(paged, "one account needed more than one page");
+
+    let v = demo("data-inactive");
+    assert_eq!(v["status"], "completed");
+    let data = v["account_data"].as_array().expect("account_data");
+    assert_eq!(data.len(), 1);
+    assert_eq!(data[0]["relink_required"], true);
+    assert_eq!(data[0]["balance"], Value::Null);
+    for f in ["balance", "ownership", "transactions"] {
+        assert_eq!(data[0]["refresh"][f], "failed");
+    }
+    // Other scenarios carry no account data.
+    assert!(demo("success").get("account_data").is_none());
+}

@@ -36,14 +36,19 @@ fn invalid(message: String) -> FinConnError {
     FinConnError::InvalidConfiguration { reason: message }
 }
 
-/// `create_session`, `complete`, `list_accounts`, `disconnect`, `stripe_session_receipt`,
-/// `stripe_list_accounts`.
+/// `create_session`, `complete`, `list_accounts`, `disconnect`, `account`, `refresh`, `owners`,
+/// `transactions`, `subscriptions`, `stripe_session_receipt`, `stripe_list_accounts`.
 fn endpoint(name: &str) -> Result<Endpoint, FinConnError> {
     Ok(match name {
         "create_session" => Endpoint::CreateSession,
         "complete" => Endpoint::Complete,
         "list_accounts" => Endpoint::ListAccounts,
         "disconnect" => Endpoint::Disconnect,
+        "account" => Endpoint::Account,
+        "refresh" => Endpoint::Refresh,
+        "owners" => Endpoint::Owners,
+        "transactions" => Endpoint::Transactions,
+        "subscriptions" => Endpoint::Subscriptions,
         "stripe_session_receipt" => Endpoint::StripeSessionReceipt,
         "stripe_list_accounts" => Endpoint::StripeListAccounts,
         other => return Err(invalid(format!("unknown endpoint {other:?}"))),
@@ -109,7 +114,8 @@ impl TestSimulator {
     /// The user goes through the sheet at one of the test institutions (`success_one`,
     /// `success_three`, `exit_early`, `oauth_canceled`, `inactive_needs_relink`, `relink_same`,
     /// `relink_new_authorization`, `relink_no_account`, `relink_no_authorization`, `relink_other`,
-    /// `institution_down`).
+    /// `institution_down`, `data_bank`, `refresh_fails_bank`, `goes_inactive_bank`,
+    /// `no_transactions_bank`).
     pub fn complete_sheet(
         &self,
         session_id: String,
@@ -154,6 +160,27 @@ impl TestSimulator {
     /// Distinct completion reports the backend accepted for a session.
     pub fn reports_received(&self, session_id: String) -> Result<u64, FinConnError> {
         self.with(|sim| sim.reports_received(&session_id) as u64)
+    }
+
+    /// Requests the simulator received on an endpoint (names as for `pushFault`).
+    pub fn requests(&self, endpoint_name: String) -> Result<u64, FinConnError> {
+        let endpoint = endpoint(&endpoint_name)?;
+        self.with(|sim| sim.requests(endpoint) as u64)
+    }
+
+    /// How many transactions the simulated Stripe holds for an account.
+    pub fn transactions_held(&self, account_id: String) -> Result<u64, FinConnError> {
+        self.with(|sim| sim.transactions_held(&account_id) as u64)
+    }
+
+    /// How long refreshes requested from now on stay pending (default 50 ms).
+    pub fn set_refresh_delay_ms(&self, ms: u64) -> Result<(), FinConnError> {
+        self.with(|sim| sim.set_refresh_delay(Duration::from_millis(ms)))
+    }
+
+    /// How long after an attempt the next refresh may be asked for (default 60 s).
+    pub fn set_refresh_cooldown_ms(&self, ms: u64) -> Result<(), FinConnError> {
+        self.with(|sim| sim.set_refresh_cooldown(Duration::from_millis(ms)))
     }
 
     /// The report token the backend issued for a session (for the no-secret tests).

@@ -1,0 +1,173 @@
+// XCTest twin of bindings/tests/kotlin/AccountDataTest.kt: the account-data API through the
+// generated bindings and the Swift transport. macOS only (`build-xcframework.sh --testing`).
+import Foundation
+import XCTest
+
+import FinConn
+
+private let dataReturnURL = "finconn-test://stripe-redirect"
+private let allFeatures: [RefreshFeature] = [.balance, .ownership, .transactions]
+
+private final class DataUser: HeadersProvider {
+    func headers() -> [String: String] {
+        ["Authorization": "Bearer swift-data-user"]
+    }
+}
+
+final class AccountDataTests: XCTestCase {
+    private var sim: TestSimulator!
+    private var dataDir: URL!
+
+    override func setUpWithError() throws {
+        executionTimeAllowance = 120
+        sim = try TestSimulator.start()
+        dataDir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("finconn-swift-data-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        sim?.shutdown()
+        sim = nil
+        if let dataDir {
+            try? FileManager.default.removeItem(at: dataDir)
+        }
+    }
+
+    private func client() throws -> FlowClient {
+        try FlowClient(
+            config: FlowClientConfig(
+                backendUrl: sim.backendUrl(),
+                returnUrls: [dataReturnURL],
+                dataDir: dataDir.path,
+                stripeApiUrl: sim.backendUrl(),
+                requestTimeoutMs: 5_000,
+                refreshDeadlineMs: 5_000
+            ),
+            headers: DataUser()
+        )
+    }
+
+    private func link(_ client: FlowClient, _ institution: String) async throws -> FlowResult {
+        let flow = try client.newFlow(options: SessionOptions(
+            permissions: [.balances, .ownership, .transactions],
+            returnUrl: dataReturnURL
+        ))
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: institution)
+        let result = try await flow.sheetResult(result: .completed)
+        XCTAssertEqual(result.status, .completed)
+        return result
+    }
+
+    private func outcome(_ report: RefreshReport, _ feature: RefreshFeature) -> FeatureOutcome? {
+        report.features.first { $0.feature == feature }?.outcome
+    }
+
+    func testARefreshWaitsForStripeAndTooSoonIsAnsweredWithoutACall() async throws {
+        let client = try client()
+        let account = try await link(client, "data_bank").accounts[0]
+        XCTAssertNil(account.balance, "no prefetch, no balance yet")
+        let report = try await client.refresh(accountId: account.id, features: allFeatures)
+        for feature in allFeatures {
+            XCTAssertEqual(outcome(report, feature), .succeeded)
+        }
+        XCTAssertNil(report.action)
+        let balance = try XCTUnwrap(report.account.balance)
+        XCTAssertTrue(!balance.current.isEmpty && balance.current.allSatisfy { $0.amountMinor != 0 })
+        XCTAssertTrue(try sim.requests(endpointName: "account") >= 2, "the account was polled")
+        let first = try XCTUnwrap(report.features.first { $0.feature == .balance })
+        let refreshes = try sim.requests(endpointName: "refresh")
+        let again = try await client.refresh(accountId: account.id, features: [.balance])
+        XCTAssertEqual(outcome(again, .balance), .tooSoon(retryAt: try XCTUnwrap(first.nextRefreshAvailableAt)))
+        XCTAssertEqual(try sim.requests(endpointName: "refresh"), refreshes, "nothing sent")
+    }
+
+    func testFailedInactiveAndUnpermittedAccountsComeBackTyped() async throws {
+        let client = try client()
+        let failing = try await link(client, "refresh_fails_bank").accounts[0]
+        let failed = try await client.refresh(accountId: failing.id, features: allFeatures)
+        XCTAssertTrue(failed.features.allSatisfy { $0.outcome == .failed })
+        XCTAssertNil(failed.action)
+
+        let inactive = try await link(client, "goes_inactive_bank").accounts[0]
+        let report = try await client.refresh(accountId: inactive.id, features: allFeatures)
+        XCTAssertTrue(report.features.allSatisfy { $0.outcome == .failed })
+        XCTAssertEqual(report.action, .relinkRequired(authorization: inactive.authorization, reason: .inactive))
+        XCTAssertNil(report.account.balance)
+
+        let noTxn = try await link(client, "no_transactions_bank").accounts[0]
+        let before = try sim.requests(endpointName: "transactions")
+        let partial = try await client.refresh(accountId: noTxn.id, features: allFeatures)
+        XCTAssertEqual(outcome(partial, .balance), .succeeded)
+        XCTAssertEqual(outcome(partial, .transactions), .notPermitted)
+        let missing = AccountAction.relinkRequired(
+            authorization: noTxn.authorization,
+            reason: .missingPermissions(permissions: [.transactions])
+        )
+        XCTAssertEqual(partial.action, missing)
+        let sync = try await client.syncTransactions(accountId: noTxn.id, cursor: nil)
+        XCTAssertTrue(sync.transactions.isEmpty)
+        XCTAssertEqual(sync.action, missing)
+        XCTAssertEqual(try sim.requests(endpointName: "transactions"), before, "nothing read without the permission")
+    }
+
+    func testOwnersAndTransactionsAreReadAcrossPages() async throws {
+        let client = try client()
+        let accounts = try await link(client, "data_bank").accounts
+        var paged = false
+        var manyOwners = false
+        for account in accounts {
+            _ = try await client.refresh(accountId: account.id, features: allFeatures)
+            let owners = try await client.owners(accountId: account.id).owners
+            XCTAssertEqual(owners.count, Set(owners.map { $0.id }).count, "every owner once")
+            manyOwners = manyOwners || owners.count > 10
+            let sync = try await client.syncTransactions(accountId: account.id, cursor: nil)
+            XCTAssertEqual(try sim.transactionsHeld(accountId: account.id), UInt64(sync.transactions.count))
+            paged = paged || sync.pages > 1
+            XCTAssertTrue(try XCTUnwrap(sync.cursor).hasPrefix("fctxnref_"))
+        }
+        XCTAssertTrue(paged, "more than one page of transactions")
+        XCTAssertTrue(manyOwners, "more than one page of owners")
+    }
+
+    func testAnIncrementalSyncSeesNewPostedAndVoidedTransactions() async throws {
+        try sim.setRefreshCooldownMs(ms: 0)
+        let client = try client()
+        let id = try await link(client, "data_bank").accounts[0].id
+        _ = try await client.refresh(accountId: id, features: [.transactions])
+        let first = try await client.syncTransactions(accountId: id, cursor: nil)
+        let pending = Set(first.transactions.filter { $0.status == .pending }.map { $0.id })
+        XCTAssertFalse(pending.isEmpty)
+        let report = try await client.refresh(accountId: id, features: [.transactions])
+        XCTAssertEqual(outcome(report, .transactions), .succeeded)
+        let second = try await client.syncTransactions(accountId: id, cursor: first.cursor)
+        XCTAssertNotEqual(first.cursor, second.cursor)
+        let known = Set(first.transactions.map { $0.id })
+        XCTAssertTrue(second.transactions.contains { !known.contains($0.id) }, "new")
+        XCTAssertTrue(second.transactions.contains { pending.contains($0.id) && $0.status == .posted }, "pending -> posted")
+        XCTAssertTrue(second.transactions.contains { pending.contains($0.id) && $0.status == .void }, "voided")
+        var ledger: [String: Transaction] = [:]
+        for t in first.transactions + second.transactions {
+            ledger[t.id] = t
+        }
+        XCTAssertEqual(try sim.transactionsHeld(accountId: id), UInt64(ledger.count))
+        XCTAssertTrue(try await client.syncTransactions(accountId: id, cursor: second.cursor).transactions.isEmpty)
+    }
+
+    func testLinkingTheSameBankTwiceFlagsTheDuplicates() async throws {
+        let client = try client()
+        let first = try await link(client, "data_bank")
+        XCTAssertTrue(first.duplicates.isEmpty)
+        let second = try await link(client, "data_bank")
+        XCTAssertEqual(second.duplicates.count, second.accounts.count)
+        for duplicate in second.duplicates {
+            XCTAssertTrue(first.accounts.contains { $0.id == duplicate.duplicateOf })
+            XCTAssertTrue(second.accounts.contains { $0.id == duplicate.accountId })
+        }
+        let id = second.accounts[0].id
+        XCTAssertTrue(try await client.subscribe(accountId: id, features: [.transactions]).subscriptions.contains("transactions"))
+        XCTAssertTrue(try await client.unsubscribe(accountId: id, features: [.transactions]).subscriptions.isEmpty)
+    }
+}

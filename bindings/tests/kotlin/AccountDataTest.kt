@@ -1,0 +1,207 @@
+// JVM tests of the account-data API through the generated bindings and the Kotlin transport:
+// refreshes that finish asynchronously, too soon, failed, inactive, a permission never granted,
+// owners and transactions across pages, an incremental sync seeing pending -> posted and a void,
+// and duplicate accounts. Mirrors core/tests/account_data.rs; the Swift twin is
+// bindings/swift/Tests/FinConnTests/AccountDataTests.swift.
+package io.finconn.tests
+
+import io.finconn.AccountAction
+import io.finconn.FeatureOutcome
+import io.finconn.FlowClient
+import io.finconn.FlowClientConfig
+import io.finconn.FlowResult
+import io.finconn.FlowStatus
+import io.finconn.HeadersProvider
+import io.finconn.Permission
+import io.finconn.RefreshFeature
+import io.finconn.RefreshReport
+import io.finconn.RelinkReason
+import io.finconn.SessionOptions
+import io.finconn.SheetResult
+import io.finconn.TestSimulator
+import io.finconn.TransactionStatus
+import java.io.File
+import java.nio.file.Files
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.Timeout
+
+private const val DATA_RETURN_URL = "finconn-test://stripe-redirect"
+private val ALL_FEATURES = listOf(RefreshFeature.BALANCE, RefreshFeature.OWNERSHIP, RefreshFeature.TRANSACTIONS)
+
+class AccountDataTest {
+    @get:Rule
+    val timeout: Timeout = Timeout.seconds(120)
+
+    private lateinit var sim: TestSimulator
+    private lateinit var dataDir: File
+
+    @Before
+    fun setUp() {
+        sim = TestSimulator.start()
+        dataDir = Files.createTempDirectory("finconn-kotlin-data").toFile()
+    }
+
+    @After
+    fun tearDown() {
+        sim.shutdown()
+        sim.close()
+        dataDir.deleteRecursively()
+    }
+
+    private val user =
+        object : HeadersProvider {
+            override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-data-user")
+        }
+
+    private fun client(): FlowClient =
+        FlowClient(
+            FlowClientConfig(
+                backendUrl = sim.backendUrl(),
+                returnUrls = listOf(DATA_RETURN_URL),
+                dataDir = dataDir.path,
+                stripeApiUrl = sim.backendUrl(),
+                requestTimeoutMs = 5_000uL,
+                refreshDeadlineMs = 5_000uL,
+            ),
+            user,
+        )
+
+    private suspend fun link(client: FlowClient, institution: String): FlowResult =
+        client
+            .newFlow(
+                SessionOptions(
+                    permissions = listOf(Permission.BALANCES, Permission.OWNERSHIP, Permission.TRANSACTIONS),
+                    returnUrl = DATA_RETURN_URL,
+                ),
+            ).use { flow ->
+                val sheet = flow.start()
+                flow.sheetPresented()
+                sim.completeSheet(sheet.sessionId(), institution)
+                val result = flow.sheetResult(SheetResult.Completed)
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                result
+            }
+
+    private fun outcome(report: RefreshReport, feature: RefreshFeature): FeatureOutcome =
+        report.features.single { it.feature == feature }.outcome
+
+    @Test
+    fun aRefreshWaitsForStripeAndTooSoonIsAnsweredWithoutACall() = runBlocking<Unit> {
+        client().use { client ->
+            val account = link(client, "data_bank").accounts.first()
+            assertNull("no prefetch, no balance yet", account.balance)
+            val report = client.refresh(account.id, ALL_FEATURES)
+            ALL_FEATURES.forEach { assertEquals(FeatureOutcome.Succeeded, outcome(report, it)) }
+            assertNull(report.action)
+            val balance = report.account.balance
+            assertNotNull("a balance after the refresh", balance)
+            assertTrue(balance!!.current.isNotEmpty() && balance.current.all { it.amountMinor != 0L })
+            assertTrue("the account was polled", sim.requests("account") >= 2uL)
+            val first = report.features.single { it.feature == RefreshFeature.BALANCE }
+            val refreshes = sim.requests("refresh")
+            val again = client.refresh(account.id, listOf(RefreshFeature.BALANCE))
+            assertEquals(FeatureOutcome.TooSoon(first.nextRefreshAvailableAt!!), outcome(again, RefreshFeature.BALANCE))
+            assertEquals("nothing sent", refreshes, sim.requests("refresh"))
+        }
+    }
+
+    @Test
+    fun failedInactiveAndUnpermittedAccountsComeBackTyped() = runBlocking<Unit> {
+        client().use { client ->
+            val failing = link(client, "refresh_fails_bank").accounts.first()
+            val failed = client.refresh(failing.id, ALL_FEATURES)
+            assertTrue(failed.features.all { it.outcome == FeatureOutcome.Failed })
+            assertNull(failed.action)
+
+            val inactive = link(client, "goes_inactive_bank").accounts.first()
+            val report = client.refresh(inactive.id, ALL_FEATURES)
+            assertTrue(report.features.all { it.outcome == FeatureOutcome.Failed })
+            assertEquals(AccountAction.RelinkRequired(inactive.authorization, RelinkReason.Inactive), report.action)
+            assertNull(report.account.balance)
+
+            val noTxn = link(client, "no_transactions_bank").accounts.first()
+            val before = sim.requests("transactions")
+            val partial = client.refresh(noTxn.id, ALL_FEATURES)
+            assertEquals(FeatureOutcome.Succeeded, outcome(partial, RefreshFeature.BALANCE))
+            assertEquals(FeatureOutcome.NotPermitted, outcome(partial, RefreshFeature.TRANSACTIONS))
+            val missing = AccountAction.RelinkRequired(noTxn.authorization, RelinkReason.MissingPermissions(listOf(Permission.TRANSACTIONS)))
+            assertEquals(missing, partial.action)
+            val sync = client.syncTransactions(noTxn.id, null)
+            assertTrue(sync.transactions.isEmpty())
+            assertEquals(missing, sync.action)
+            assertEquals("nothing read without the permission", before, sim.requests("transactions"))
+        }
+    }
+
+    @Test
+    fun ownersAndTransactionsAreReadAcrossPages() = runBlocking<Unit> {
+        client().use { client ->
+            val accounts = link(client, "data_bank").accounts
+            var paged = false
+            var manyOwners = false
+            for (account in accounts) {
+                client.refresh(account.id, ALL_FEATURES)
+                val owners = client.owners(account.id).owners
+                assertEquals("every owner once", owners.size, owners.map { it.id }.toSet().size)
+                manyOwners = manyOwners || owners.size > 10
+                val sync = client.syncTransactions(account.id, null)
+                assertEquals(sim.transactionsHeld(account.id), sync.transactions.size.toULong())
+                paged = paged || sync.pages > 1u
+                assertTrue(sync.cursor!!.startsWith("fctxnref_"))
+            }
+            assertTrue("more than one page of transactions", paged)
+            assertTrue("more than one page of owners", manyOwners)
+        }
+    }
+
+    @Test
+    fun anIncrementalSyncSeesNewPostedAndVoidedTransactions() = runBlocking<Unit> {
+        sim.setRefreshCooldownMs(0uL)
+        client().use { client ->
+            val id = link(client, "data_bank").accounts.first().id
+            client.refresh(id, listOf(RefreshFeature.TRANSACTIONS))
+            val first = client.syncTransactions(id, null)
+            val pending = first.transactions.filter { it.status == TransactionStatus.Pending }.map { it.id }.toSet()
+            assertTrue(pending.isNotEmpty())
+            val report = client.refresh(id, listOf(RefreshFeature.TRANSACTIONS))
+            assertEquals(FeatureOutcome.Succeeded, outcome(report, RefreshFeature.TRANSACTIONS))
+            val second = client.syncTransactions(id, first.cursor)
+            assertNotEquals(first.cursor, second.cursor)
+            val known = first.transactions.map { it.id }.toSet()
+            assertTrue("new", second.transactions.any { it.id !in known })
+            assertTrue("pending -> posted", second.transactions.any { it.id in pending && it.status == TransactionStatus.Posted })
+            assertTrue("voided", second.transactions.any { it.id in pending && it.status == TransactionStatus.Void })
+            val ledger = (first.transactions + second.transactions).associateBy { it.id }
+            assertEquals(sim.transactionsHeld(id), ledger.size.toULong())
+            assertTrue(client.syncTransactions(id, second.cursor).transactions.isEmpty())
+            // Money is integer minor units with a currency.
+            assertTrue(ledger.values.all { it.amount.currency == "usd" })
+        }
+    }
+
+    @Test
+    fun linkingTheSameBankTwiceFlagsTheDuplicates() = runBlocking<Unit> {
+        client().use { client ->
+            val first = link(client, "data_bank")
+            assertTrue(first.duplicates.isEmpty())
+            val second = link(client, "data_bank")
+            assertEquals(second.accounts.size, second.duplicates.size)
+            for (d in second.duplicates) {
+                assertTrue(first.accounts.any { it.id == d.duplicateOf })
+                assertTrue(second.accounts.any { it.id == d.accountId })
+            }
+            val id = second.accounts.first().id
+            assertTrue(client.subscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.contains("transactions"))
+            assertTrue(client.unsubscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.isEmpty())
+        }
+    }
+}

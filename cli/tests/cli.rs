@@ -273,8 +273,18 @@ fn demo_data_scenarios_give_the_documented_account_data() {
         }
         assert!(a["id"].as_str().unwrap().starts_with("fca_"));
         let b = &a["balance"];
-        assert!(b["as_of"].is_i64() && (b["type"] == "cash" || b["type"] == "credit"), "{b}");
-        assert!(b["current"].as_object().unwrap().values().all(Value::is_i64), "integer minor units: {b}");
+        assert!(
+            b["as_of"].is_i64() && (b["type"] == "cash" || b["type"] == "credit"),
+            "{b}"
+        );
+        assert!(
+            b["current"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(Value::is_i64),
+            "integer minor units: {b}"
+        );
         assert!(b["available"].is_null() || b["available"].is_object());
         assert!(!a["owners"].as_array().unwrap().is_empty());
         assert_eq!(a["transactions"], a["transactions_at_backend"], "{a}");

@@ -1,14 +1,15 @@
-//! Benchmark of `finconn_core::model::decode_session` on a session with 100 realistic accounts
-//! (balances, refreshes, status details, account numbers, an expanded ownership on some), against
-//! `serde_json::from_slice::<serde_json::Value>` of the same bytes: the typed decode should cost
-//! no more than building a generic JSON tree.
+//! Benchmarks of the typed decoders against `serde_json::from_slice::<serde_json::Value>` of the
+//! same bytes (the typed decode should cost no more than building a generic JSON tree):
+//! `finconn_core::model::decode_session` on a session with 100 realistic accounts (balances,
+//! refreshes, status details, account numbers, an expanded ownership on some), and a page of 100
+//! `financial_connections.transaction` (what one `syncTransactions` page reads).
 //!
 //! Run: `cargo bench -p finconn-core --bench decode -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use finconn_core::model::decode_session;
+use finconn_core::model::{decode_session, List, Transaction};
 use serde_json::{json, Value};
 
 const ACCOUNTS: usize = 100;
@@ -132,6 +133,62 @@ fn session_bytes() -> Vec<u8> {
     serde_json::to_vec(&session).expect("encodes")
 }
 
+/// A page of 100 transactions as the backend's `…/transactions` answers it (Stripe's shape, with
+/// the preview's classification and enrichment on some, a mix of pending, posted and void).
+fn transactions_bytes() -> Vec<u8> {
+    let txn = |i: usize| {
+        let (status, transitions) = match i % 10 {
+            0 => ("pending", json!({"posted_at": null, "void_at": null})),
+            1 => ("void", json!({"posted_at": null, "void_at": 1_721_990_000})),
+            _ => (
+                "posted",
+                json!({"posted_at": 1_721_980_000 + i, "void_at": null}),
+            ),
+        };
+        let mut t = json!({
+            "id": format!("fctxn_1PgcB7B7WZ01zgkW{i:08}"),
+            "object": "financial_connections.transaction",
+            "account": "fca_1Pgc76B7WZ01zgkWqlYVCIub",
+            "amount": -1_000 - i64::try_from(i).unwrap() * 37,
+            "currency": "usd",
+            "description": format!("CARD PURCHASE {i} WHOLE FOODS MARKET #10{i}"),
+            "livemode": true,
+            "status": status,
+            "status_transitions": transitions,
+            "transacted_at": 1_721_900_000 + i,
+            "transaction_refresh": "fctxnref_QXhWc2Trdr6epyWG00000007",
+            "updated": 1_721_990_000 + i,
+        });
+        if i.is_multiple_of(3) {
+            t["enrichments"] =
+                json!({"merchant": {"confidence_level": "high", "name": "Whole Foods Market"}});
+        }
+        t
+    };
+    let page = json!({
+        "object": "list",
+        "data": (0..100).map(txn).collect::<Vec<_>>(),
+        "has_more": true,
+        "url": "/v1/financial_connections/transactions",
+    });
+    serde_json::to_vec(&page).expect("encodes")
+}
+
+fn bench_transactions(c: &mut Criterion) {
+    let bytes = transactions_bytes();
+    let page: List<Transaction> = serde_json::from_slice(&bytes).expect("the bench page decodes");
+    assert_eq!(page.len(), 100);
+    let mut group = c.benchmark_group("transactions_page_100");
+    group.throughput(Throughput::Bytes(u64::try_from(bytes.len()).unwrap()));
+    group.bench_function("decode_transactions", |b| {
+        b.iter(|| serde_json::from_slice::<List<Transaction>>(black_box(&bytes)).unwrap())
+    });
+    group.bench_function("serde_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&bytes)).unwrap())
+    });
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let bytes = session_bytes();
     let session = decode_session(&bytes).expect("the bench session decodes");
@@ -148,5 +205,5 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_transactions);
 criterion_main!(benches);

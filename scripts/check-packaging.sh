@@ -214,6 +214,10 @@ missing = sorted(declared - exported)
 print(f"{len(declared)} declared, {len(missing)} missing: {missing[:5]}", file=sys.stderr)
 sys.exit(0 if declared and not missing else 1)
 PY
+check "the shipped library links no HTTP or TLS stack (cargo tree: no reqwest, hyper, rustls, ring, webpki, h2, openssl)" \
+  bash -c '! cargo tree -p finconn-ffi -e normal --prefix none --locked 2>/dev/null | grep -qiE "^(reqwest|hyper|hyper-util|rustls|ring|webpki|webpki-roots|h2|openssl|native-tls) "'
+check "the shipped library has no HTTP or TLS symbols (nm)" \
+  bash -c '! nm "$1" 2>/dev/null | grep -qiE "reqwest|rustls|hyper|webpki|ring_core"' _ "$CDYLIB"
 check "shipped Swift API has no test-only export (TestSimulator, testingPanic)" bash -c \
   '! grep -qE "TestSimulator|TestHostileServer|hostileCases|testingPanic|testing_panic" "$1" "$2"' _ \
   "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$OUT/Headers/$S_FFI_MODULE/$S_FFI_FILE.h"

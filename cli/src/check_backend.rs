@@ -112,7 +112,8 @@ impl Checker {
     }
 
     async fn create(&mut self, key: &str) -> Result<Value, String> {
-        let body = json!({"permissions": ["balances", "payment_method"]});
+        let body = serde_json::to_vec(&json!({"permissions": ["balances", "payment_method"]}))
+            .unwrap_or_default();
         let x = self
             .client
             .exchange(RawCall {
@@ -153,6 +154,7 @@ impl Checker {
         if let Some(t) = report_token {
             body["report_token"] = Value::String(t.to_owned());
         }
+        let body = serde_json::to_vec(&body).unwrap_or_default();
         self.client
             .exchange(RawCall {
                 endpoint: "complete_session",

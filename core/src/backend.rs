@@ -443,7 +443,8 @@ pub struct RawCall<'a> {
     /// One per `{id}` in the path.
     pub ids: &'a [&'a str],
     pub query: &'a [(&'a str, &'a str)],
-    pub body: Option<&'a Value>,
+    /// The JSON body of a POST.
+    pub body: Option<&'a [u8]>,
     pub idempotency_key: Option<&'a str>,
 }
 
@@ -602,7 +603,7 @@ impl BackendClient {
         idempotency_key: &str,
     ) -> Result<CreatedSession, BackendError> {
         let body = create_session_body(options);
-        let (value, request_id) = self
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint: "create_session",
                 method: HttpMethod::Post,
@@ -613,7 +614,7 @@ impl BackendClient {
                 idempotency_key: Some(idempotency_key),
             })
             .await?;
-        parse_created_session(&value)
+        parse_created_session(&answer)
             .map_err(|message| BackendError::invalid("create_session", message, request_id))
     }
 
@@ -625,8 +626,8 @@ impl BackendClient {
         report
             .check()
             .map_err(|m| BackendError::InvalidConfiguration(format!("completion report: {m}")))?;
-        let body = serde_json::to_value(report).unwrap_or(Value::Null);
-        let (value, request_id) = self
+        let body = serde_json::to_vec(report).unwrap_or_default();
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint: "complete_session",
                 method: HttpMethod::Post,
@@ -639,8 +640,8 @@ impl BackendClient {
             .await?;
         let session: Session = decode_answer(
             "complete_session",
-            value,
-            &["session"],
+            &answer,
+            Wrapper::Session,
             "not a financial_connections.session",
             request_id.clone(),
         )?;
@@ -650,7 +651,7 @@ impl BackendClient {
 
     /// `GET /accounts`: the user's linked accounts.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, BackendError> {
-        let (value, request_id) = self
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint: "list_accounts",
                 method: HttpMethod::Get,
@@ -663,8 +664,8 @@ impl BackendClient {
             .await?;
         let accounts: Vec<Account> = decode_answer(
             "list_accounts",
-            value,
-            &["accounts", "data"],
+            &answer,
+            Wrapper::Accounts,
             "expected a list of accounts",
             request_id.clone(),
         )?;
@@ -680,8 +681,8 @@ impl BackendClient {
     ) -> Result<Account, BackendError> {
         ids::check(IdKind::Account, account_id)
             .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        let body = Value::Object(Default::default());
-        let (value, request_id) = self
+        let body = b"{}".to_vec();
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint: "disconnect_account",
                 method: HttpMethod::Post,
@@ -694,8 +695,8 @@ impl BackendClient {
             .await?;
         let account: Account = decode_answer(
             "disconnect_account",
-            value,
-            &["account"],
+            &answer,
+            Wrapper::Account,
             "not a financial_connections.account",
             request_id.clone(),
         )?;
@@ -728,7 +729,7 @@ impl BackendClient {
         features: &[&str],
         idempotency_key: &str,
     ) -> Result<Account, BackendError> {
-        let body = serde_json::json!({ "features": features });
+        let body = features_body(features);
         self.account_call(
             "refresh_account",
             HttpMethod::Post,
@@ -748,7 +749,7 @@ impl BackendClient {
         on: bool,
         idempotency_key: &str,
     ) -> Result<Account, BackendError> {
-        let body = serde_json::json!({ "features": features });
+        let body = features_body(features);
         let (endpoint, path) = if on {
             ("subscribe", EndpointPath::Subscribe)
         } else {
@@ -771,12 +772,12 @@ impl BackendClient {
         method: HttpMethod,
         path: EndpointPath,
         account_id: &str,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         idempotency_key: Option<&str>,
     ) -> Result<Account, BackendError> {
         ids::check(IdKind::Account, account_id)
             .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        let (value, request_id) = self
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint,
                 method,
@@ -789,8 +790,8 @@ impl BackendClient {
             .await?;
         let account: Account = decode_answer(
             endpoint,
-            value,
-            &["account"],
+            &answer,
+            Wrapper::Account,
             "not a financial_connections.account",
             request_id.clone(),
         )?;
@@ -888,7 +889,7 @@ impl BackendClient {
     ) -> Result<T, BackendError> {
         ids::check(IdKind::Account, account_id)
             .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
-        let (value, request_id) = self
+        let (answer, request_id) = self
             .call_json(RawCall {
                 endpoint,
                 method: HttpMethod::Get,
@@ -899,7 +900,7 @@ impl BackendClient {
                 idempotency_key: None,
             })
             .await?;
-        decode_answer(endpoint, value, &[], what, request_id)
+        decode_answer(endpoint, &answer, Wrapper::None, what, request_id)
     }
 
     /// Stripe fallback: the session as Stripe's own SDKs read it after the sheet closes,
@@ -936,8 +937,8 @@ impl BackendClient {
             .await?;
         let mut session: Session = decode_answer(
             "stripe_session_receipt",
-            receipt,
-            &[],
+            &receipt,
+            Wrapper::None,
             "not a session",
             request_id.clone(),
         )?;
@@ -973,8 +974,8 @@ impl BackendClient {
                 .await?;
             let page: crate::model::List<Account> = decode_answer(
                 "stripe_list_accounts",
-                page,
-                &[],
+                &page,
+                Wrapper::None,
                 "not a list of accounts",
                 request_id.clone(),
             )?;
@@ -994,13 +995,12 @@ impl BackendClient {
     /// as `fc check-backend`; the typed methods above are what apps use.
     pub async fn exchange(&self, call: RawCall<'_>) -> Result<Exchange, BackendError> {
         let url = self.endpoint_url(&call)?;
-        let body = call.body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         self.attempt(
             call.endpoint,
             1,
             call.method,
             &url,
-            body.as_deref(),
+            call.body,
             call.idempotency_key,
             Auth::Host,
         )
@@ -1016,8 +1016,11 @@ impl BackendClient {
         )?)
     }
 
-    /// A configured endpoint, with retries, answering JSON.
-    async fn call_json(&self, call: RawCall<'_>) -> Result<(Value, Option<String>), BackendError> {
+    /// A configured endpoint, with retries, answering JSON (the body, checked well-formed).
+    async fn call_json(
+        &self,
+        call: RawCall<'_>,
+    ) -> Result<(Vec<u8>, Option<String>), BackendError> {
         let url = self.endpoint_url(&call)?;
         self.call_url(
             call.endpoint,
@@ -1036,25 +1039,16 @@ impl BackendClient {
         endpoint: &'static str,
         method: HttpMethod,
         url: String,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         idempotency_key: Option<&str>,
         auth: Auth<'_>,
-    ) -> Result<(Value, Option<String>), BackendError> {
+    ) -> Result<(Vec<u8>, Option<String>), BackendError> {
         let policy_retry = &self.inner.config.retry;
-        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let outcome = self
-                .attempt(
-                    endpoint,
-                    attempt,
-                    method,
-                    &url,
-                    body.as_deref(),
-                    idempotency_key,
-                    auth,
-                )
+                .attempt(endpoint, attempt, method, &url, body, idempotency_key, auth)
                 .await
                 .and_then(|x| into_json(endpoint, x));
             let err = match outcome {
@@ -1231,8 +1225,12 @@ impl BackendClient {
     }
 }
 
-/// A 2xx answer as JSON; any other status as [`BackendError::Status`].
-fn into_json(endpoint: &'static str, x: Exchange) -> Result<(Value, Option<String>), BackendError> {
+/// A 2xx answer's body, checked to be well-formed JSON (a truncated one is retried); any other
+/// status as [`BackendError::Status`].
+fn into_json(
+    endpoint: &'static str,
+    x: Exchange,
+) -> Result<(Vec<u8>, Option<String>), BackendError> {
     if !(200..300).contains(&x.status) {
         let detail = x.error_detail();
         return Err(BackendError::Status {
@@ -1244,8 +1242,11 @@ fn into_json(endpoint: &'static str, x: Exchange) -> Result<(Value, Option<Strin
             request_id: x.request_id,
         });
     }
-    match serde_json::from_slice(&x.body) {
-        Ok(v) => Ok((v, x.request_id)),
+    let text = std::str::from_utf8(&x.body).map_err(|_| {
+        BackendError::invalid(endpoint, "the answer is not UTF-8", x.request_id.clone())
+    })?;
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok((x.body, x.request_id)),
         Err(e) => Err(BackendError::invalid(
             endpoint,
             format!("invalid JSON at line {}, column {}", e.line(), e.column()),
@@ -1285,20 +1286,80 @@ fn transport_error(endpoint: &'static str, e: TransportError, url: &str) -> Back
     }
 }
 
-/// Reads an answer as `T`, unwrapping it from the first of `wrappers` it is found under (the
-/// contract accepts `{"session": {...}}` and the bare object alike).
+/// Where the contract lets an answer be wrapped: `{"session": …}`, `{"account": …}`,
+/// `{"accounts": […]}` (or a Stripe list's `data`); the bare object is always accepted too.
+#[derive(Clone, Copy)]
+enum Wrapper {
+    None,
+    Session,
+    Account,
+    Accounts,
+}
+
+#[derive(Deserialize)]
+struct InSession<T> {
+    session: T,
+}
+
+#[derive(Deserialize)]
+struct InAccount<T> {
+    account: T,
+}
+
+#[derive(Deserialize)]
+struct InAccounts<T> {
+    accounts: T,
+}
+
+#[derive(Deserialize)]
+struct InData<T> {
+    data: T,
+}
+
+/// Reads an answer as `T`, from its wrapper when it has one. Decoded straight from the bytes (no
+/// intermediate `serde_json::Value`).
 fn decode_answer<T: serde::de::DeserializeOwned>(
     endpoint: &'static str,
-    mut value: Value,
-    wrappers: &[&str],
+    bytes: &[u8],
+    wrapper: Wrapper,
     what: &str,
     request_id: Option<String>,
 ) -> Result<T, BackendError> {
-    if let Some(key) = wrappers.iter().find(|w| value.get(**w).is_some()) {
-        value = value[*key].take();
-    }
-    serde_json::from_value(value)
+    use serde::de::IgnoredAny;
+    // One reader for everything (`from_str`, as snapshots are read): each type's decoder is
+    // compiled once, not once per reader.
+    use serde_json::from_str as read;
+    let bytes = std::str::from_utf8(bytes).map_err(|_| {
+        BackendError::invalid(endpoint, format!("{what}: not UTF-8"), request_id.clone())
+    })?;
+    let has = |probe: Result<(), serde_json::Error>| probe.is_ok();
+    let wrapped: Option<Result<T, serde_json::Error>> = match wrapper {
+        Wrapper::None => None,
+        Wrapper::Session => has(read::<InSession<IgnoredAny>>(bytes).map(drop))
+            .then(|| read::<InSession<T>>(bytes).map(|w| w.session)),
+        Wrapper::Account => has(read::<InAccount<IgnoredAny>>(bytes).map(drop))
+            .then(|| read::<InAccount<T>>(bytes).map(|w| w.account)),
+        Wrapper::Accounts => {
+            if has(read::<InAccounts<IgnoredAny>>(bytes).map(drop)) {
+                Some(read::<InAccounts<T>>(bytes).map(|w| w.accounts))
+            } else {
+                has(read::<InData<IgnoredAny>>(bytes).map(drop))
+                    .then(|| read::<InData<T>>(bytes).map(|w| w.data))
+            }
+        }
+    };
+    wrapped
+        .unwrap_or_else(|| read::<T>(bytes))
         .map_err(|e| BackendError::invalid(endpoint, format!("{what}: {e}"), request_id))
+}
+
+/// `{"features": [...]}`.
+fn features_body(features: &[&str]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        features: &'a [&'a str],
+    }
+    serde_json::to_vec(&Body { features }).unwrap_or_default()
 }
 
 fn check_account_ids(
@@ -1339,57 +1400,78 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     ))
 }
 
-fn create_session_body(options: &SessionOptions) -> Value {
-    let mut body = serde_json::Map::new();
-    body.insert(
-        "permissions".into(),
-        serde_json::to_value(&options.permissions).unwrap_or_default(),
-    );
-    if !options.prefetch.is_empty() {
-        body.insert(
-            "prefetch".into(),
-            serde_json::to_value(&options.prefetch).unwrap_or_default(),
-        );
+fn create_session_body(options: &SessionOptions) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Filters<'a> {
+        account_subcategories: &'a [crate::model::AccountSubcategory],
     }
-    if !options.account_subcategories.is_empty() {
-        body.insert(
-            "filters".into(),
-            serde_json::json!({ "account_subcategories": options.account_subcategories }),
-        );
+    #[derive(Serialize)]
+    struct Relink<'a> {
+        authorization: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<&'a str>,
     }
-    if let Some(url) = &options.return_url {
-        body.insert("return_url".into(), Value::String(url.clone()));
+    #[derive(Serialize)]
+    struct Body<'a> {
+        permissions: &'a [crate::model::Permission],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        prefetch: &'a [crate::model::DataFeature],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        filters: Option<Filters<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        return_url: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        relink: Option<Relink<'a>>,
     }
-    if let Some(relink) = &options.relink {
-        let mut r = serde_json::json!({ "authorization": relink.authorization });
-        if let Some(account) = &relink.account {
-            r["account"] = Value::String(account.clone());
-        }
-        body.insert("relink".into(), r);
-    }
-    Value::Object(body)
+    let body = Body {
+        permissions: &options.permissions,
+        prefetch: &options.prefetch,
+        filters: (!options.account_subcategories.is_empty()).then_some(Filters {
+            account_subcategories: &options.account_subcategories,
+        }),
+        return_url: options.return_url.as_deref(),
+        relink: options.relink.as_ref().map(|r| Relink {
+            authorization: &r.authorization,
+            account: r.account.as_deref(),
+        }),
+    };
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
 /// Reads every response shape of the contract (ours, and the two of Stripe's guides), and checks
 /// the shapes of what will be persisted or put in a path.
-fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
-    let field = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| v.get(*n).and_then(Value::as_str))
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let client_secret = field(&[
-        "client_secret",
-        "clientSecret",
-        "financialConnectionsSessionClientSecret",
-        "financial_connections_session_client_secret",
-    ])
-    .ok_or("no client_secret in the answer")?;
-    let publishable_key =
-        field(&["publishable_key", "publishableKey"]).ok_or("no publishable_key in the answer")?;
-    let session_id = field(&["session_id", "sessionId", "id"])
+fn parse_created_session(bytes: &[u8]) -> Result<CreatedSession, String> {
+    /// Every accepted spelling, decoded straight from the bytes.
+    #[derive(Deserialize)]
+    struct Wire {
+        #[serde(default, alias = "sessionId")]
+        session_id: Option<String>,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(
+            default,
+            alias = "clientSecret",
+            alias = "financialConnectionsSessionClientSecret",
+            alias = "financial_connections_session_client_secret"
+        )]
+        client_secret: Option<String>,
+        #[serde(default, alias = "publishableKey")]
+        publishable_key: Option<String>,
+        #[serde(default, alias = "stripeAccount")]
+        stripe_account: Option<String>,
+        #[serde(default)]
+        livemode: Option<bool>,
+        #[serde(default, alias = "reportToken")]
+        report_token: Option<String>,
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "the answer is not UTF-8".to_owned())?;
+    let w: Wire = serde_json::from_str(text)
+        .map_err(|e| policy::scrub(&format!("not the create-session answer: {e}")))?;
+    let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let client_secret = nonempty(w.client_secret).ok_or("no client_secret in the answer")?;
+    let publishable_key = nonempty(w.publishable_key).ok_or("no publishable_key in the answer")?;
+    let session_id = nonempty(w.session_id)
+        .or_else(|| nonempty(w.id))
         .or_else(|| {
             client_secret
                 .split_once("_secret_")
@@ -1403,7 +1485,7 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
     if publishable_key.len() > 512 || !publishable_key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err("the publishable key is not a Stripe key".into());
     }
-    let stripe_account = field(&["stripe_account", "stripeAccount"]);
+    let stripe_account = nonempty(w.stripe_account);
     if let Some(a) = &stripe_account {
         if !a.starts_with("acct_")
             || a.len() > 255
@@ -1412,7 +1494,7 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
             return Err("stripe_account is not a Stripe account id (acct_…)".into());
         }
     }
-    let report_token = field(&["report_token", "reportToken"]);
+    let report_token = nonempty(w.report_token);
     if let Some(t) = &report_token {
         if !ids::is_valid_report_token(t) {
             return Err("report_token is not 1 to 512 visible ASCII characters".into());
@@ -1423,7 +1505,7 @@ fn parse_created_session(v: &Value) -> Result<CreatedSession, String> {
         client_secret: Secret::new(client_secret),
         publishable_key: Secret::new(publishable_key),
         stripe_account,
-        livemode: v.get("livemode").and_then(Value::as_bool).unwrap_or(false),
+        livemode: w.livemode.unwrap_or(false),
         report_token: report_token.map(Secret::new),
     })
 }
@@ -1433,49 +1515,51 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(v: &Value) -> Result<CreatedSession, String> {
+        parse_created_session(&serde_json::to_vec(v).unwrap())
+    }
+
+    fn body(o: &SessionOptions) -> Value {
+        serde_json::from_slice(&create_session_body(o)).unwrap()
+    }
+
     #[test]
     fn every_documented_response_shape_parses() {
         let ours = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1", "livemode": true, "report_token": "rt_1", "stripe_account": "acct_1"});
-        let s = parse_created_session(&ours).unwrap();
+        let s = parse(&ours).unwrap();
         assert_eq!(s.session_id, "fcsess_1");
         assert!(s.livemode);
         assert_eq!(s.stripe_account.as_deref(), Some("acct_1"));
         assert_eq!(s.report_token.unwrap().expose(), "rt_1");
         let guide = json!({"client_secret": "fcsess_2_secret_y", "publishable_key": "pk_test_2"});
-        assert_eq!(
-            parse_created_session(&guide).unwrap().session_id,
-            "fcsess_2"
-        );
+        assert_eq!(parse(&guide).unwrap().session_id, "fcsess_2");
         let camel = json!({"financialConnectionsSessionClientSecret": "fcsess_3_secret_z", "publishableKey": "pk_test_3"});
-        let s = parse_created_session(&camel).unwrap();
+        let s = parse(&camel).unwrap();
         assert_eq!(s.session_id, "fcsess_3");
         assert_eq!(s.publishable_key.expose(), "pk_test_3");
-        assert!(parse_created_session(&json!({"publishable_key": "pk"}))
+        assert!(parse(&json!({"publishable_key": "pk"}))
             .unwrap_err()
             .contains("client_secret"));
-        assert!(parse_created_session(
-            &json!({"client_secret": "opaque", "publishable_key": "pk"})
-        )
-        .is_err());
+        assert!(parse(&json!({"client_secret": "opaque", "publishable_key": "pk"})).is_err());
     }
 
     #[test]
     fn hostile_session_ids_and_tokens_are_refused() {
         for id in ["..", ".", "a b", "fcsess_a/b", "fcsess_1%2F..", "../../x"] {
             let v = json!({"session_id": id, "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1"});
-            assert!(parse_created_session(&v).is_err(), "{id:?}");
+            assert!(parse(&v).is_err(), "{id:?}");
         }
         let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1", "report_token": "a\nb"});
-        assert!(parse_created_session(&v).is_err());
+        assert!(parse(&v).is_err());
         let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x\r\nX: y", "publishable_key": "pk_test_1"});
-        assert!(parse_created_session(&v).is_err());
+        assert!(parse(&v).is_err());
         let v = json!({"session_id": "fcsess_1", "client_secret": "fcsess_1_secret_x", "publishable_key": "pk_test_1", "stripe_account": "acct_1\r\nX: y"});
-        assert!(parse_created_session(&v).is_err());
+        assert!(parse(&v).is_err());
     }
 
     #[test]
     fn created_session_and_report_debug_redact_secrets() {
-        let s = parse_created_session(&json!({"client_secret": "fcsess_9_secret_TOPSECRET", "publishable_key": "pk_test_KEY", "report_token": "rt_TOKEN"})).unwrap();
+        let s = parse(&json!({"client_secret": "fcsess_9_secret_TOPSECRET", "publishable_key": "pk_test_KEY", "report_token": "rt_TOKEN"})).unwrap();
         let debug = format!("{s:?}");
         assert!(
             !debug.contains("TOPSECRET")
@@ -1546,10 +1630,7 @@ mod tests {
     #[test]
     fn create_body_follows_the_contract() {
         let mut o = SessionOptions::with_permissions(vec![crate::model::Permission::Balances]);
-        assert_eq!(
-            create_session_body(&o),
-            json!({"permissions": ["balances"]})
-        );
+        assert_eq!(body(&o), json!({"permissions": ["balances"]}));
         o.relink = Some(crate::options::RelinkRequest {
             authorization: "fcauth_1".into(),
             account: None,
@@ -1558,7 +1639,7 @@ mod tests {
         o.account_subcategories = vec![crate::model::AccountSubcategory::Checking];
         o.return_url = Some("myapp://r".into());
         assert_eq!(
-            create_session_body(&o),
+            body(&o),
             json!({"permissions": ["balances"], "filters": {"account_subcategories": ["checking"]}, "return_url": "myapp://r", "relink": {"authorization": "fcauth_1"}})
         );
     }

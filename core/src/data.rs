@@ -595,6 +595,6 @@ mod tests {
             }]
         );
         // A relink returns the same account: not a duplicate of itself.
-        assert!(find_duplicates(&[old.clone()], &[old]).is_empty());
+        assert!(find_duplicates(std::slice::from_ref(&old), &[old.clone()]).is_empty());
     }
 }

@@ -103,8 +103,10 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
 async fn a_refresh_still_pending_at_the_deadline_says_so() {
     let env = Env::start().await;
     env.sim.set_refresh_delay(Duration::from_secs(30));
-    let mut o = Opts::default();
-    o.refresh_deadline = Duration::from_millis(300);
+    let o = Opts {
+        refresh_deadline: Duration::from_millis(300),
+        ..Opts::default()
+    };
     let client = env.client(&o);
     let result = link(&env, &client, Institution::DataBank).await;
     let started = std::time::Instant::now();

@@ -6,18 +6,25 @@
 #   --lib PATH   read the UniFFI metadata from this library (.so/.dylib/.a, must be unstripped)
 #                instead of building the host cdylib (build-xcframework.sh passes an iOS .a)
 #   --out DIR    output root (default build/swift), replaced on every run:
-#                  DIR/Sources/FinConn/FinConn.swift            high-level Swift API (module FinConn)
-#                  DIR/Headers/FinConnFFI/FinConnFFI.h          C declarations
-#                  DIR/Headers/FinConnFFI/module.modulemap      clang module FinConnFFI
-#                The Headers/FinConnFFI/ directory is what build-xcframework.sh passes to
-#                `xcodebuild -create-xcframework -headers` (one subdirectory per module so that
-#                several XCFrameworks' module maps never collide in an app's include path).
+#                  DIR/Sources/FinConn/FinConn.swift   high-level Swift API (module FinConn)
+#                  DIR/Headers/FinConnFFI.h            C declarations
+#                  DIR/Modules/module.modulemap        `framework module FinConnFFI` (written here,
+#                                                      not by UniFFI: see uniffi.toml)
+#                Headers/ and Modules/ are those of the FinConnFFI.framework bundles that
+#                build-xcframework.sh puts in the XCFramework (one per platform, with the static
+#                library as the framework binary). A framework, not a library + headers
+#                directory: Xcode 26.4+ no longer finds a module map in a subdirectory of an
+#                XCFramework's Headers/, and one at the top of Headers/ collides with any other
+#                such XCFramework in the app's include/ ("Multiple commands produce
+#                .../include/module.modulemap"); a framework's Modules/ has neither problem.
 #   --package    also install FinConn.swift into bindings/swift/Sources/FinConn/ (gitignored),
 #                where Package.swift's FinConn target expects it
 #
 # Generated files are never edited by hand and never committed: rerun this script instead.
-# Checks: tree-sitter parse of the Swift (scripts/parse_check.py) and a C compile of the header
-# (clang, or gcc with the clang nullability qualifiers defined away).
+# Checks: with clang, the framework module is imported (`@import FinConnFFI;` with -fmodules, as
+# Swift's clang importer does) from a FinConnFFI.framework assembled from the outputs; without
+# clang, a C compile of the header by gcc (clang nullability qualifiers defined away). The Swift
+# cannot be compiled on Linux: CI parses it with scripts/parse_check.py.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/bindings-common.sh
@@ -50,12 +57,14 @@ SWIFT_MODULE="FinConn"
 FFI_MODULE="FinConnFFI"
 PACKAGE_SOURCES="$FINCONN_ROOT/bindings/swift/Sources/$SWIFT_MODULE"
 
-# Only ever replace what this script wrote: refuse an --out whose Sources/ or Headers/ hold
-# anything else (e.g. --out bindings/swift would otherwise delete hand-written sources).
-foreign="$(find "$OUT/Sources" "$OUT/Headers" -type f \
+# Only ever replace what this script wrote: refuse an --out whose Sources/, Headers/ or Modules/
+# hold anything else (e.g. --out bindings/swift would otherwise delete hand-written sources).
+foreign="$(find "$OUT/Sources" "$OUT/Headers" "$OUT/Modules" -type f \
   ! -path "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift" \
-  ! -path "$OUT/Headers/$FFI_MODULE/$FFI_MODULE.h" \
-  ! -path "$OUT/Headers/$FFI_MODULE/module.modulemap" 2>/dev/null | head -n 3 || true)"
+  ! -path "$OUT/Headers/$FFI_MODULE.h" \
+  ! -path "$OUT/Modules/module.modulemap" \
+  ! -path "$OUT/Headers/$FFI_MODULE/$FFI_MODULE.h" ! -path "$OUT/Headers/$FFI_MODULE/module.modulemap" \
+  2>/dev/null | head -n 3 || true)" # (the last two: the layout of earlier versions of this script)
 [[ -z "$foreign" ]] || die "--out $OUT holds files this script did not write (not replacing): $foreign"
 
 if [[ -z "$LIB" ]]; then
@@ -66,39 +75,53 @@ BINDGEN="$(build_bindgen)"
 
 RAW="$OUT/.uniffi-out"
 run_bindgen "$BINDGEN" "$LIB" swift "$RAW"
-for f in "$SWIFT_MODULE.swift" "$FFI_MODULE.h" "$FFI_MODULE.modulemap"; do
+for f in "$SWIFT_MODULE.swift" "$FFI_MODULE.h"; do
   [[ -f "$RAW/$f" ]] || die "uniffi-bindgen did not write $f: was uniffi.toml ([crates.finconn_ffi.bindings.swift]) applied?"
 done
+[[ ! -e "$RAW/$FFI_MODULE.modulemap" ]] ||
+  die "uniffi-bindgen wrote $FFI_MODULE.modulemap: uniffi.toml must keep generate_module_map = false"
 
-rm -rf "$OUT/Sources" "$OUT/Headers"
-mkdir -p "$OUT/Sources/$SWIFT_MODULE" "$OUT/Headers/$FFI_MODULE"
+rm -rf "$OUT/Sources" "$OUT/Headers" "$OUT/Modules"
+mkdir -p "$OUT/Sources/$SWIFT_MODULE" "$OUT/Headers" "$OUT/Modules"
 mv "$RAW/$SWIFT_MODULE.swift" "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
-mv "$RAW/$FFI_MODULE.h" "$OUT/Headers/$FFI_MODULE/$FFI_MODULE.h"
-# Clang looks for <search path>/<Module>/module.modulemap; XCFrameworks expect that file name.
-mv "$RAW/$FFI_MODULE.modulemap" "$OUT/Headers/$FFI_MODULE/module.modulemap"
+mv "$RAW/$FFI_MODULE.h" "$OUT/Headers/$FFI_MODULE.h"
+# The framework's module map. No `use "Darwin"` / `use "_Builtin_std*"` lines, which UniFFI's
+# own map has had since 0.29 (mozilla/uniffi-rs#2917): the header includes <stdbool.h>,
+# <stddef.h> and <stdint.h> itself, which is all a module of one header needs.
+cat >"$OUT/Modules/module.modulemap" <<MODULEMAP
+framework module $FFI_MODULE {
+    umbrella header "$FFI_MODULE.h"
+    export *
+}
+MODULEMAP
 rmdir "$RAW" 2>/dev/null || die "unexpected extra files from uniffi-bindgen in $RAW: $(ls -A "$RAW")"
-grep -q "module $FFI_MODULE " "$OUT/Headers/$FFI_MODULE/module.modulemap" ||
-  die "module map does not declare module $FFI_MODULE"
 grep -q "import $FFI_MODULE" "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift" ||
   die "$SWIFT_MODULE.swift does not import $FFI_MODULE"
 
 # --- checks ------------------------------------------------------------------------------------
-log "parse check of the generated Swift"
-python3 "$FINCONN_ROOT/scripts/parse_check.py" "$OUT/Sources"
-
-log "C syntax check of $FFI_MODULE.h"
-hdr_test="$OUT/.header-check.c"
-printf '#include "%s.h"\nint main(void) { return 0; }\n' "$FFI_MODULE" >"$hdr_test"
+CHECK="$OUT/.module-check"
+rm -rf "$CHECK"
 if command -v clang >/dev/null; then
-  clang -fsyntax-only -std=c11 -Wall -Werror -Wno-nullability-completeness \
-    -I "$OUT/Headers/$FFI_MODULE" "$hdr_test"
+  # What Swift's clang importer does for `import FinConnFFI`: find FinConnFFI.framework on the
+  # framework search path, read Modules/module.modulemap, build the module from its header.
+  log "clang: @import $FFI_MODULE from a $FFI_MODULE.framework of the outputs (-fmodules)"
+  mkdir -p "$CHECK/Frameworks/$FFI_MODULE.framework"
+  cp -R "$OUT/Headers" "$OUT/Modules" "$CHECK/Frameworks/$FFI_MODULE.framework/"
+  printf '@import %s;\nint main(void) { RustBuffer buffer = {0}; RustCallStatus status = {0};\n  (void)buffer; (void)status; return 0; }\n' \
+    "$FFI_MODULE" >"$CHECK/import.m"
+  clang -x objective-c -fmodules -fsyntax-only -Wall -Werror -Wno-nullability-completeness \
+    -fmodules-cache-path="$CHECK/cache" -F "$CHECK/Frameworks" "$CHECK/import.m" ||
+    die "clang could not import the framework module $FFI_MODULE"
 elif command -v cc >/dev/null; then
+  log "no clang: C syntax check of $FFI_MODULE.h only (cc)"
+  mkdir -p "$CHECK"
+  printf '#include "%s.h"\nint main(void) { return 0; }\n' "$FFI_MODULE" >"$CHECK/header.c"
   cc -fsyntax-only -std=c11 -Wall -Wextra -Werror -D_Nullable= -D_Nonnull= -D_Null_unspecified= \
-    -I "$OUT/Headers/$FFI_MODULE" "$hdr_test"
+    -I "$OUT/Headers" "$CHECK/header.c" || die "$FFI_MODULE.h does not compile"
 else
   log "no C compiler: header check skipped"
 fi
-rm -f "$hdr_test"
+rm -rf "$CHECK"
 
 if [[ $INSTALL_PACKAGE -eq 1 ]]; then
   mkdir -p "$PACKAGE_SOURCES"

@@ -76,7 +76,6 @@ BINDGEN="$(build_bindgen)"
 GENERATED="$FINCONN_ROOT/build/android/kotlin"
 run_bindgen "$BINDGEN" "$LIB" kotlin "$GENERATED"
 [[ -f "$GENERATED/io/finconn/$FINCONN_FFI_LIB.kt" ]] || die "expected io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
-python3 "$FINCONN_ROOT/scripts/parse_check.py" "$GENERATED"
 # src/main/kotlin holds generated code only (gitignored): replace it as a whole.
 rm -rf src/main/kotlin
 mkdir -p src/main/kotlin

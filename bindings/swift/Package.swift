@@ -22,8 +22,9 @@ let package = Package(
         .library(name: "FinConn", targets: ["FinConn"]),
     ],
     targets: [
-        // The Rust static libraries (iOS device, iOS simulator, macOS) and the C module FinConnFFI
-        // (Headers/FinConnFFI/{FinConnFFI.h,module.modulemap}).
+        // The Rust static library as one static FinConnFFI.framework per platform (iOS device,
+        // iOS simulator, macOS): Headers/FinConnFFI.h and Modules/module.modulemap, the clang
+        // module FinConnFFI that the generated FinConn.swift imports.
         .binaryTarget(
             name: "FinConnFFI",
             path: "FinConnFFI.xcframework"

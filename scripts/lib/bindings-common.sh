@@ -30,8 +30,12 @@ cargo_target_dir() {
   local metadata
   metadata="$(cd "$FINCONN_ROOT" && cargo metadata --format-version 1 --no-deps)" ||
     die "cargo metadata failed in $FINCONN_ROOT"
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' <<<"$metadata" ||
-    die "no target_directory in cargo metadata"
+  # No JSON parser needed (the packaging scripts run on a bare macOS/Android host): cargo prints
+  # "target_directory":"<path>" with JSON escapes, and a target path holds no quote or backslash.
+  local dir
+  dir="$(sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p' <<<"$metadata")"
+  [[ -n "$dir" && "$dir" != *\\* ]] || die "no plain target_directory in cargo metadata"
+  printf '%s\n' "$dir"
 }
 
 # Output directory name of a cargo profile: dev/test -> debug, release/bench -> release, else itself.

@@ -159,11 +159,46 @@ check "build.gradle.kts: namespace == uniffi.toml kotlin package ($K_PACKAGE)" f
 check "build.gradle.kts: JNA as @aar, kotlinx-coroutines-android" bash -c \
   'grep -qE "net\.java\.dev\.jna:jna:5\.[0-9.]+@aar" "$1" && grep -q "kotlinx-coroutines-android" "$1"' _ "$GRADLE_BUILD"
 check "build.gradle.kts: consumer-rules.pro wired" file_has "$GRADLE_BUILD" 'consumerProguardFiles\("consumer-rules\.pro"\)'
-gradle_min_sdk="$(sed -nE 's/^\s*minSdk = ([0-9]+).*/\1/p' "$GRADLE_BUILD")"
-script_min_sdk="$(sed -nE 's/^MIN_SDK=([0-9]+).*/\1/p' "$ANDROID_SCRIPT")"
-check "minSdk 21 in Gradle == cargo ndk --platform in build-android.sh" test "${gradle_min_sdk:-x}/${script_min_sdk:-y}" = "21/21"
-check "consumer-rules.pro keeps JNA and $K_PACKAGE" bash -c \
-  'grep -qF -- "-keep class com.sun.jna.** { *; }" "$1" && grep -qF -- "-keep class $2.** { *; }" "$1"' _ "$ANDROID_DIR/consumer-rules.pro" "$K_PACKAGE"
+check "build.gradle.kts: compileSdk 36, AGP 8.13.x, Kotlin 2.2.x, ndkVersion pinned, lint.xml wired" bash -c \
+  'grep -q "compileSdk = 36$" "$1" && grep -qE "id\(\"com.android.library\"\) version \"8\.13\.[0-9]+\"" "$1" &&
+   grep -qE "id\(\"org.jetbrains.kotlin.android\"\) version \"2\.2\.[0-9]+\"" "$1" &&
+   grep -qE "ndkVersion = \"[0-9]+\.[0-9]+\.[0-9]+\"" "$1" && grep -q "lintConfig = file(\"lint.xml\")" "$1"' _ "$GRADLE_BUILD"
+check "lint.xml: NewApi ignored only under src/main/kotlin/ (generated)" python3 - "$ANDROID_DIR/lint.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+issues = ET.parse(sys.argv[1]).getroot().findall("issue")
+ok = [(i.get("id"), i.get("severity"), [(g.get("path"), g.get("regexp")) for g in i]) for i in issues] == \
+    [("NewApi", None, [("src/main/kotlin/**", None)])]
+sys.exit(0 if ok else 1)
+PY
+android_ndk_check() {
+  # build-android.sh --print-ndk against fake SDKs: the pinned NDK is found through ANDROID_HOME,
+  # and a missing or other-version NDK is refused with the sdkmanager command that fixes it.
+  local sdk="$FINCONN_ROOT/build/packaging/fake-android-sdk" version min out
+  version="$(sed -nE 's/^\s*ndkVersion = "([0-9.]+)".*/\1/p' "$GRADLE_BUILD")"
+  min="$(sed -nE 's/^\s*minSdk = ([0-9]+).*/\1/p' "$GRADLE_BUILD")"
+  [[ -n "$version" && -n "$min" ]] || return 1
+  rm -rf "$sdk"
+  for v in "$version" 26.1.10909125; do
+    mkdir -p "$sdk/ndk/$v/toolchains/llvm/prebuilt/linux-x86_64/bin"
+    printf 'Pkg.Desc = Android NDK\nPkg.Revision = %s\n' "$v" >"$sdk/ndk/$v/source.properties"
+    printf '#!/bin/sh\n' >"$sdk/ndk/$v/toolchains/llvm/prebuilt/linux-x86_64/bin/llvm-strip"
+    chmod +x "$sdk/ndk/$v/toolchains/llvm/prebuilt/linux-x86_64/bin/llvm-strip"
+  done
+  out="$(env -u ANDROID_NDK_HOME -u ANDROID_SDK_ROOT ANDROID_HOME="$sdk" "$ANDROID_SCRIPT" --print-ndk)" || return 1
+  [[ "$out" == *"ndk=$sdk/ndk/$version"$'\n'* && "$out" == *"min_sdk=$min" ]] || return 1
+  out="$(ANDROID_NDK_HOME="$sdk/ndk/26.1.10909125" "$ANDROID_SCRIPT" --print-ndk 2>&1)" && return 1
+  [[ "$out" == *"is 26.1.10909125"*"sdkmanager \"ndk;$version\""* ]] || return 1
+  rm -rf "$sdk/ndk/$version"
+  out="$(env -u ANDROID_NDK_HOME ANDROID_HOME="$sdk" "$ANDROID_SCRIPT" --print-ndk 2>&1)" && return 1
+  [[ "$out" == *"sdkmanager \"ndk;$version\""* ]] || return 1
+  rm -rf "$sdk"
+}
+check "build-android.sh: minSdk/ndkVersion from build.gradle.kts; pinned NDK found, other versions refused" \
+  android_ndk_check
+check "build-android.sh: strips the jniLibs copies with the NDK's llvm-strip, bindings from the unstripped .so" bash -c \
+  'grep -qF "\"\$STRIP\" --strip-all \"\$so\"" "$1" && grep -qF "LIB=\"\$(cargo_target_dir)/aarch64-linux-android/release/lib\$FINCONN_FFI_LIB.so\"" "$1"' _ "$ANDROID_SCRIPT"
+check "consumer-rules.pro keeps JNA and the classes of package $K_PACKAGE (not its subpackages)" bash -c \
+  'grep -qF -- "-keep class com.sun.jna.** { *; }" "$1" && grep -qxF -- "-keep class $2.* { *; }" "$1" && ! grep -qF -- "-keep class $2.** " "$1"' _ "$ANDROID_DIR/consumer-rules.pro" "$K_PACKAGE"
 check "build-android.sh: cargo ndk for arm64-v8a armeabi-v7a x86_64 x86 into src/main/jniLibs" bash -c \
   'grep -q "^ABIS=(arm64-v8a armeabi-v7a x86_64 x86)$" "$1" && grep -q "cargo ndk \"\${ndk_targets\[@\]}\" --platform \"\$MIN_SDK\" -o src/main/jniLibs rustc --release -p \"\$FINCONN_FFI_CRATE\" --lib --crate-type cdylib" "$1"' _ "$ANDROID_SCRIPT"
 

@@ -3,8 +3,10 @@
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
 plugins {
-    id("com.android.library") version "8.7.3"
-    id("org.jetbrains.kotlin.android") version "2.1.21"
+    // AGP 8.13 needs Gradle 8.13+ and JDK 17. Kotlin 2.2: the version stripe-android 23.x builds
+    // with (its artifacts carry Kotlin 2.2 metadata), so an app on either compiles against both.
+    id("com.android.library") version "8.13.2"
+    id("org.jetbrains.kotlin.android") version "2.2.21"
     `maven-publish`
 }
 
@@ -14,12 +16,22 @@ version = providers.gradleProperty("finconnVersion").getOrElse("0.1.0-SNAPSHOT")
 
 android {
     namespace = "io.finconn"
-    compileSdk = 35
+    compileSdk = 36
+    // build-android.sh builds the .so files with this NDK too (it reads the value from here and
+    // checks the NDK's source.properties), so Gradle and cargo never use two different NDKs.
+    ndkVersion = "27.3.13750724"
 
     defaultConfig {
-        // Keep in step with MIN_SDK in build-android.sh (cargo ndk --platform).
+        // build-android.sh reads this for `cargo ndk --platform` (the API level the .so targets).
+        // Apps using stripe-android 23.x need minSdk 23 anyway; the library itself runs from 21.
         minSdk = 21
         consumerProguardFiles("consumer-rules.pro")
+    }
+
+    lint {
+        // lint.xml: NewApi is ignored in the generated bindings only (see there).
+        lintConfig = file("lint.xml")
+        abortOnError = true
     }
 
     buildTypes {

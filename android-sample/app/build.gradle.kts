@@ -10,15 +10,14 @@ val finconnBackendUrl: String = providers.gradleProperty("finconnBackendUrl").ge
 
 android {
     namespace = "io.finconn.sample"
-    // Same SDK level as the library module (bindings/android/build.gradle.kts).
-    compileSdk = 35
+    // stripe-android 23.x requires compileSdk/targetSdk 36 and minSdk 23 (its v23 migration
+    // notes, stripe-android PR #12580). The finconn library itself supports API 21.
+    compileSdk = 36
 
     defaultConfig {
         applicationId = "io.finconn.sample"
-        // The finconn library supports API 21. The app asks for 23: AndroidX releases since 2025,
-        // which current Stripe SDKs pull in, require it. With an older Stripe SDK, 21 works.
         minSdk = 23
-        targetSdk = 35
+        targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
         buildConfigField("String", "FINCONN_BACKEND_URL", "\"$finconnBackendUrl\"")
@@ -50,16 +49,17 @@ dependencies {
     // The shared Rust core: UniFFI-generated Kotlin (package io.finconn) + libfinconn_ffi.so.
     implementation(project(":finconn"))
 
-    // Stripe's Financial Connections SDK (FinancialConnectionsSheet), the version of Stripe's
-    // current Android guide.
-    implementation("com.stripe:financial-connections:23.5.0")
+    // Stripe's Financial Connections SDK (FinancialConnectionsSheet): the newest 23.x found
+    // (stripe-android PR #14568, 2026-09-15). See README.md for the versions and why.
+    implementation("com.stripe:financial-connections:23.19.0")
 
-    implementation("androidx.appcompat:appcompat:1.7.0")
-    implementation("androidx.activity:activity-ktx:1.9.3")
+    implementation("androidx.appcompat:appcompat:1.7.1")
+    // viewModels(), registerForActivityResult.
+    implementation("androidx.activity:activity-ktx:1.10.1")
     implementation("androidx.recyclerview:recyclerview:1.3.2")
     // lifecycleScope (coroutines on the main thread, cancelled with the activity).
-    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.8.7")
+    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.9.2")
     // ProcessLifecycleOwner: tells when the whole app goes to the background (bank app, browser).
-    implementation("androidx.lifecycle:lifecycle-process:2.8.7")
+    implementation("androidx.lifecycle:lifecycle-process:2.9.2")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
 }

@@ -5,43 +5,48 @@ import StripeFinancialConnections
 import SwiftUI
 import UIKit
 
-/// Where an unfinished flow's snapshot waits while the app is in the background, in case iOS
-/// kills it. UserDefaults is enough: `Flow.snapshot()` holds no secret (never the client secret or
-/// the publishable key, the core guarantees it), only ids and where the flow was.
-struct SnapshotStore {
-    private let key = "finconn.unfinishedFlowSnapshot"
-    private let defaults = UserDefaults.standard
-
-    func load() -> String? { defaults.string(forKey: key) }
-    func save(_ snapshot: String) { defaults.set(snapshot, forKey: key) }
-    func clear() { defaults.removeObject(forKey: key) }
+/// What the account screen shows for one account, as the core last answered.
+struct AccountDetails {
+    var owners: [AccountOwner] = []
+    /// The 5 latest transactions of the in-memory ledger, newest first.
+    var latestTransactions: [FinConn.Transaction] = []
+    /// One line per feature of the last refresh.
+    var refreshLines: [String] = []
+    /// What the account needs before its data can be read (relink, or gone).
+    var action: AccountAction?
+    var isLoading = false
 }
 
 /// The sample's state and its calls into the core. Everything that decides something (what a deep
-/// link means, what the outcome is, retries, what is persisted in the snapshot) happens in the
-/// core; this class only moves values between SwiftUI, Stripe's sheet and the core.
+/// link means, what the outcome is, retries, what is persisted, what changed in the transactions)
+/// happens in the core; this class only moves values between SwiftUI, Stripe's sheet and the core.
 @MainActor
 final class AppModel: ObservableObject {
     @Published private(set) var accounts: [Account] = []
     @Published private(set) var statusText = "Ready"
     @Published private(set) var phaseText = ""
     @Published private(set) var isBusy = false
-    @Published private(set) var canCheckAgain = false
     @Published private(set) var sheetStyle: SheetStyle = .automatic
+    @Published private(set) var details: [String: AccountDetails] = [:]
+    /// Flows waiting for the backend's answer (offline, 5xx): "Check the result again".
+    @Published private(set) var waitingFlows: [Flow] = []
+
+    var canCheckAgain: Bool { !waitingFlows.isEmpty }
 
     /// Data the sample asks the user to share.
     private static let permissions: [Permission] = [.balances, .ownership, .paymentMethod, .transactions]
+    private static let allFeatures: [RefreshFeature] = [.balance, .ownership, .transactions]
 
     private var client: FlowClient?
     private var listenerId: UInt64?
-    /// The flow in progress; nil once it has its final result.
+    /// The flow being started or whose sheet is up; deep links go to it.
     private var flow: Flow?
-    /// A flow restored from a snapshot at launch, waiting for `resume()`.
-    private var restoredFlow: Flow?
     /// Stripe's sheet while it is on screen.
     private var sheet: FinancialConnectionsSheet?
     private var launched = false
-    private let snapshots = SnapshotStore()
+    /// Per account: the cursor of the last `syncTransactions` and the transactions by id. In
+    /// memory only; the core decides what changed since the cursor.
+    private var ledgers: [String: (cursor: String?, byId: [String: FinConn.Transaction])] = [:]
     private let log = os.Logger(subsystem: "io.finconn.sample", category: "app")
 
     var isConfigured: Bool { client != nil }
@@ -49,7 +54,51 @@ final class AppModel: ObservableObject {
     init() {
         setLogger(logger: OSLogForwarder(), maxLevel: .debug)
         configure()
-        restoreUnfinishedFlow()
+    }
+
+    // MARK: - Errors
+
+    /// The one place where the core's errors are caught, for every call that can throw: a
+    /// `FinConnError`, or any other error (a panic inside the Rust library arrives as a
+    /// non-`FinConnError`). Shows the user's sentence (unless `quiet`), logs it with the request
+    /// id, hands the error to `onError`, and returns nil.
+    @discardableResult
+    private func guarded<T>(
+        _ operation: String,
+        quiet: Bool = false,
+        onError: ((Error) -> Void)? = nil,
+        _ body: () async throws -> T
+    ) async -> T? {
+        do {
+            return try await body()
+        } catch {
+            failed(operation, error, quiet: quiet, onError: onError)
+            return nil
+        }
+    }
+
+    /// `guarded` for the synchronous calls (deep links, lifecycle, client creation).
+    @discardableResult
+    private func guarded<T>(
+        _ operation: String,
+        quiet: Bool = false,
+        onError: ((Error) -> Void)? = nil,
+        _ body: () throws -> T
+    ) -> T? {
+        do {
+            return try body()
+        } catch {
+            failed(operation, error, quiet: quiet, onError: onError)
+            return nil
+        }
+    }
+
+    private func failed(_ operation: String, _ error: Error, quiet: Bool, onError: ((Error) -> Void)?) {
+        log.error("\(operation, privacy: .public): \(UserMessages.logText(for: error), privacy: .public)")
+        if !quiet {
+            statusText = UserMessages.text(for: error)
+        }
+        onError?(error)
     }
 
     // MARK: - Setup
@@ -63,55 +112,47 @@ final class AppModel: ObservableObject {
         }
         client = nil
         listenerId = nil
-        do {
+        let created: FlowClient? = guarded("FlowClient") {
             let dataDir = try FileManager.default.url(
                 for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
             )
-            let config = FlowClientConfig(
-                backendUrl: settings.backendURL,
-                returnUrls: [SampleConfig.returnURL],
-                dataDir: dataDir.path
+            // URLSession through the package's PlatformHttpTransport; the core keeps every flow
+            // and every unsent report in dataDir.
+            return try FlowClient(
+                config: FlowClientConfig(
+                    backendUrl: settings.backendURL,
+                    returnUrls: [SampleConfig.returnURL],
+                    dataDir: dataDir.path
+                ),
+                headers: BearerHeaders(token: settings.userToken)
             )
-            let client = try FlowClient(config: config, headers: BearerHeaders(token: settings.userToken))
-            listenerId = client.addListener(listener: FlowEventsForwarder { [weak self] event in
-                // Called on a core thread: hop to the main actor.
-                guard let self else { return }
-                Task { @MainActor in self.show(event) }
-            })
-            self.client = client
-            statusText = "Ready"
-        } catch {
-            show(error)
         }
+        guard let created else { return }
+        listenerId = created.addListener(listener: FlowEventsForwarder { [weak self] event in
+            // Called on a core thread: hop to the main actor.
+            guard let self else { return }
+            Task { @MainActor in self.show(event) }
+        })
+        client = created
+        statusText = "Ready"
     }
 
-    /// A flow the previous run left unfinished (the app was killed while Stripe's sheet was up).
-    /// Restored before any deep link can arrive, resumed in `launch()`.
-    private func restoreUnfinishedFlow() {
-        guard let client, let snapshot = snapshots.load() else { return }
-        snapshots.clear()
-        do {
-            let restored = try client.restoreFlow(snapshot: snapshot)
-            flow = restored
-            restoredFlow = restored
-        } catch {
-            show(error)
-        }
-    }
-
-    /// Once, when the first screen appears.
+    /// Once, when the first screen appears: the core resumes the flows a killed app left in its
+    /// data directory and sends the reports still owed.
     func launch() async {
         guard !launched, let client else { return }
         launched = true
-        do {
-            let summary = try await client.sendPendingReports()
-            log.info("pending reports: \(summary.delivered) delivered, \(summary.remaining) left, \(summary.dropped) dropped")
-        } catch {
-            log.error("sendPendingReports: \(UserMessages.text(for: error), privacy: .public)")
-        }
-        if let restored = restoredFlow {
-            restoredFlow = nil
-            await resume(restored)
+        if let recovery = await guarded("resumePending", { try await client.resumePending() }) {
+            let reports = recovery.reports
+            log.info("resumePending: \(recovery.finished.count) finished, \(recovery.waiting.count) waiting, \(recovery.quarantined) quarantined; reports \(reports.delivered) delivered, \(reports.remaining) left, \(reports.dropped) dropped")
+            var lines = recovery.finished.map { UserMessages.text(for: $0, known: accounts) }
+            if !recovery.waiting.isEmpty {
+                lines.append("An interrupted linking is waiting for the server.")
+            }
+            waitingFlows = recovery.waiting
+            if !lines.isEmpty {
+                statusText = lines.joined(separator: "\n")
+            }
         }
         await refreshAccounts()
     }
@@ -126,27 +167,101 @@ final class AppModel: ObservableObject {
         ))
     }
 
+    /// Relinks an account the list flags (needs relink now, or soon).
     func relink(_ account: Account) {
         guard let authorization = account.authorization else { return }
+        relink(accountId: account.id, authorization: authorization, missing: [])
+    }
+
+    /// Relinks as an `AccountAction.relinkRequired` asks, adding the permissions it says are missing.
+    func relink(accountId: String, authorization: String, missing: [Permission]) {
         startFlow(SessionOptions(
-            permissions: Self.permissions,
-            relink: RelinkRequest(authorization: authorization, account: account.id),
+            permissions: Self.permissions + missing.filter { !Self.permissions.contains($0) },
+            relink: RelinkRequest(authorization: authorization, account: accountId),
             returnUrl: SampleConfig.returnURL
         ))
     }
 
+    /// Asks the backend again for the result of every waiting flow.
     func checkAgain() {
-        guard let flow, !isBusy else { return }
-        Task { await resume(flow) }
+        guard !isBusy, !waitingFlows.isEmpty else { return }
+        let flows = waitingFlows
+        waitingFlows = []
+        Task {
+            for flow in flows {
+                await resume(flow)
+            }
+        }
     }
 
     func refreshAccounts() async {
         guard let client else { return }
-        do {
-            accounts = try await client.listAccounts()
-        } catch {
-            show(error)
+        if let listed = await guarded("listAccounts", { try await client.listAccounts() }) {
+            accounts = listed
         }
+    }
+
+    // MARK: - Account data
+
+    /// The account screen appeared: its owners and the transactions changed since the last sync.
+    func loadAccountData(_ accountId: String) async {
+        guard let client else { return }
+        updateDetails(accountId) { $0.isLoading = true }
+        let action = await readOwnersAndTransactions(client, accountId)
+        updateDetails(accountId) {
+            $0.action = action
+            $0.isLoading = false
+        }
+    }
+
+    /// "Refresh": balance, owners and transactions refreshed at Stripe, then read again.
+    func refreshAccountData(_ accountId: String) async {
+        guard let client else { return }
+        updateDetails(accountId) { $0.isLoading = true }
+        let report = await guarded("refresh") {
+            try await client.refresh(accountId: accountId, features: Self.allFeatures)
+        }
+        if let report {
+            if let index = accounts.firstIndex(where: { $0.id == report.account.id }) {
+                accounts[index] = report.account
+            }
+            updateDetails(accountId) { $0.refreshLines = report.features.map { UserMessages.text(for: $0) } }
+        }
+        let readAction = await readOwnersAndTransactions(client, accountId)
+        updateDetails(accountId) {
+            $0.action = report?.action ?? readAction
+            $0.isLoading = false
+        }
+    }
+
+    /// Reads the owners and syncs the transactions from the account's cursor; returns the action
+    /// either read reported.
+    private func readOwnersAndTransactions(_ client: FlowClient, _ accountId: String) async -> AccountAction? {
+        let owners = await guarded("owners") { try await client.owners(accountId: accountId) }
+        if let owners {
+            updateDetails(accountId) { $0.owners = owners.owners }
+        }
+        var ledger = ledgers[accountId] ?? (cursor: nil, byId: [:])
+        let cursor = ledger.cursor
+        let sync = await guarded("syncTransactions") {
+            try await client.syncTransactions(accountId: accountId, cursor: cursor)
+        }
+        if let sync {
+            ledger.cursor = sync.cursor
+            for transaction in sync.transactions {
+                ledger.byId[transaction.id] = transaction
+            }
+            ledgers[accountId] = ledger
+            let latest = ledger.byId.values.sorted { $0.transactedAt > $1.transactedAt }.prefix(5)
+            updateDetails(accountId) { $0.latestTransactions = Array(latest) }
+        }
+        return owners?.action ?? sync?.action
+    }
+
+    private func updateDetails(_ accountId: String, _ change: (inout AccountDetails) -> Void) {
+        var current = details[accountId] ?? AccountDetails()
+        change(&current)
+        details[accountId] = current
     }
 
     // MARK: - Flow
@@ -154,28 +269,29 @@ final class AppModel: ObservableObject {
     private func startFlow(_ options: SessionOptions) {
         guard let client, !isBusy else { return }
         isBusy = true
-        canCheckAgain = false
         statusText = "Asking the backend for a session…"
         Task {
-            do {
-                let newFlow = try client.newFlow(options: options)
-                flow = newFlow
-                let configuration = try await newFlow.start()
-                present(configuration, for: newFlow)
-            } catch {
-                // Nothing was shown to the user yet: drop the flow, a new tap starts a new one.
-                flow = nil
+            guard let newFlow = await guarded("newFlow", { try client.newFlow(options: options) }) else {
                 isBusy = false
-                show(error)
+                return
             }
+            flow = newFlow
+            guard let configuration = await guarded("start", { try await newFlow.start() }) else {
+                await endUnshown(newFlow)
+                return
+            }
+            present(configuration, for: newFlow)
         }
     }
 
     private func present(_ configuration: SheetConfiguration, for flow: Flow) {
         guard let presenter = UIApplication.shared.topViewController else {
-            self.flow = nil
-            isBusy = false
             statusText = "No screen to present Stripe's sheet from."
+            Task { await endUnshown(flow) }
+            return
+        }
+        guard guarded("sheetPresented", { try flow.sheetPresented() }) != nil else {
+            Task { await endUnshown(flow) }
             return
         }
         // Stripe's SDK takes the publishable key (and the connected account, for Connect
@@ -193,19 +309,19 @@ final class AppModel: ObservableObject {
                 metadata: event.metadata.dictionary.mapValues { "\($0)" }
             )
         }
-        do {
-            try flow.sheetPresented()
-        } catch {
-            self.flow = nil
-            isBusy = false
-            show(error)
-            return
-        }
         self.sheet = sheet
         statusText = "Stripe's sheet is open."
         sheet.present(from: presenter) { [weak self] result in
             self?.sheetClosed(result, flow: flow)
         }
+    }
+
+    /// The sheet was never shown: the flow ends canceled (the core reports a session it already
+    /// created as canceled). The error, if any, was already shown.
+    private func endUnshown(_ flow: Flow) async {
+        await guarded("cancel", quiet: true) { try await flow.cancel() }
+        self.flow = nil
+        isBusy = false
     }
 
     private func sheetClosed(_ result: FinancialConnectionsSheet.Result, flow: Flow) {
@@ -221,53 +337,49 @@ final class AppModel: ObservableObject {
         }
         statusText = "Checking the result with the backend…"
         Task {
-            do {
-                let flowResult = try await flow.sheetResult(result: sheetResult)
-                finish(with: flowResult)
-            } catch {
-                failed(error)
+            let known = accounts
+            let flowResult = await guarded("sheetResult", onError: { [weak self] error in
+                self?.keepIfTemporary(flow, error)
+            }, {
+                try await flow.sheetResult(result: sheetResult)
+            })
+            self.flow = nil
+            isBusy = false
+            if let flowResult {
+                await finish(with: flowResult, known: known)
             }
         }
     }
 
     private func resume(_ flow: Flow) async {
         isBusy = true
-        canCheckAgain = false
         statusText = "Checking the result with the backend…"
-        do {
-            let flowResult = try await flow.resume()
-            finish(with: flowResult)
-        } catch {
-            failed(error)
+        let known = accounts
+        let flowResult = await guarded("resume", onError: { [weak self] error in
+            self?.keepIfTemporary(flow, error)
+        }, {
+            try await flow.resume()
+        })
+        isBusy = false
+        if let flowResult {
+            await finish(with: flowResult, known: known)
         }
     }
 
-    private func finish(with result: FlowResult) {
-        flow = nil
-        snapshots.clear()
-        isBusy = false
-        canCheckAgain = false
-        statusText = UserMessages.text(for: result)
-        Task { await refreshAccounts() }
+    private func finish(with result: FlowResult, known: [Account]) async {
+        statusText = UserMessages.text(for: result, known: known)
+        await refreshAccounts()
     }
 
     /// `sheetResult` or `resume` threw. What to do is what the error case says: the temporary
     /// ones leave the flow waiting for its result (ask again later), the others end it.
-    private func failed(_ error: Error) {
-        isBusy = false
-        show(error)
-        var temporary = false
-        if let error = error as? FinConnError {
-            switch error {
-            case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized:
-                temporary = true
-            case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Other:
-                temporary = false
-            }
-        }
-        canCheckAgain = temporary
-        if !temporary {
-            flow = nil
+    private func keepIfTemporary(_ flow: Flow, _ error: Error) {
+        guard let error = error as? FinConnError else { return }
+        switch error {
+        case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized:
+            waitingFlows.append(flow)
+        case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Other:
+            break
         }
     }
 
@@ -275,40 +387,25 @@ final class AppModel: ObservableObject {
 
     /// Every URL the app is opened with, after Stripe's SDK saw it too.
     func handleOpenURL(_ url: URL, handledByStripe: Bool) {
-        do {
-            if let flow {
-                let handling = try flow.handleUrl(url: url.absoluteString)
+        if let flow {
+            if let handling = guarded("handleUrl", quiet: true, { try flow.handleUrl(url: url.absoluteString) }) {
                 log.info("deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
-            } else if let client {
-                let check = try client.checkUrl(url: url.absoluteString)
+            }
+        } else if let client {
+            if let check = guarded("checkUrl", quiet: true, { try client.checkUrl(url: url.absoluteString) }) {
                 log.info("deep link without a flow: matched \(check.matched), Stripe handled \(handledByStripe)")
             }
-        } catch {
-            log.error("deep link: \(UserMessages.text(for: error), privacy: .public)")
         }
     }
 
+    /// Stripe's sheet is up and the app leaves: the user went to the bank's app or Safari. The
+    /// core has already saved the flow; after a kill, `resumePending()` finds it.
     func scenePhaseChanged(to phase: ScenePhase) {
-        guard phase == .background, let flow else { return }
-        if sheet != nil {
-            // Stripe's sheet is up and the app leaves: the user went to the bank's app or Safari.
-            do {
-                try flow.userLeftApp()
-            } catch {
-                log.error("userLeftApp: \(UserMessages.text(for: error), privacy: .public)")
-            }
-        }
-        // iOS may kill the app from here on: keep what the core needs to resume the flow.
-        snapshots.save(flow.snapshot())
+        guard phase == .background, sheet != nil, let flow else { return }
+        guarded("userLeftApp", quiet: true) { try flow.userLeftApp() }
     }
 
     // MARK: - Display
-
-    private func show(_ error: Error) {
-        let message = UserMessages.text(for: error)
-        statusText = message
-        log.error("\(message, privacy: .public)")
-    }
 
     private func show(_ event: FlowEvent) {
         switch event {
@@ -316,6 +413,12 @@ final class AppModel: ObservableObject {
             phaseText = "Flow: \(to)"
         case .finished(_, let status):
             phaseText = "Flow finished: \(status)"
+        case .backendCall(let endpoint, let attempt, let status, let requestId, let error):
+            // The request id is the server's, for support; the core's endpoint names hold no secret.
+            let httpStatus = status.map { String($0) } ?? "none"
+            let requestText = requestId ?? "none"
+            let errorText = error ?? "none"
+            log.debug("backend call \(endpoint, privacy: .public) #\(attempt): status \(httpStatus, privacy: .public), request \(requestText, privacy: .public), error \(errorText, privacy: .public)")
         case .returnUrlChecked, .reportQueued, .reportDelivered, .reportDropped, .stripeEvent:
             log.debug("flow event: \(String(describing: event), privacy: .public)")
         }

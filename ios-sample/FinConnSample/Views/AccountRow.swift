@@ -1,7 +1,8 @@
 import FinConn
 import SwiftUI
 
-/// One linked account: the core's display line, its relink badges and a Relink button.
+/// One linked account: the core's display line, its relink badges and a Relink button. The row
+/// opens the account screen (`AccountView`).
 struct AccountRow: View {
     let account: Account
     let relinkDisabled: Bool
@@ -14,7 +15,7 @@ struct AccountRow: View {
                 if account.needsRelinkNow {
                     Badge(text: "Needs relink", color: .red)
                 } else if let deadline = account.relinkRequiredBy {
-                    Badge(text: "Relink by \(Self.dateText(unixSeconds: deadline))", color: .orange)
+                    Badge(text: "Relink by \(UserMessages.dateText(unixSeconds: deadline))", color: .orange)
                 }
             }
             Spacer()
@@ -30,10 +31,6 @@ struct AccountRow: View {
     /// The core flags the accounts a relink repairs; a relink needs the account's authorization.
     private var canRelink: Bool {
         (account.needsRelinkNow || account.relinkRequiredBy != nil) && account.authorization != nil
-    }
-
-    private static func dateText(unixSeconds: Int64) -> String {
-        Date(timeIntervalSince1970: TimeInterval(unixSeconds)).formatted(date: .abbreviated, time: .omitted)
     }
 }
 

@@ -31,6 +31,7 @@ struct ContentView: View {
                         Button("Check the result again") {
                             model.checkAgain()
                         }
+                        .disabled(model.isBusy)
                     }
                 }
 
@@ -40,8 +41,10 @@ struct ContentView: View {
                             .foregroundColor(.secondary)
                     }
                     ForEach(model.accounts, id: \.id) { account in
-                        AccountRow(account: account, relinkDisabled: model.isBusy) {
-                            model.relink(account)
+                        NavigationLink(destination: AccountView(accountId: account.id).environmentObject(model)) {
+                            AccountRow(account: account, relinkDisabled: model.isBusy) {
+                                model.relink(account)
+                            }
                         }
                     }
                 }

@@ -10,11 +10,13 @@ import androidx.recyclerview.widget.DiffUtil
 import androidx.recyclerview.widget.ListAdapter
 import androidx.recyclerview.widget.RecyclerView
 import io.finconn.Account
-import java.text.DateFormat
-import java.util.Date
 
-/** The linked accounts: the core's display line, its relink badges and a Relink button. */
+/**
+ * The linked accounts: the core's display line, its relink badges and a Relink button. Tapping a
+ * row opens the account screen.
+ */
 class AccountAdapter(
+    private val onOpen: (Account) -> Unit,
     private val onRelink: (Account) -> Unit,
 ) : ListAdapter<Account, AccountAdapter.Holder>(Diff) {
 
@@ -41,14 +43,12 @@ class AccountAdapter(
         val account: Account = getItem(position)
         val context = holder.itemView.context
         holder.line.text = account.displayLine
+        holder.itemView.setOnClickListener { onOpen(account) }
 
         val deadline = account.relinkRequiredBy
         val badge = when {
             account.needsRelinkNow -> context.getString(R.string.badge_needs_relink)
-            deadline != null -> context.getString(
-                R.string.badge_relink_by,
-                DateFormat.getDateInstance(DateFormat.MEDIUM).format(Date(deadline * 1000)),
-            )
+            deadline != null -> context.getString(R.string.badge_relink_by, UserMessages.date(deadline))
             else -> null
         }
         holder.badge.text = badge

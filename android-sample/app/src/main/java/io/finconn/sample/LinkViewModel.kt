@@ -17,7 +17,6 @@ import io.finconn.FlowClient
 import io.finconn.FlowEvent
 import io.finconn.FlowListener
 import io.finconn.FlowResult
-import io.finconn.InternalException
 import io.finconn.Permission
 import io.finconn.RelinkRequest
 import io.finconn.SessionOptions
@@ -35,8 +34,8 @@ import kotlinx.coroutines.launch
  * The sample's state and its calls into the core. It lives across configuration changes, so a
  * rotation never cancels a call in progress (cancelling a suspend call drops the Rust future
  * behind it). Everything that decides something (what a deep link means, what the outcome is,
- * retries, what the snapshot holds) happens in the core; this class only moves values between the
- * activity, Stripe's sheet and the core.
+ * retries, what is persisted) happens in the core; this class only moves values between the
+ * activity, Stripe's sheet and the core. Every call that can throw goes through [guarded].
  */
 class LinkViewModel(application: Application) : AndroidViewModel(application) {
 
@@ -50,7 +49,7 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     )
 
     private val app: SampleApplication = getApplication()
-    private val client: FlowClient? = app.client.getOrNull()
+    private val client: FlowClient? = app.client
 
     private val mutableState = MutableStateFlow(UiState(status = app.getString(R.string.status_ready)))
     val state: StateFlow<UiState> = mutableState.asStateFlow()
@@ -59,29 +58,25 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     private val sheetRequests = Channel<SheetConfiguration>(Channel.BUFFERED)
     val presentSheet = sheetRequests.receiveAsFlow()
 
-    /** The flow in progress; null once it has its final result. */
+    /** The flow being started or whose sheet is up; deep links go to it. */
     @Volatile
     private var flow: Flow? = null
+
+    /** Flows waiting for the backend's answer (offline, 5xx): "Check the result again". Main thread. */
+    private val waitingFlows = mutableListOf<Flow>()
 
     @Volatile
     private var sheetIsUp = false
 
     private var listenerId: ULong? = null
 
-    /** False once the first activity asked for a restore: later activities are recreations. */
-    private var firstActivity = true
-
     private val appLifecycleObserver = object : DefaultLifecycleObserver {
         override fun onStop(owner: LifecycleOwner) {
             // The whole app left the foreground while Stripe's sheet was up: the user went to the
-            // bank's app or the browser.
+            // bank's app or the browser. The core has already saved the flow.
             val current = flow ?: return
             if (sheetIsUp) {
-                try {
-                    current.userLeftApp()
-                } catch (e: FinConnException) {
-                    Log.w(TAG, "userLeftApp: ${UserMessages.text(app, e)}")
-                }
+                guarded({ logError("userLeftApp", it) }) { current.userLeftApp() }
             }
         }
     }
@@ -89,10 +84,8 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     init {
         val client = client
         if (client == null) {
-            val error = app.client.exceptionOrNull()
-            mutableState.update {
-                it.copy(configured = false, status = UserMessages.text(app, error ?: IllegalStateException()))
-            }
+            val error = app.clientError ?: IllegalStateException("FlowClient not created")
+            mutableState.update { it.copy(configured = false, status = UserMessages.text(app, error)) }
         } else {
             listenerId = client.addListener(object : FlowListener {
                 // Called on a core thread; the state flow is thread-safe.
@@ -107,9 +100,9 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
                 flow?.recordStripeEvent(event.name.value, metadata)
             }
             ProcessLifecycleOwner.get().lifecycle.addObserver(appLifecycleObserver)
-            if (!app.pendingReportsSent) {
-                app.pendingReportsSent = true
-                viewModelScope.launch { sendPendingReports(client) }
+            if (!app.pendingFlowsResumed) {
+                app.pendingFlowsResumed = true
+                viewModelScope.launch { resumePending(client) }
             }
             refreshAccounts()
         }
@@ -124,41 +117,21 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     // --- Activity ---------------------------------------------------------------------------
 
     /**
-     * Called by every new activity with the snapshot of its saved state. Only the first activity
-     * of this ViewModel can be a restart after process death: then the snapshot is the flow that
-     * was interrupted, restored here and resumed.
+     * A link the activity received. With the native FinancialConnectionsSheet none arrives
+     * (Stripe's redirect activity takes them); an app that also runs a hosted or WebView flow gets
+     * its https App Link here. The core says what it is.
      */
-    fun onActivityCreated(savedSnapshot: String?) {
-        if (!firstActivity) return
-        firstActivity = false
-        val client = client ?: return
-        if (savedSnapshot == null) return
-        val restored = try {
-            client.restoreFlow(savedSnapshot)
-        } catch (e: FinConnException) {
-            showError(e)
-            return
-        }
-        flow = restored
-        viewModelScope.launch { resume(restored) }
-    }
-
-    /** For the activity's saved state. */
-    fun flowSnapshot(): String? = flow?.snapshot()
-
-    /** Every deep link the activity receives (launch intent and onNewIntent). */
     fun handleUrl(url: String) {
-        try {
-            val current = flow
-            if (current != null) {
-                val handling = current.handleUrl(url)
-                Log.i(TAG, "deep link: flow link ${handling.isFlowUrl}, recorded ${handling.recorded}")
-            } else {
-                val check = client?.checkUrl(url) ?: return
-                Log.i(TAG, "deep link without a flow: matched ${check.matched}")
+        val current = flow
+        if (current != null) {
+            guarded({ logError("handleUrl", it) }) { current.handleUrl(url) }?.let {
+                Log.i(TAG, "deep link: flow link ${it.isFlowUrl}, recorded ${it.recorded}")
             }
-        } catch (e: FinConnException) {
-            Log.w(TAG, "deep link: ${UserMessages.text(app, e)}")
+        } else {
+            val client = client ?: return
+            guarded({ logError("checkUrl", it) }) { client.checkUrl(url) }?.let {
+                Log.i(TAG, "deep link without a flow: matched ${it.matched}")
+            }
         }
     }
 
@@ -168,76 +141,105 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
         SessionOptions(
             permissions = PERMISSIONS,
             prefetch = listOf(DataFeature.BALANCES),
-            returnUrl = SampleApplication.RETURN_URL,
         )
     )
 
+    /** Relinks an account the list flags (needs relink now, or soon). */
     fun relink(account: Account) {
         val authorization = account.authorization ?: return
-        startFlow(
-            SessionOptions(
-                permissions = PERMISSIONS,
-                relink = RelinkRequest(authorization = authorization, account = account.id),
-                returnUrl = SampleApplication.RETURN_URL,
-            )
-        )
+        relink(account.id, authorization, emptyList())
     }
 
+    /** Relinks as an `AccountAction.RelinkRequired` asks, adding the permissions it says are missing. */
+    fun relink(accountId: String, authorization: String, missing: List<Permission>) = startFlow(
+        SessionOptions(
+            permissions = (PERMISSIONS + missing).distinct(),
+            relink = RelinkRequest(authorization = authorization, account = accountId),
+        )
+    )
+
+    /** Asks the backend again for the result of every waiting flow. */
     fun checkAgain() {
-        val current = flow ?: return
-        if (state.value.busy) return
-        viewModelScope.launch { resume(current) }
+        if (state.value.busy || waitingFlows.isEmpty()) return
+        val flows = waitingFlows.toList()
+        waitingFlows.clear()
+        viewModelScope.launch { flows.forEach { resume(it) } }
     }
 
     fun refreshAccounts() {
         val client = client ?: return
         viewModelScope.launch {
-            try {
-                val accounts = client.listAccounts()
+            guarded({ showError("listAccounts", it) }) { client.listAccounts() }?.let { accounts ->
                 mutableState.update { it.copy(accounts = accounts) }
-            } catch (e: FinConnException) {
-                showError(e)
-            } catch (e: InternalException) {
-                showError(e)
             }
         }
     }
 
     // --- Flow -------------------------------------------------------------------------------
 
+    /** The launch step: the core resumes what a killed process left and sends owed reports. */
+    private suspend fun resumePending(client: FlowClient) {
+        val recovery = guarded({ showError("resumePending", it) }) { client.resumePending() } ?: return
+        val reports = recovery.reports
+        Log.i(
+            TAG,
+            "resumePending: ${recovery.finished.size} finished, ${recovery.waiting.size} waiting, " +
+                "${recovery.quarantined} quarantined; reports ${reports.delivered} delivered, " +
+                "${reports.remaining} left, ${reports.dropped} dropped",
+        )
+        val known = state.value.accounts
+        val lines = recovery.finished.map { UserMessages.text(app, it, known) }.toMutableList()
+        if (recovery.waiting.isNotEmpty()) lines += app.getString(R.string.status_waiting)
+        waitingFlows += recovery.waiting
+        mutableState.update {
+            it.copy(
+                canCheckAgain = waitingFlows.isNotEmpty(),
+                status = if (lines.isEmpty()) it.status else lines.joinToString("\n"),
+            )
+        }
+        if (recovery.finished.isNotEmpty()) refreshAccounts()
+    }
+
     private fun startFlow(options: SessionOptions) {
         val client = client ?: return
         if (state.value.busy) return
-        mutableState.update {
-            it.copy(busy = true, canCheckAgain = false, status = app.getString(R.string.status_starting))
-        }
+        mutableState.update { it.copy(busy = true, status = app.getString(R.string.status_starting)) }
         viewModelScope.launch {
-            try {
-                val newFlow = client.newFlow(options)
-                flow = newFlow
-                sheetRequests.send(newFlow.start())
-            } catch (e: FinConnException) {
-                // Nothing was shown to the user yet: drop the flow, a new tap starts a new one.
-                flow = null
+            val newFlow = guarded({ showError("newFlow", it) }) { client.newFlow(options) }
+            if (newFlow == null) {
                 mutableState.update { it.copy(busy = false) }
-                showError(e)
+                return@launch
             }
+            flow = newFlow
+            val configuration = guarded({ showError("start", it) }) { newFlow.start() }
+            if (configuration == null) {
+                endUnshown(newFlow)
+                return@launch
+            }
+            sheetRequests.send(configuration)
         }
     }
 
     /** The activity is about to present Stripe's sheet; false if it must not. */
     fun sheetPresented(): Boolean {
         val current = flow ?: return false
-        return try {
-            current.sheetPresented()
+        val presented = guarded({ showError("sheetPresented", it) }) { current.sheetPresented() } != null
+        if (presented) {
             sheetIsUp = true
-            true
-        } catch (e: FinConnException) {
-            flow = null
-            mutableState.update { it.copy(busy = false) }
-            showError(e)
-            false
+        } else {
+            viewModelScope.launch { endUnshown(current) }
         }
+        return presented
+    }
+
+    /**
+     * The sheet was never shown: the flow ends canceled (the core reports a session it already
+     * created as canceled). The error, if any, was already shown.
+     */
+    private suspend fun endUnshown(unshown: Flow) {
+        guarded({ logError("cancel", it) }) { unshown.cancel() }
+        flow = null
+        mutableState.update { it.copy(busy = false) }
     }
 
     /** Stripe's result callback, forwarded by the activity. */
@@ -245,6 +247,8 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
         sheetIsUp = false
         val current = flow
         if (current == null) {
+            // E.g. the process was killed while the sheet was up: resumePending() asks the
+            // backend for that flow's result.
             Log.w(TAG, "Stripe's sheet returned a result but no flow is in progress")
             return
         }
@@ -256,29 +260,29 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
         }
         mutableState.update { it.copy(busy = true, status = app.getString(R.string.status_reconciling)) }
         viewModelScope.launch {
-            try {
-                finish(current.sheetResult(sheetResult))
-            } catch (e: FinConnException) {
-                failed(e)
-            }
+            val known = state.value.accounts
+            val flowResult = guarded({ failed("sheetResult", current, it) }) { current.sheetResult(sheetResult) }
+            flow = null
+            if (flowResult != null) finish(flowResult, known)
         }
     }
 
-    private suspend fun resume(restored: Flow) {
+    private suspend fun resume(waiting: Flow) {
         mutableState.update {
             it.copy(busy = true, canCheckAgain = false, status = app.getString(R.string.status_reconciling))
         }
-        try {
-            finish(restored.resume())
-        } catch (e: FinConnException) {
-            failed(e)
-        }
+        val known = state.value.accounts
+        guarded({ failed("resume", waiting, it) }) { waiting.resume() }?.let { finish(it, known) }
     }
 
-    private fun finish(result: FlowResult) {
-        flow = null
+    /** `known`: the accounts listed before the flow, to name the ones a new account duplicates. */
+    private fun finish(result: FlowResult, known: List<Account>) {
         mutableState.update {
-            it.copy(busy = false, canCheckAgain = false, status = UserMessages.text(app, result))
+            it.copy(
+                busy = false,
+                canCheckAgain = waitingFlows.isNotEmpty(),
+                status = UserMessages.text(app, result, known),
+            )
         }
         refreshAccounts()
     }
@@ -287,42 +291,28 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
      * `sheetResult` or `resume` threw. What to do is what the exception class says: the temporary
      * ones leave the flow waiting for its result (ask again later), the others end it.
      */
-    private fun failed(e: FinConnException) {
+    private fun failed(operation: String, unfinished: Flow, e: Exception) {
         val temporary = when (e) {
             is FinConnException.Offline,
             is FinConnException.Timeout,
             is FinConnException.ServiceUnavailable,
             is FinConnException.Unauthorized -> true
-            is FinConnException.InvalidConfiguration,
-            is FinConnException.InvalidState,
-            is FinConnException.Rejected,
-            is FinConnException.SnapshotUnusable,
-            is FinConnException.Other -> false
+            else -> false
         }
-        if (!temporary) flow = null
-        mutableState.update {
-            it.copy(busy = false, canCheckAgain = temporary, status = UserMessages.text(app, e))
-        }
-    }
-
-    private suspend fun sendPendingReports(client: FlowClient) {
-        try {
-            val summary = client.sendPendingReports()
-            Log.i(
-                TAG,
-                "pending reports: ${summary.delivered} delivered, ${summary.remaining} left, ${summary.dropped} dropped",
-            )
-        } catch (e: FinConnException) {
-            Log.w(TAG, "sendPendingReports: ${UserMessages.text(app, e)}")
-        }
+        if (temporary) waitingFlows += unfinished
+        showError(operation, e)
+        mutableState.update { it.copy(busy = false, canCheckAgain = waitingFlows.isNotEmpty()) }
     }
 
     // --- Display ----------------------------------------------------------------------------
 
-    private fun showError(e: Throwable) {
-        val message = UserMessages.text(app, e)
-        Log.w(TAG, message)
-        mutableState.update { it.copy(status = message) }
+    private fun showError(operation: String, e: Exception) {
+        logError(operation, e)
+        mutableState.update { it.copy(status = UserMessages.text(app, e)) }
+    }
+
+    private fun logError(operation: String, e: Exception) {
+        Log.w(TAG, "$operation: ${UserMessages.logText(app, e)}")
     }
 
     private fun showEvent(event: FlowEvent) {
@@ -333,6 +323,12 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
             is FlowEvent.Finished -> mutableState.update {
                 it.copy(phase = app.getString(R.string.status_phase, event.status.name.lowercase()))
             }
+            // Endpoint, attempt, status and the server's request id: no secret.
+            is FlowEvent.BackendCall -> Log.d(
+                TAG,
+                "backend call ${event.endpoint} #${event.attempt}: status ${event.status}, " +
+                    "request ${event.requestId}, error ${event.error}",
+            )
             else -> Log.d(TAG, "flow event: $event")
         }
     }

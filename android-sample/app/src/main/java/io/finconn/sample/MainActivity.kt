@@ -5,6 +5,7 @@ import android.os.Bundle
 import android.view.View
 import android.widget.Button
 import android.widget.TextView
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.activity.viewModels
 import androidx.appcompat.app.AppCompatActivity
 import androidx.lifecycle.Lifecycle
@@ -14,14 +15,33 @@ import androidx.recyclerview.widget.LinearLayoutManager
 import androidx.recyclerview.widget.RecyclerView
 import com.stripe.android.financialconnections.FinancialConnectionsSheet
 import com.stripe.android.financialconnections.FinancialConnectionsSheetResult
+import io.finconn.Permission
 import io.finconn.SheetConfiguration
 import kotlinx.coroutines.launch
 
+/**
+ * The list of linked accounts and the "Link your bank account" flow. `launchMode="singleTask"`
+ * (AndroidManifest.xml): one instance only; a link sent to the app reaches it in [onNewIntent].
+ */
 class MainActivity : AppCompatActivity() {
 
     private val viewModel: LinkViewModel by viewModels()
     private lateinit var financialConnectionsSheet: FinancialConnectionsSheet
-    private val adapter = AccountAdapter { account -> viewModel.relink(account) }
+    private val adapter = AccountAdapter(
+        onOpen = { account -> accountScreen.launch(AccountActivity.intent(this, account.id)) },
+        onRelink = { account -> viewModel.relink(account) },
+    )
+
+    /** The account screen; it finishes with a relink request when the core asked for one. */
+    private val accountScreen = registerForActivityResult(ActivityResultContracts.StartActivityForResult()) { result ->
+        val data = result.data
+        if (result.resultCode != RESULT_OK || data == null) return@registerForActivityResult
+        val accountId = data.getStringExtra(AccountActivity.EXTRA_ACCOUNT_ID) ?: return@registerForActivityResult
+        val authorization = data.getStringExtra(AccountActivity.EXTRA_AUTHORIZATION) ?: return@registerForActivityResult
+        val names = data.getStringArrayListExtra(AccountActivity.EXTRA_MISSING_PERMISSIONS).orEmpty()
+        val missing = Permission.entries.filter { it.name in names }
+        viewModel.relink(accountId, authorization, missing)
+    }
 
     private lateinit var linkButton: Button
     private lateinit var statusText: TextView
@@ -49,10 +69,9 @@ class MainActivity : AppCompatActivity() {
         linkButton.setOnClickListener { viewModel.linkAccount() }
         checkAgainButton.setOnClickListener { viewModel.checkAgain() }
 
-        // After process death the saved state still holds the interrupted flow's snapshot.
-        viewModel.onActivityCreated(savedInstanceState?.getString(STATE_FLOW_SNAPSHOT))
+        // Flows interrupted by process death are resumed by the core (LinkViewModel →
+        // resumePending), not from the saved state.
         if (savedInstanceState == null) {
-            // The app was opened by a link (e.g. the return URL after the app had been killed).
             intent?.dataString?.let(viewModel::handleUrl)
         }
 
@@ -64,16 +83,17 @@ class MainActivity : AppCompatActivity() {
         }
     }
 
+    /**
+     * Links sent to the app. With the native FinancialConnectionsSheet none comes here: Stripe's
+     * FinancialConnectionsSheetRedirectActivity consumes every stripe-auth:// and stripe:// link
+     * (see README.md), and this activity declares no link intent filter. This forwarding (and the
+     * one in onCreate) is where an app that ALSO runs a hosted or WebView flow would receive its
+     * https App Link, after declaring an autoVerify intent filter for it.
+     */
     override fun onNewIntent(intent: Intent) {
         super.onNewIntent(intent)
         setIntent(intent)
         intent.dataString?.let(viewModel::handleUrl)
-    }
-
-    override fun onSaveInstanceState(outState: Bundle) {
-        super.onSaveInstanceState(outState)
-        // The core's snapshot holds no secret; the system keeps it across process death.
-        viewModel.flowSnapshot()?.let { outState.putString(STATE_FLOW_SNAPSHOT, it) }
     }
 
     private fun onSheetResult(result: FinancialConnectionsSheetResult) {
@@ -97,12 +117,9 @@ class MainActivity : AppCompatActivity() {
         phaseText.text = state.phase
         phaseText.visibility = if (state.phase.isEmpty()) View.GONE else View.VISIBLE
         checkAgainButton.visibility = if (state.canCheckAgain) View.VISIBLE else View.GONE
+        checkAgainButton.isEnabled = !state.busy
         emptyText.visibility = if (state.accounts.isEmpty()) View.VISIBLE else View.GONE
         adapter.relinkEnabled = !state.busy
         adapter.submitList(state.accounts)
-    }
-
-    private companion object {
-        const val STATE_FLOW_SNAPSHOT = "finconn.flowSnapshot"
     }
 }

@@ -6,27 +6,38 @@ import io.finconn.FlowClientConfig
 import io.finconn.LogLevel
 import io.finconn.setLogger
 
-/** Owns the app's one [FlowClient]. */
+/** Owns the app's one [FlowClient] and what must outlive an activity: the transaction ledgers. */
 class SampleApplication : Application() {
 
-    /** The client, or why it could not be created (a configuration mistake, shown on screen). */
-    var client: Result<FlowClient> = Result.failure(IllegalStateException("FlowClient not created yet"))
+    /** The client; null if it could not be created (see [clientError]). */
+    var client: FlowClient? = null
         private set
 
-    /** `sendPendingReports()` runs once per process, not once per activity. */
-    var pendingReportsSent = false
+    /** Why the client could not be created (a configuration mistake, shown on screen). */
+    var clientError: Exception? = null
+        private set
+
+    /** `resumePending()` runs once per process, not once per activity. */
+    var pendingFlowsResumed = false
+
+    /** Per account id: the last sync's cursor and the transactions read so far. In memory only. */
+    val ledgers = mutableMapOf<String, TransactionLedger>()
 
     override fun onCreate() {
         super.onCreate()
         setLogger(LogcatLogger(), LogLevel.DEBUG)
-        client = runCatching {
+        // FlowClient(config, headers): the library's factory over HttpURLConnection
+        // (PlatformHttpTransport).
+        client = guarded({ clientError = it }) {
             FlowClient(
                 FlowClientConfig(
                     backendUrl = BuildConfig.FINCONN_BACKEND_URL,
-                    returnUrls = listOf(RETURN_URL),
-                    // Lets the core recognise Stripe's own stripe-auth://…/<applicationId>/… links.
+                    // No return URL of the app's own: with the native FinancialConnectionsSheet,
+                    // Stripe's redirect activity receives every stripe-auth:// and stripe:// link
+                    // (see README.md). The application id is enough for the core to accept those.
+                    returnUrls = emptyList(),
                     androidAppId = packageName,
-                    // Completion reports wait here until the backend has them.
+                    // The core keeps every flow and every unsent completion report here.
                     dataDir = filesDir.absolutePath,
                 ),
                 BearerHeaders(USER_TOKEN),
@@ -35,9 +46,6 @@ class SampleApplication : Application() {
     }
 
     companion object {
-        /** Declared in AndroidManifest.xml (intent filter of MainActivity). */
-        const val RETURN_URL = "finconn-sample://stripe-redirect"
-
         /** `fc serve` treats any bearer token as a user; a real app sends its session token. */
         const val USER_TOKEN = "sample-user"
     }

@@ -170,6 +170,16 @@ ok = [(i.get("id"), i.get("severity"), [(g.get("path"), g.get("regexp")) for g i
     [("NewApi", None, [("src/main/kotlin/**", None)])]
 sys.exit(0 if ok else 1)
 PY
+check "android-sample declares the same AGP and Kotlin plugin versions as the library (Gradle refuses two)" python3 - \
+  "$GRADLE_BUILD" android-sample/build.gradle.kts <<'PY'
+import re, sys
+def versions(path):
+    src = open(path).read()
+    return {k: v for k, v in re.findall(r'id\("(com\.android\.library|org\.jetbrains\.kotlin\.android)"\) version "([^"]+)"', src)}
+lib, sample = versions(sys.argv[1]), versions(sys.argv[2])
+print(f"library {lib}, sample {sample}", file=sys.stderr)
+sys.exit(0 if len(lib) == 2 and lib == sample else 1)
+PY
 android_ndk_check() {
   # build-android.sh --print-ndk against fake SDKs: the pinned NDK is found through ANDROID_HOME,
   # and a missing or other-version NDK is refused with the sdkmanager command that fixes it.

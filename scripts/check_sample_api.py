@@ -1205,6 +1205,12 @@ class SwiftWalker:
                 members = self.c.member(Ty(subj_ty.name), case, children[1])
                 assoc = members[0].params if members else []
                 subpatterns = [c for c in children[2:] if c.type == "pattern"]
+                if members and subpatterns and len(subpatterns) != len(assoc):
+                    self.c.report(
+                        children[1],
+                        f"{subj_ty.name}.{case} has {len(assoc)} associated value(s) in the generated swift "
+                        f"bindings; the pattern binds {len(subpatterns)}",
+                    )
                 for idx, sub in enumerate(subpatterns):
                     bid = _first_descendant(sub, "simple_identifier")
                     if bid is not None and idx < len(assoc):
@@ -1971,6 +1977,7 @@ open class Flow: FlowProtocol, @unchecked Sendable {
 open class FlowClient: @unchecked Sendable {
     public convenience init(config: FlowClientConfig, headers: HeadersProvider?) throws { fatalError() }
     open func newFlow(options: SessionOptions) throws -> Flow { fatalError() }
+    open func dataDir() -> String { fatalError() }
 }
 public struct FlowClientConfig {
     public var backendUrl: String
@@ -2008,6 +2015,7 @@ func demo(error: Error) async throws {
     setLogger(logger: Sink(), maxLevel: .debug)
     let client = try FlowClient(config: FlowClientConfig(backendUrl: "b", dataDir: "d"), headers: nil)
     let flow = try client.newFlow(options: SessionOptions(permissions: [.balances, .paymentMethod]))
+    let dir = client.dataDir()
     let handling = try flow.handleUrl(url: "x")
     _ = handling.isFlowUrl
     let result = try await flow.sheetResult(result: .failed(error: "e"))
@@ -2027,6 +2035,8 @@ func demo(error: Error) async throws {
 
 # (what the snippet breaks, original text, broken text, expected message fragment)
 SELF_TEST_SWIFT_CASES = [
+    ("method used as a property", "client.dataDir()", "client.dataDir", "is a method in the generated swift bindings: call it"),
+    ("case pattern arity", ".Unauthorized(let status, _)", ".Unauthorized(let status)", "has 2 associated value(s)"),
     ("method", "flow.sheetResult(result:", "flow.sheetResults(result:", "no member `sheetResults`"),
     ("property in a for loop", "account.displayLine", "account.displayLines", "no member `displayLines`"),
     ("argument label", "client.newFlow(options:", "client.newFlow(option:", "no parameter labelled `option:`"),

@@ -6,7 +6,8 @@
 #
 # 1. cargo build -p finconn-ffi --profile release (the shipped configuration, no features; another
 #    profile with --profile); the cdylib is copied to build/ffi-bench/lib/ for the run;
-# 2. Kotlin bindings generated from it with the pinned uniffi-bindgen, compiled with kotlinc, then
+# 2. Kotlin bindings generated from it with the pinned uniffi-bindgen, compiled with kotlinc
+#    together with the hand-written Kotlin of the AAR (bindings/android/src/main/java), then
 #    bindings/tests/kotlin-bench/HandleUrlBench.kt;
 # 3. java -Djna.library.path=build/ffi-bench/lib io.finconn.bench.HandleUrlBenchKt:
 #    per URL, N (default 200000) individually timed handleUrl calls after WARMUP (default 20000),
@@ -69,9 +70,11 @@ BINDGEN="$(build_bindgen)"
 run_bindgen "$BINDGEN" "$CDYLIB" kotlin "$WORK/generated"
 [[ -f "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
   die "expected $WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
-log "kotlinc: generated bindings -> $WORK/bindings.jar"
+# With the hand-written Kotlin of the AAR (PlatformHttpTransport.kt, the two-argument FlowClient),
+# as an app gets it.
+log "kotlinc: generated bindings + bindings/android/src/main/java -> $WORK/bindings.jar"
 "$KOTLINC" -Werror -d "$WORK/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" \
-  "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt"
+  "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
 log "kotlinc: bindings/tests/kotlin-bench/HandleUrlBench.kt -> $WORK/bench-classes"
 "$KOTLINC" -Werror -d "$WORK/bench-classes" -classpath "$WORK/bindings.jar:$JNA_JAR:$COROUTINES_JAR" \
   "$FINCONN_ROOT/bindings/tests/kotlin-bench/HandleUrlBench.kt"

@@ -44,9 +44,13 @@ step "tree-sitter parse of every .swift/.kt/.kts in the tree"
 python3 scripts/parse_check.py bindings ios-sample android-sample build/swift build/kotlin-tests/generated
 
 step "sample apps call only API names that exist in the generated bindings"
+python3 scripts/check_sample_api.py --self-test
 python3 scripts/check_sample_api.py
 
 step "packaging layout (Swift package, Android module)"
 bash scripts/check-packaging.sh
+
+step "FFI benchmark program still builds and runs (smoke: dev profile, 2000 calls, no criterion)"
+bash scripts/ffi-bench.sh --profile dev --n 2000 --warmup 200 --no-criterion
 
 printf '\n== test-all: all green\n'

@@ -482,7 +482,11 @@ for test_file in sorted(pathlib.Path(tests_dir).glob("*.swift")):
         FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy
         first isEmpty count insert append lock unlock addTask withThrowingTaskGroup describing
         appendingPathComponent createDirectory removeItem temporaryDirectory default path uuidString
-        localizedDescription hasPrefix joined where""".split()
+        localizedDescription hasPrefix joined where
+        NSObject URLSession URLSessionDelegate URLAuthenticationChallenge URLCredential AuthChallengeDisposition
+        protectionSpace authenticationMethod serverTrust NSURLAuthenticationMethodServerTrust useCredential
+        cancelAuthenticationChallenge CFArray CFData SecCertificateCreateWithData SecTrustSetAnchorCertificates
+        SecTrustSetAnchorCertificatesOnly SecTrustEvaluateWithError""".split()
     )
     KEYWORDS = set("if guard switch for while return try await in catch init case let var".split())
     known = lambda name: name in members or name in types or name in cases or name in own or name in KNOWN

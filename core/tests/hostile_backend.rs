@@ -6,7 +6,8 @@
 //! host (127.0.0.2) and zero requests for the same-host redirect target, nothing sent at all when
 //! the host's own header is hostile, no secret (client secret, publishable key, report token, the
 //! user's token) in the error's `Display` or `Debug`, in any event or in any log line; and, after
-//! the whole table (1 GiB bodies included), a peak resident memory under 256 MB.
+//! the whole table (1 GiB bodies included), a peak resident memory under 256 MB. The `tls` cases
+//! (an https server redirecting to plain http) trust the server's self-signed certificate only.
 #![cfg(feature = "backend")]
 
 mod support;
@@ -65,7 +66,13 @@ fn client(case: &HostileCase, server: &HostileServer, dir: &std::path::Path) -> 
         Some(Arc::new(HostHeaders {
             crlf: case.crlf_header,
         })),
-        transport(),
+        match server.certificate_der() {
+            // An https case: the self-signed certificate of the server is trusted, nothing else.
+            Some(der) => Arc::new(
+                finconn_transport_reqwest::ReqwestTransport::new().with_root_certificate_der(der),
+            ),
+            None => transport(),
+        },
     )
     .expect("valid client")
 }
@@ -122,6 +129,9 @@ async fn run(case: &HostileCase) -> (Vec<String>, Texts) {
     }
     if server.steal_requests() != 0 {
         wrong.push("the same-host redirect target was requested".into());
+    }
+    if case.tls && server.requests() == 0 {
+        wrong.push("no request came over TLS: the https case did not test https".into());
     }
     if case.crlf_header && server.requests() != 0 {
         wrong.push(format!(
@@ -191,4 +201,40 @@ async fn every_hostile_case_gets_a_typed_error_and_nothing_else() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The other half of the https cases: the same server with a certificate the transport does not
+/// trust is refused at the handshake (an `offline` error that says TLS), before any request, and
+/// the core never falls back to plain http.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_is_refused_before_any_request() {
+    let case = finconn_testkit::hostile_case("https_redirect_to_http_other_host").unwrap();
+    let server = HostileServer::start(case).await.unwrap();
+    assert!(server.base_url().starts_with("https://"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = BackendConfig::new(server.base_url());
+    backend.stripe_api_base = server.base_url();
+    backend.retry = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let client = FlowClient::new(
+        FlowConfig {
+            backend,
+            return_urls: vec![RETURN_URL.into()],
+            android_app_id: None,
+            data_dir: dir.path().to_path_buf(),
+            stripe_fallback: false,
+            refresh: finconn_core::account_data::RefreshPolicy::default(),
+        },
+        None,
+        transport(), // Web PKI roots only
+    )
+    .unwrap();
+    let flow = client.new_flow(options()).unwrap();
+    let err = flow.start().await.expect_err("an untrusted certificate");
+    assert_eq!(err.code(), "offline", "{err}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+    assert_eq!(server.requests(), 0, "a request went through");
+    assert_eq!(server.other_host_connections(), 0);
 }

@@ -8,16 +8,20 @@
 //! ever reached, answers a forged session (`fcsess_evil` with `fca_EVIL`): a client that followed a
 //! redirect there would both be seen and be fooled. The server hands out known secrets
 //! ([`HostileServer::secrets`]) so a test can prove none of them appears in any error, event or log
-//! line.
+//! line. A case with `tls` serves HTTPS with a self-signed certificate for `127.0.0.1`
+//! ([`HostileServer::certificate_der`], which the test's transport trusts), so that a redirect
+//! from https to plain http can be tried.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_rustls::rustls;
+use tokio_rustls::TlsAcceptor;
 
 use crate::http::{self, Response};
 
@@ -91,6 +95,9 @@ pub struct HostileCase {
     pub max_response_bytes: u64,
     /// The host's header provider adds `X-Evil: a\r\nX-Injected: 1`.
     pub crlf_header: bool,
+    /// The server speaks HTTPS (self-signed certificate for 127.0.0.1, see
+    /// [`HostileServer::certificate_der`]); the bystander stays plain http.
+    pub tls: bool,
     /// `None` when the call must succeed; else the public error code (`Error::code()`:
     /// `other`, `timeout`, `offline`, `service_unavailable`, `rejected`,
     /// `invalid_configuration`).
@@ -115,6 +122,7 @@ const fn case(
         behaviour,
         max_response_bytes: MIB,
         crlf_header: false,
+        tls: false,
         expected_error,
         message_contains,
     }
@@ -304,6 +312,33 @@ pub const HOSTILE_CASES: &[HostileCase] = &[
         Some("other"),
         "malformed session id",
     ),
+    // https -> http downgrade to another host: refused like any redirect, nothing sent in clear.
+    HostileCase {
+        tls: true,
+        ..case(
+            "https_redirect_to_http_other_host",
+            Stage::Create,
+            Behaviour::Redirect {
+                status: 302,
+                other_host: true,
+            },
+            Some("other"),
+            "redirect",
+        )
+    },
+    HostileCase {
+        tls: true,
+        ..case(
+            "https_redirect_to_http_other_host_on_complete",
+            Stage::Complete,
+            Behaviour::Redirect {
+                status: 307,
+                other_host: true,
+            },
+            Some("other"),
+            "redirect",
+        )
+    },
     HostileCase {
         crlf_header: true,
         ..case(
@@ -331,6 +366,7 @@ struct Counters {
 /// The running hostile server and its bystander. Stops when dropped.
 pub struct HostileServer {
     port: u16,
+    certificate_der: Option<Vec<u8>>,
     counters: Arc<Counters>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -359,25 +395,57 @@ impl HostileServer {
                 let _ = http::write_response(&mut s, &Response::json(200, &forged)).await;
             }
         });
+        let (acceptor, certificate_der) = if case.tls {
+            let (acceptor, der) = tls_acceptor()?;
+            (Some(acceptor), Some(der))
+        } else {
+            (None, None)
+        };
         let c = counters.clone();
         let case = case.clone();
         let main = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             while let Ok((s, _)) = listener.accept().await {
-                conns.spawn(handle(s, case.clone(), c.clone(), port, other_port));
+                let (case, c) = (case.clone(), c.clone());
+                match &acceptor {
+                    None => {
+                        conns.spawn(handle(s, case, c, port, other_port));
+                    }
+                    Some(acceptor) => {
+                        let accept = acceptor.accept(s);
+                        conns.spawn(async move {
+                            let handshake = tokio::time::timeout(Duration::from_secs(5), accept);
+                            if let Ok(Ok(tls)) = handshake.await {
+                                handle(tls, case, c, port, other_port).await;
+                            }
+                        });
+                    }
+                }
                 while conns.try_join_next().is_some() {}
             }
         });
         Ok(HostileServer {
             port,
+            certificate_der,
             counters,
             tasks: vec![by, main],
         })
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://` for a `tls` case.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.certificate_der.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The DER of the server's self-signed certificate (for 127.0.0.1) for a `tls` case: what
+    /// the test's transport adds as its only trusted root.
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate_der.as_deref()
     }
 
     /// Requests the server read.
@@ -435,8 +503,26 @@ fn completed() -> Vec<u8> {
     .unwrap_or_default()
 }
 
-async fn handle(
-    mut s: TcpStream,
+/// A TLS acceptor with a fresh self-signed certificate for `127.0.0.1`, and that certificate.
+fn tls_acceptor() -> std::io::Result<(TlsAcceptor, Vec<u8>)> {
+    let other = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).map_err(|e| other(&e))?;
+    let der = certified.cert.der().to_vec();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| other(&e))?
+    .with_no_client_auth()
+    .with_single_cert(vec![der.clone().into()], key.into())
+    .map_err(|e| other(&e))?;
+    Ok((TlsAcceptor::from(Arc::new(config)), der))
+}
+
+async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
     case: HostileCase,
     counters: Arc<Counters>,
     port: u16,
@@ -538,8 +624,8 @@ async fn handle(
     };
 }
 
-async fn write_raw(
-    s: &mut TcpStream,
+async fn write_raw<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
     status: u16,
     headers: &[(&str, &str)],
     body: &[u8],
@@ -565,8 +651,8 @@ async fn write_raw(
 
 /// A body of `total` bytes (chunked when `length` is `None`), written as fast as the client reads
 /// or one 1 KiB chunk per `pace`. Stops when the client goes away.
-async fn stream_body(
-    s: &mut TcpStream,
+async fn stream_body<S: AsyncWrite + Unpin>(
+    s: &mut S,
     length: Option<u64>,
     total: u64,
     pace: Option<Duration>,
@@ -595,7 +681,7 @@ async fn stream_body(
     Ok(())
 }
 
-async fn slow_drip(s: &mut TcpStream) -> std::io::Result<()> {
+async fn slow_drip<S: AsyncWrite + Unpin>(s: &mut S) -> std::io::Result<()> {
     s.write_all(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
     )
@@ -622,5 +708,13 @@ mod tests {
             assert!(HOSTILE_CASES.iter().any(|c| matches!(c.behaviour, Behaviour::Redirect { status: s, other_host: true } if s == status)), "{status}");
         }
         assert!(hostile_case("slow_drip_past_the_timeout").is_some());
+        assert!(HOSTILE_CASES.iter().any(|c| c.tls
+            && matches!(
+                c.behaviour,
+                Behaviour::Redirect {
+                    other_host: true,
+                    ..
+                }
+            )));
     }
 }

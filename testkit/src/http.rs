@@ -7,7 +7,7 @@ use std::io;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const MAX_HEAD: usize = 64 * 1024;
@@ -100,14 +100,18 @@ impl From<io::Error> for ReadError {
 }
 
 /// Reads exactly one request (headers and a `Content-Length` body).
-pub(crate) async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
+pub(crate) async fn read_request<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+) -> Result<Request, ReadError> {
     match tokio::time::timeout(READ_TIMEOUT, read_request_inner(stream)).await {
         Ok(r) => r,
         Err(_) => Err(ReadError::Gone),
     }
 }
 
-async fn read_request_inner(stream: &mut TcpStream) -> Result<Request, ReadError> {
+async fn read_request_inner<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+) -> Result<Request, ReadError> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
@@ -256,7 +260,10 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Writes the whole response, then closes with a FIN.
-pub(crate) async fn write_response(stream: &mut TcpStream, resp: &Response) -> io::Result<()> {
+pub(crate) async fn write_response<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    resp: &Response,
+) -> io::Result<()> {
     let mut bytes = resp.head(resp.body.len());
     bytes.extend_from_slice(&resp.body);
     stream.write_all(&bytes).await?;

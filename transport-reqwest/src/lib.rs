@@ -15,6 +15,9 @@
 //! - the request's total timeout; the connect timeout of the first request (reqwest sets it per
 //!   client);
 //! - only the response headers the core reads are returned.
+//!
+//! Trust: the Web PKI roots (webpki-roots), plus any root given to
+//! [`ReqwestTransport::with_root_certificate_der`] (a private CA, a test server).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -28,6 +31,8 @@ use finconn_core::network::{
 #[derive(Default)]
 pub struct ReqwestTransport {
     client: OnceLock<Result<reqwest::Client, String>>,
+    /// Extra trusted roots (DER), added to the Web PKI roots.
+    roots: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ReqwestTransport {
@@ -41,16 +46,26 @@ impl ReqwestTransport {
         ReqwestTransport::default()
     }
 
+    /// Also trusts this root certificate (DER), e.g. a private CA. Checked when the first request
+    /// builds the client: an unparsable certificate fails that request as `Other`.
+    pub fn with_root_certificate_der(mut self, der: &[u8]) -> Self {
+        self.roots.push(der.to_vec());
+        self
+    }
+
     fn client(&self, connect_timeout: Duration) -> Result<&reqwest::Client, TransportError> {
         self.client
             .get_or_init(|| {
-                reqwest::Client::builder()
+                let mut builder = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .referer(false)
                     .connect_timeout(connect_timeout)
-                    .user_agent(concat!("finconn/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| message(&e))
+                    .user_agent(concat!("finconn/", env!("CARGO_PKG_VERSION")));
+                for der in &self.roots {
+                    let root = reqwest::Certificate::from_der(der).map_err(|e| message(&e))?;
+                    builder = builder.add_root_certificate(root);
+                }
+                builder.build().map_err(|e| message(&e))
             })
             .as_ref()
             .map_err(|m| TransportError::Other(m.clone()))

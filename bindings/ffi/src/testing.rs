@@ -217,6 +217,8 @@ pub struct TestHostileCase {
     pub max_response_bytes: u64,
     /// The host's header provider must add `X-Evil: a\r\nX-Injected: 1`.
     pub crlf_header: bool,
+    /// The server speaks HTTPS with the certificate of `TestHostileServer.certificateDer()`.
+    pub tls: bool,
 }
 
 /// The whole matrix.
@@ -231,6 +233,7 @@ pub fn hostile_cases() -> Vec<TestHostileCase> {
             message_contains: c.message_contains.to_owned(),
             max_response_bytes: c.max_response_bytes,
             crlf_header: c.crlf_header,
+            tls: c.tls,
         })
         .collect()
 }
@@ -302,6 +305,12 @@ impl TestHostileServer {
             .iter()
             .map(|s| (*s).to_owned())
             .collect()
+    }
+
+    /// For a `tls` case, the DER of the server's self-signed certificate (for 127.0.0.1), the
+    /// one root the test's transport trusts; `None` for plain http.
+    pub fn certificate_der(&self) -> Result<Option<Vec<u8>>, FinConnError> {
+        self.with(|s| s.certificate_der().map(<[u8]>::to_vec))
     }
 
     /// The user token a test's header provider must send.

@@ -13,6 +13,7 @@ import io.finconn.HeadersProvider
 import io.finconn.LogLevel
 import io.finconn.Logger
 import io.finconn.Permission
+import io.finconn.PlatformHttpTransport
 import io.finconn.SessionOptions
 import io.finconn.SheetResult
 import io.finconn.TestHostileCase
@@ -21,8 +22,15 @@ import io.finconn.clearLogger
 import io.finconn.hostileCases
 import io.finconn.setLogger
 import java.io.File
+import java.net.HttpURLConnection
+import java.net.URL
 import java.nio.file.Files
+import java.security.KeyStore
+import java.security.cert.CertificateFactory
 import java.util.Collections
+import javax.net.ssl.HttpsURLConnection
+import javax.net.ssl.SSLContext
+import javax.net.ssl.TrustManagerFactory
 import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertTrue
 import org.junit.Rule
@@ -60,6 +68,18 @@ class HostileBackendTest {
             is FinConnException.SnapshotUnusable -> e.reason
         }
 
+    /** Opens HttpsURLConnections whose only trusted root is [der]. */
+    private fun trustingOnly(der: ByteArray): (URL) -> HttpURLConnection {
+        val certificate = CertificateFactory.getInstance("X.509").generateCertificate(der.inputStream())
+        val keyStore = KeyStore.getInstance(KeyStore.getDefaultType()).apply {
+            load(null, null)
+            setCertificateEntry("hostile", certificate)
+        }
+        val trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(keyStore) }
+        val context = SSLContext.getInstance("TLS").apply { init(null, trust.trustManagers, null) }
+        return { url -> (url.openConnection() as HttpsURLConnection).apply { sslSocketFactory = context.socketFactory } }
+    }
+
     /** Runs one case; adds what went wrong to [failures] and what must hold no secret to [texts]. */
     private suspend fun run(case: TestHostileCase, failures: MutableList<String>, texts: MutableList<Pair<String, String>>) {
         val server = TestHostileServer.start(case.name)
@@ -85,7 +105,10 @@ class HostileBackendTest {
                     maxAttempts = 2u,
                     maxResponseBytes = case.maxResponseBytes,
                 )
-            FlowClient(config, headers).use { client ->
+            // An https case: PlatformHttpTransport over HttpsURLConnections that trust the server's
+            // self-signed certificate and nothing else (the custom-connection hook apps use).
+            val transport = server.certificateDer()?.let { PlatformHttpTransport(trustingOnly(it)) } ?: PlatformHttpTransport()
+            FlowClient(config, headers, transport).use { client ->
                 client.addListener(
                     object : FlowListener {
                         override fun onEvent(event: FlowEvent) {
@@ -129,6 +152,7 @@ class HostileBackendTest {
             }
             if (server.otherHostConnections() != 0uL) failures.add("${case.name}: ${server.otherHostConnections()} connection(s) reached the other host")
             if (server.stealRequests() != 0uL) failures.add("${case.name}: the same-host redirect target was requested")
+            if (case.tls && server.requests() == 0uL) failures.add("${case.name}: no request came over TLS: the https case did not test https")
             if (case.crlfHeader && server.requests() != 0uL) failures.add("${case.name}: a request was sent with a CR/LF header")
             events.forEach { texts.add("${case.name}: event" to it.toString()) }
         } finally {

@@ -28,6 +28,28 @@ private final class HostileHeaders: HeadersProvider, @unchecked Sendable {
     }
 }
 
+/// Trusts the server's self-signed certificate and nothing else (an https case): the same hook
+/// as an app's pinning delegate (bindings/swift/README.md).
+private final class TrustOnly: NSObject, URLSessionDelegate, @unchecked Sendable {
+    let certificate: Data
+
+    init(certificate: Data) {
+        self.certificate = certificate
+    }
+
+    func urlSession(_ session: URLSession, didReceive challenge: URLAuthenticationChallenge)
+        async -> (URLSession.AuthChallengeDisposition, URLCredential?) {
+        guard challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
+              let trust = challenge.protectionSpace.serverTrust,
+              let root = SecCertificateCreateWithData(nil, certificate as CFData),
+              SecTrustSetAnchorCertificates(trust, [root] as CFArray) == errSecSuccess,
+              SecTrustSetAnchorCertificatesOnly(trust, true) == errSecSuccess,
+              SecTrustEvaluateWithError(trust, nil)
+        else { return (.cancelAuthenticationChallenge, nil) }
+        return (.useCredential, URLCredential(trust: trust))
+    }
+}
+
 private final class HostileEvents: FlowListener, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [String] = []
@@ -88,6 +110,17 @@ final class HostileBackendTests: XCTestCase {
             .appendingPathComponent("finconn-hostile-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dataDir) }
+        // An https case: a session trusting only the server's certificate.
+        let transport: PlatformHttpTransport
+        if let der = try server.certificateDer() {
+            transport = PlatformHttpTransport(session: URLSession(
+                configuration: PlatformHttpTransport.ephemeralConfiguration(),
+                delegate: TrustOnly(certificate: der),
+                delegateQueue: nil
+            ))
+        } else {
+            transport = PlatformHttpTransport()
+        }
         let client = try FlowClient(
             config: FlowClientConfig(
                 backendUrl: server.backendUrl(),
@@ -99,7 +132,8 @@ final class HostileBackendTests: XCTestCase {
                 maxAttempts: 2,
                 maxResponseBytes: hostile.maxResponseBytes
             ),
-            headers: HostileHeaders(token: server.userToken(), crlf: hostile.crlfHeader)
+            headers: HostileHeaders(token: server.userToken(), crlf: hostile.crlfHeader),
+            transport: transport
         )
         let events = HostileEvents()
         _ = client.addListener(listener: events)
@@ -141,6 +175,9 @@ final class HostileBackendTests: XCTestCase {
         }
         if try server.stealRequests() != 0 {
             wrong.append("\(hostile.name): the same-host redirect target was requested")
+        }
+        if hostile.tls, try server.requests() == 0 {
+            wrong.append("\(hostile.name): no request came over TLS: the https case did not test https")
         }
         if hostile.crlfHeader, try server.requests() != 0 {
             wrong.append("\(hostile.name): a request was sent with a CR/LF header")

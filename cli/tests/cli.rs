@@ -130,7 +130,7 @@ fn url_with_invalid_options_exits_non_zero_with_a_message() {
 
 fn fixture(path: &str) -> String {
     format!(
-        "{}/../../shared/reference/stripe-fixtures/{path}",
+        "{}/../testdata/stripe-fixtures/{path}",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -1,5 +1,5 @@
-//! The model against Stripe's official fixtures (`shared/reference/stripe-fixtures`, beside the
-//! repo): every valid file decodes to its expected object type, re-encodes to an equal value and
+//! The model against Stripe's official fixtures (`testdata/stripe-fixtures`, verbatim copies of
+//! the shared reference): every valid file decodes to its expected object type, re-encodes to an equal value and
 //! keeps every enum value verbatim; the iOS file with trailing commas is reported as invalid JSON
 //! with its position. Property tests: decoding never panics, and random unknown enum values
 //! survive a round trip.
@@ -17,10 +17,7 @@ use finconn_core::model::{
 use proptest::prelude::*;
 use serde_json::Value;
 
-const FIXTURES_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/stripe-fixtures"
-);
+const FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/stripe-fixtures");
 
 const SESSION: &str = "financial_connections.session";
 const ACCOUNT: &str = "financial_connections.account";
@@ -112,8 +109,7 @@ fn fixtures_dir() -> PathBuf {
     let dir = Path::new(FIXTURES_DIR);
     assert!(
         dir.is_dir(),
-        "Stripe fixtures not found at {}: these tests need the shared/ directory beside the repo \
-         (…/shared/reference/stripe-fixtures, as CI clones it)",
+        "Stripe fixtures not found at {} (testdata/stripe-fixtures of this repository)",
         dir.display()
     );
     dir.to_path_buf()

@@ -356,7 +356,7 @@ fn relink_needs_now_and_soon() {
 
 fn fixture(name: &str) -> Session {
     let path = format!(
-        "{}/../../shared/reference/stripe-fixtures/sdk/{name}",
+        "{}/../testdata/stripe-fixtures/sdk/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path} must exist: {e}"));

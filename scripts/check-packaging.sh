@@ -317,6 +317,23 @@ check "generated Kotlin at $KT (Gradle's default src/main/kotlin, package dir of
 check "generated Kotlin declares package $K_PACKAGE" file_has "$KT" "^package $K_PACKAGE$"
 check "generated Kotlin loads \"$FINCONN_FFI_LIB\" (jniLibs/<abi>/lib$FINCONN_FFI_LIB.so)" \
   file_has "$KT" "findLibraryName\(componentName = \"$FINCONN_FFI_LIB\"\)|return \"$FINCONN_FFI_LIB\""
+# Swift structs and Kotlin data classes print every field in their default description/toString():
+# none may hold a secret. Secrets live only in objects (SheetConfiguration, HttpRequest).
+check "no Swift struct / Kotlin data class field holds a secret, key or token (generated, shipped + Kotlin)" python3 - \
+  "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$ANDROID_DIR/src/main/kotlin/${K_PACKAGE//.//}/$FINCONN_FFI_LIB.kt" <<'PY'
+import re, sys
+swift, kotlin = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+bad = re.compile(r"(?i)secret|publishable|token|apikey|password")
+found, structs, classes = [], 0, 0
+for m in re.finditer(r"public struct (\w+)[^{\n]*\{(.*?)\n\}", swift, re.S):
+    structs += 1
+    found += [f"swift {m.group(1)}.{f}" for f in re.findall(r"public (?:var|let) (\w+)\s*:", m.group(2)) if bad.search(f)]
+for m in re.finditer(r"data class (\w+)\s*\((.*?)\)\s*[:{]", kotlin, re.S):
+    classes += 1
+    found += [f"kotlin {m.group(1)}.{f}" for f in re.findall(r"va[rl] `(\w+)`", m.group(2)) if bad.search(f)]
+print(f"{structs} structs, {classes} data classes; secret-like fields: {found}", file=sys.stderr)
+sys.exit(0 if structs > 20 and classes > 20 and not found else 1)
+PY
 check "generated outputs stay out of git status" bash -c \
   'test -z "$(git status --porcelain --untracked-files=all -- "$@" 2>/dev/null)"' _ \
   "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$ANDROID_DIR/src/main/kotlin"

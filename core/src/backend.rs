@@ -1665,7 +1665,7 @@ mod tests {
         config.paths.complete_session = "/sessions/complete".into();
         assert!(BackendClient::new(config, None, Arc::new(Never)).is_err());
         assert!(BackendClient::new(
-            BackendConfig::new("http://10.0.2.2:1"),
+            BackendConfig::new("http://dev-machine.invalid:1"),
             None,
             Arc::new(Never)
         )

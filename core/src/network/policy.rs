@@ -567,7 +567,8 @@ mod tests {
         for bad in [
             "http://api.example.com",
             "http://127.0.0.1.evil.com",
-            "http://10.0.2.2:4242",
+            // plain http to a host that is not loopback (an emulator's alias for the dev machine)
+            "http://dev-machine.invalid:4242",
             "ftp://x",
             "https://u:p@x.com",
             "https://x.com/?a=1",

@@ -54,11 +54,11 @@ for f in uniffi.toml "$PACKAGE_SWIFT" "$XCF_SCRIPT" "$SWIFT_DIR/Sources/FinConn/
   bindings/README.md bindings/.gitignore; do
   check "exists: $f" test -f "$f"
 done
-for f in scripts/*.sh scripts/lib/*.sh "$XCF_SCRIPT" "$ANDROID_SCRIPT"; do
+for f in scripts/*.sh scripts/lib/*.sh "$XCF_SCRIPT" "$SWIFT_DIR/make-framework.sh" "$ANDROID_SCRIPT"; do
   check "bash -n $f" bash -n "$f"
 done
 if command -v shellcheck >/dev/null; then
-  check "shellcheck -x (all bindings scripts)" shellcheck -x scripts/*.sh scripts/lib/*.sh "$XCF_SCRIPT" "$ANDROID_SCRIPT"
+  check "shellcheck -x (all bindings scripts)" shellcheck -x scripts/*.sh scripts/lib/*.sh "$XCF_SCRIPT" "$SWIFT_DIR/make-framework.sh" "$ANDROID_SCRIPT"
 else
   log "shellcheck not installed: skipped (apt-get install shellcheck)"
 fi
@@ -243,38 +243,32 @@ else
 fi
 check "clang is installed (gen-swift.sh's framework-module import check ran, not its cc fallback)" \
   command -v clang
-# build-xcframework.sh's make_framework, run here for real (macOS-only tools stubbed: plutil by a
-# Python plist parse): an iOS flat and a macOS versioned FinConnFFI.framework from the outputs
-# above, each imported by clang with -fmodules through -F, as Xcode's clang importer would.
-make_framework_check() {
-  local work="$FINCONN_ROOT/build/packaging/frameworks-check" slice
-  rm -rf "$work"
-  mkdir -p "$work/ios" "$work/macos" "$work/generated"
-  cp -R "$OUT/Headers" "$OUT/Modules" "$work/generated/" || return 1
-  echo '!<arch>' >"$work/ios/lib$FINCONN_FFI_LIB.a"
-  cp "$work/ios/lib$FINCONN_FFI_LIB.a" "$work/macos/"
-  {
-    cat <<EOF
-source scripts/lib/bindings-common.sh
-plutil() { python3 -c 'import plistlib, sys; plistlib.load(open(sys.argv[1], "rb"))' "\$2"; }
-WORK="$work"; FFI_MODULE="$S_FFI_MODULE"; LIB_FILE="lib$FINCONN_FFI_LIB.a"
-EOF
-    sed -n '/^VERSION="$(workspace_version)"/,/^}/p' "$XCF_SCRIPT"
-    echo 'make_framework ios iPhoneOS 15.0 && make_framework macos MacOSX 12.0'
-  } >"$work/run.sh"
-  grep -q '^make_framework() {' "$work/run.sh" || return 1
-  bash -euo pipefail "$work/run.sh" || return 1
-  local ios="$work/frameworks/ios/$S_FFI_MODULE.framework" mac="$work/frameworks/macos/$S_FFI_MODULE.framework"
-  test -f "$ios/$S_FFI_MODULE" && test -f "$ios/Info.plist" && test -f "$ios/Modules/module.modulemap" || return 1
-  test "$(readlink "$mac/Versions/Current")" = A && test -L "$mac/Modules" || return 1
-  test -f "$mac/$S_FFI_MODULE" && test -f "$mac/Resources/Info.plist" && test -f "$mac/Headers/$S_FFI_FILE.h" || return 1
-  printf '@import %s;\nint main(void) { RustBuffer b = {0}; (void)b; return 0; }\n' "$S_FFI_MODULE" >"$work/import.m"
+# build-xcframework.sh's make_framework (bindings/swift/make-framework.sh), run here for real with
+# plutil (macOS only) replaced by a Python plist parse: an iOS flat and a macOS versioned
+# FinConnFFI.framework from the outputs above, each imported by clang with -fmodules through -F,
+# as Xcode's clang importer would.
+make_framework_check() (
+  # A subshell: the plutil stand-in and the sourced function stay out of this script. Every step
+  # ends in `|| exit 1`: check() calls this in an `if`, where `set -e` would be ignored.
+  plutil() { python3 -c 'import plistlib, sys; plistlib.load(open(sys.argv[1], "rb"))' "$2"; }
+  # shellcheck source=../bindings/swift/make-framework.sh
+  source "$SWIFT_DIR/make-framework.sh" || exit 1
+  work="$FINCONN_ROOT/build/packaging/frameworks-check"
+  rm -rf "$work" && mkdir -p "$work" || exit 1
+  echo '!<arch>' >"$work/lib$FINCONN_FFI_LIB.a" || exit 1
+  make_framework "$work/ios" "$work/lib$FINCONN_FFI_LIB.a" "$OUT" "$S_FFI_MODULE" iPhoneOS 15.0 0.0.0 || exit 1
+  make_framework "$work/macos" "$work/lib$FINCONN_FFI_LIB.a" "$OUT" "$S_FFI_MODULE" MacOSX 12.0 0.0.0 || exit 1
+  ios="$work/ios/$S_FFI_MODULE.framework" mac="$work/macos/$S_FFI_MODULE.framework"
+  test -f "$ios/$S_FFI_MODULE" && test -f "$ios/Info.plist" && test -f "$ios/Modules/module.modulemap" || exit 1
+  test "$(readlink "$mac/Versions/Current")" = A && test -L "$mac/Modules" || exit 1
+  test -f "$mac/$S_FFI_MODULE" && test -f "$mac/Resources/Info.plist" && test -f "$mac/Headers/$S_FFI_FILE.h" || exit 1
+  printf '@import %s;\nint main(void) { RustBuffer b = {0}; (void)b; return 0; }\n' "$S_FFI_MODULE" >"$work/import.m" || exit 1
   for slice in ios macos; do
     clang -x objective-c -fmodules -fsyntax-only -Wall -Werror -Wno-nullability-completeness \
-      -fmodules-cache-path="$work/cache-$slice" -F "$work/frameworks/$slice" "$work/import.m" || return 1
+      -fmodules-cache-path="$work/cache-$slice" -F "$work/$slice" "$work/import.m" || exit 1
   done
   rm -rf "$work"
-}
+)
 check "build-xcframework.sh make_framework: iOS + macOS frameworks that clang imports as $S_FFI_MODULE" \
   make_framework_check
 check "generated Swift installed at $SWIFT_DIR/Sources/$S_MODULE/$S_MODULE.swift (FinConn target path)" \

@@ -13,7 +13,7 @@
 #    device library; FinConn.swift installed into Sources/FinConn/ (gitignored)
 # 4. shipped copies of the libraries stripped of debug info and local symbols (strip -S -x)
 # 5. one static FinConnFFI.framework per platform (binary = the stripped library, Headers/,
-#    Modules/module.modulemap, Info.plist; macOS in the versioned layout), then
+#    Modules/module.modulemap, Info.plist; macOS in the versioned layout; make-framework.sh), then
 #    xcodebuild -create-xcframework -framework ... -> bindings/swift/FinConnFFI.xcframework (what
 #    Package.swift uses). Frameworks, not -library/-headers: see scripts/gen-swift.sh.
 # 6. dist/FinConnFFI.xcframework.zip + its SwiftPM checksum (dist/FinConnFFI.xcframework.zip.checksum)
@@ -39,6 +39,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/bindings-common.sh
 source "$HERE/../../scripts/lib/bindings-common.sh"
+# shellcheck source-path=SCRIPTDIR source=make-framework.sh
+source "$HERE/make-framework.sh"
 
 RUN_TESTS=1
 TESTING=0
@@ -120,59 +122,18 @@ for slice in "${SLICES[@]}"; do
   strip -S -x "$WORK/$slice/$LIB_FILE"
 done
 
-# make_framework SLICE PLATFORM MIN_OS: $WORK/frameworks/SLICE/FinConnFFI.framework.
-# iOS frameworks are flat; macOS ones have the Versions/A layout with the top-level symlinks.
 VERSION="$(workspace_version)"
-make_framework() {
-  local slice="$1" platform="$2" min_os="$3" fw root plist
-  fw="$WORK/frameworks/$slice/$FFI_MODULE.framework"
-  rm -rf "$fw"
-  if [[ "$platform" == MacOSX ]]; then
-    root="$fw/Versions/A"
-    mkdir -p "$root/Resources"
-    plist="$root/Resources/Info.plist"
-  else
-    root="$fw"
-    mkdir -p "$root"
-    plist="$root/Info.plist"
-  fi
-  cp "$WORK/$slice/$LIB_FILE" "$root/$FFI_MODULE"
-  cp -R "$WORK/generated/Headers" "$WORK/generated/Modules" "$root/"
-  cat >"$plist" <<PLIST
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-    <key>CFBundleDevelopmentRegion</key><string>en</string>
-    <key>CFBundleExecutable</key><string>$FFI_MODULE</string>
-    <key>CFBundleIdentifier</key><string>io.finconn.$FFI_MODULE</string>
-    <key>CFBundleInfoDictionaryVersion</key><string>6.0</string>
-    <key>CFBundleName</key><string>$FFI_MODULE</string>
-    <key>CFBundlePackageType</key><string>FMWK</string>
-    <key>CFBundleShortVersionString</key><string>$VERSION</string>
-    <key>CFBundleVersion</key><string>$VERSION</string>
-    <key>CFBundleSupportedPlatforms</key><array><string>$platform</string></array>
-    <key>$( [[ "$platform" == MacOSX ]] && echo LSMinimumSystemVersion || echo MinimumOSVersion )</key><string>$min_os</string>
-</dict>
-</plist>
-PLIST
-  plutil -lint "$plist" >/dev/null || die "invalid $plist"
-  if [[ "$platform" == MacOSX ]]; then
-    ln -s A "$fw/Versions/Current"
-    local entry
-    for entry in "$FFI_MODULE" Headers Modules Resources; do ln -s "Versions/Current/$entry" "$fw/$entry"; done
-  fi
-}
-
 XCFRAMEWORK="$HERE/$FFI_MODULE.xcframework"
 rm -rf "$XCFRAMEWORK" "$WORK/frameworks"
 xcf_args=()
 for slice in "${SLICES[@]}"; do
   case "$slice" in
-    ios) make_framework "$slice" iPhoneOS "$IPHONEOS_DEPLOYMENT_TARGET" ;;
-    ios-simulator) make_framework "$slice" iPhoneSimulator "$IPHONEOS_DEPLOYMENT_TARGET" ;;
-    macos) make_framework "$slice" MacOSX "$MACOSX_DEPLOYMENT_TARGET" ;;
+    ios) platform=iPhoneOS min_os="$IPHONEOS_DEPLOYMENT_TARGET" ;;
+    ios-simulator) platform=iPhoneSimulator min_os="$IPHONEOS_DEPLOYMENT_TARGET" ;;
+    macos) platform=MacOSX min_os="$MACOSX_DEPLOYMENT_TARGET" ;;
   esac
+  make_framework "$WORK/frameworks/$slice" "$WORK/$slice/$LIB_FILE" "$WORK/generated" "$FFI_MODULE" \
+    "$platform" "$min_os" "$VERSION" || die "could not assemble the $slice $FFI_MODULE.framework"
   xcf_args+=(-framework "$WORK/frameworks/$slice/$FFI_MODULE.framework")
 done
 xcodebuild -create-xcframework "${xcf_args[@]}" -output "$XCFRAMEWORK"

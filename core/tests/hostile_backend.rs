@@ -18,10 +18,12 @@ use std::time::Duration;
 use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
 use finconn_core::error::Error;
 use finconn_core::flow::{FlowClient, FlowConfig};
+use finconn_core::network::HttpTransport;
 use finconn_core::reconcile::SheetOutcome;
 use finconn_testkit::{
     HostileCase, HostileServer, Stage, HOSTILE_CASES, HOSTILE_REPORT_TOKEN, HOSTILE_USER_TOKEN,
 };
+use finconn_transport_reqwest::ReqwestTransport;
 use support::*;
 
 /// The host's headers: the user's token, plus a CR/LF header when the case says so.
@@ -42,7 +44,21 @@ impl HeaderProvider for HostHeaders {
     }
 }
 
-fn client(case: &HostileCase, server: &HostileServer, dir: &std::path::Path) -> FlowClient {
+/// The transport a case runs on: the Rust transport, trusting only the server's self-signed
+/// certificate for an https case.
+fn transport_for(server: &HostileServer) -> Arc<dyn HttpTransport> {
+    match server.certificate_der() {
+        Some(der) => Arc::new(ReqwestTransport::new().with_root_certificate_der(der)),
+        None => transport(),
+    }
+}
+
+fn client(
+    case: &HostileCase,
+    server: &HostileServer,
+    dir: &std::path::Path,
+    transport: Arc<dyn HttpTransport>,
+) -> FlowClient {
     let mut backend = BackendConfig::new(server.base_url());
     backend.stripe_api_base = server.base_url();
     backend.connect_timeout = Duration::from_secs(1);
@@ -66,13 +82,7 @@ fn client(case: &HostileCase, server: &HostileServer, dir: &std::path::Path) -> 
         Some(Arc::new(HostHeaders {
             crlf: case.crlf_header,
         })),
-        match server.certificate_der() {
-            // An https case: the self-signed certificate of the server is trusted, nothing else.
-            Some(der) => Arc::new(
-                finconn_transport_reqwest::ReqwestTransport::new().with_root_certificate_der(der),
-            ),
-            None => transport(),
-        },
+        transport,
     )
     .expect("valid client")
 }
@@ -88,7 +98,7 @@ async fn run(case: &HostileCase) -> (Vec<String>, Texts) {
         .await
         .expect("the hostile server listens on 127.0.0.1 and 127.0.0.2");
     let dir = tempfile::tempdir().expect("data dir");
-    let client = client(case, &server, dir.path());
+    let client = client(case, &server, dir.path(), transport_for(&server));
     let events = Arc::new(EventLog::default());
     client.add_listener(events.clone());
     let flow = client.new_flow(options()).expect("valid options");
@@ -212,25 +222,7 @@ async fn an_untrusted_certificate_is_refused_before_any_request() {
     let server = HostileServer::start(case).await.unwrap();
     assert!(server.base_url().starts_with("https://"));
     let dir = tempfile::tempdir().unwrap();
-    let mut backend = BackendConfig::new(server.base_url());
-    backend.stripe_api_base = server.base_url();
-    backend.retry = RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    };
-    let client = FlowClient::new(
-        FlowConfig {
-            backend,
-            return_urls: vec![RETURN_URL.into()],
-            android_app_id: None,
-            data_dir: dir.path().to_path_buf(),
-            stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy::default(),
-        },
-        None,
-        transport(), // Web PKI roots only
-    )
-    .unwrap();
+    let client = client(case, &server, dir.path(), transport()); // Web PKI roots only
     let flow = client.new_flow(options()).unwrap();
     let err = flow.start().await.expect_err("an untrusted certificate");
     assert_eq!(err.code(), "offline", "{err}");

@@ -241,6 +241,18 @@ if scripts/gen-swift.sh --lib "$CDYLIB" --out "$OUT" --package; then
 else
   fail "scripts/gen-swift.sh --package"
 fi
+# An --out that holds someone else's files (e.g. --out bindings/swift by mistake) is refused, and
+# the file is still there, unchanged.
+gen_swift_foreign_check() {
+  local dir="$FINCONN_ROOT/build/packaging/foreign-out"
+  rm -rf "$dir" && mkdir -p "$dir/Sources/FinConn" || return 1
+  printf 'hand-written\n' >"$dir/Sources/FinConn/Mine.swift"
+  ! scripts/gen-swift.sh --lib "$CDYLIB" --out "$dir" >/dev/null 2>&1 || return 1
+  [[ "$(cat "$dir/Sources/FinConn/Mine.swift")" == hand-written ]] || return 1
+  [[ ! -e "$dir/Headers" && ! -e "$dir/Modules" ]] || return 1
+  rm -rf "$dir"
+}
+check "gen-swift.sh refuses an --out holding files it did not write, and deletes nothing" gen_swift_foreign_check
 check "clang is installed (gen-swift.sh's framework-module import check ran, not its cc fallback)" \
   command -v clang
 # build-xcframework.sh's make_framework (bindings/swift/make-framework.sh), run here for real with

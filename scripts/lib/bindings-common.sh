@@ -113,27 +113,38 @@ usage() {
   awk 'NR == 1 { next } /^set -euo pipefail$/ { exit } /^# shellcheck/ { next } /^#/ { sub(/^# ?/, ""); print }' "$1"
 }
 
-# The pinned Kotlin compiler (npm package `kotlin-compiler`, which also ships kotlin-stdlib.jar and
-# kotlinx-coroutines-core-jvm.jar), installed once into $FINCONN_TOOLS_DIR. Override the version
-# with KOTLIN_COMPILER_VERSION. Sets KOTLINC, KOTLIN_STDLIB and COROUTINES_JAR.
+# The pinned Kotlin compiler (the npm package `kotlin-compiler`, which also ships kotlin-stdlib.jar
+# and kotlinx-coroutines-core-jvm.jar). Taken, in order, from: $FINCONN_KOTLIN_HOME (a directory
+# holding bin/kotlinc and lib/); the vendored copy beside the checkout
+# (../shared/vendor/kotlin-compiler-<version>/kotlin-compiler, on machines that reach no npm
+# registry); or npm, installed once into $FINCONN_TOOLS_DIR. Override the version with
+# KOTLIN_COMPILER_VERSION. Sets KOTLINC, KOTLIN_STDLIB and COROUTINES_JAR and logs which it used.
 install_kotlin_compiler() {
-  local version="${KOTLIN_COMPILER_VERSION:-2.4.20}" prefix home
-  prefix="$FINCONN_TOOLS_DIR/kotlin-compiler-$version"
-  home="$prefix/node_modules/kotlin-compiler"
-  KOTLINC="$home/bin/kotlinc"
-  if [[ ! -x "$KOTLINC" || ! -f "$home/lib/kotlinx-coroutines-core-jvm.jar" ]]; then
-    command -v npm >/dev/null || die "npm not found (needed once to install the kotlin-compiler package)"
-    log "installing npm kotlin-compiler@$version into $prefix"
-    mkdir -p "$prefix"
-    npm install --prefix "$prefix" --no-audit --no-fund --no-package-lock --loglevel=error \
-      "kotlin-compiler@$version" >&2
-    [[ -x "$KOTLINC" ]] || die "npm package kotlin-compiler@$version has no bin/kotlinc"
+  local version="${KOTLIN_COMPILER_VERSION:-2.4.20}" prefix home source
+  local vendored="$FINCONN_ROOT/../shared/vendor/kotlin-compiler-$version/kotlin-compiler"
+  if [[ -n "${FINCONN_KOTLIN_HOME:-}" ]]; then
+    home="$FINCONN_KOTLIN_HOME" source="FINCONN_KOTLIN_HOME"
+  elif [[ -x "$vendored/bin/kotlinc" ]]; then
+    home="$(cd "$vendored" && pwd)" source="vendored copy"
+  else
+    prefix="$FINCONN_TOOLS_DIR/kotlin-compiler-$version"
+    home="$prefix/node_modules/kotlin-compiler" source="npm"
+    if [[ ! -x "$home/bin/kotlinc" || ! -f "$home/lib/kotlinx-coroutines-core-jvm.jar" ]]; then
+      command -v npm >/dev/null ||
+        die "no Kotlin compiler: no vendored copy at $vendored and no npm to install kotlin-compiler@$version"
+      log "installing npm kotlin-compiler@$version into $prefix"
+      mkdir -p "$prefix"
+      npm install --prefix "$prefix" --no-audit --no-fund --no-package-lock --loglevel=error \
+        "kotlin-compiler@$version" >&2
+    fi
   fi
+  KOTLINC="$home/bin/kotlinc"
+  [[ -x "$KOTLINC" ]] || die "no executable bin/kotlinc in $home ($source)"
   KOTLIN_STDLIB="$home/lib/kotlin-stdlib.jar"
   COROUTINES_JAR="$home/lib/kotlinx-coroutines-core-jvm.jar"
   local jar
   for jar in "$KOTLIN_STDLIB" "$COROUTINES_JAR"; do
-    [[ -f "$jar" ]] || die "$jar missing from the kotlin-compiler package"
+    [[ -f "$jar" ]] || die "$jar missing from the Kotlin compiler in $home"
   done
-  log "kotlinc: $("$KOTLINC" -version 2>&1 | tail -n 1)"
+  log "kotlinc ($source, $home): $("$KOTLINC" -version 2>&1 | tail -n 1)"
 }

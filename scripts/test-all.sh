@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
 # The project's one test command (README.md, .ci/run). Runs, in order, and stops at the first
 # failure:
-#   1. formatting and lints (cargo fmt --check, cargo clippy -D warnings)
+#   0. where crates come from (scripts/cargo-source.sh: a vendored copy beside the checkout, offline,
+#      or the registry) and which optional tools this machine has
+#   1. formatting and lints (cargo fmt --check, cargo clippy -D warnings); a machine whose Rust
+#      toolchain lacks rustfmt or clippy says so loudly and goes on
 #   2. every Rust test of the workspace (core, cli — including `fc demo --json` for every scenario —,
 #      testkit, ffi), then the core again without its `backend` feature to prove the pure core
 #      builds and passes with no network, files or async runtime
 #   3. the Kotlin bindings on the JVM against the real cdylib (JUnit)
-#   4. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the sample apps'
+#   4. the Swift package with SwiftPM against the real library (XCTest, then the release build
+#      linked statically): mandatory wherever `swift` exists; without it, said plainly
+#   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the sample apps'
 #      API-name check, and the packaging layout check
-# Needs: cargo, java 17, npm, python3, and apt's libjna-java + junit4 (.ci/run installs them).
+# Needs: cargo, java 17, python3 (PyPI for tree-sitter), apt's libjna-java + junit4, and either the
+# vendored Kotlin compiler beside the checkout or npm (.ci/run installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n== test-all: %s\n' "$*"; }
+loud() { printf '\n!!!!!!!! test-all: %s\n' "$*"; }
+
+step "crate source and toolchains"
+bash scripts/cargo-source.sh
+printf 'rustc: %s\n' "$(rustc --version)"
+if command -v swift >/dev/null; then
+  printf 'swift: %s (the Swift tests are mandatory on this machine)\n' "$(swift --version 2>&1 | head -n 1)"
+else
+  printf 'swift: not installed (the Swift package cannot be built or tested here)\n'
+fi
 
 step "cargo fmt --check"
-cargo fmt --all -- --check
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --all -- --check
+else
+  loud "NOT CHECKED: formatting. This Rust toolchain has no rustfmt (rustup component add rustfmt)."
+fi
 
 step "cargo clippy (all targets, -D warnings)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+else
+  loud "NOT CHECKED: lints. This Rust toolchain has no clippy (rustup component add clippy)."
+fi
 
 step "cargo test (workspace)"
 cargo test --workspace --locked
@@ -36,6 +60,13 @@ cargo run -p finconn-testkit --locked --bin finconn-soak -- --kills 200 --json
 
 step "Kotlin bindings on the JVM (JUnit, real cdylib)"
 bash scripts/kotlin-tests.sh
+
+if command -v swift >/dev/null; then
+  step "Swift package on Linux: swift build + XCTest against the real library, release build linked statically"
+  bash scripts/swift-tests.sh
+else
+  loud "THE SWIFT TESTS DID NOT RUN: this machine has no swift. Only generation, a clang import of the C module and a parse of the Swift sources run below."
+fi
 
 step "Swift bindings generated and parsed"
 bash scripts/gen-swift.sh

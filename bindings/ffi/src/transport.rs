@@ -85,8 +85,19 @@ impl HttpRequest {
     }
 }
 
+/// The response headers the core reads (lower case): a transport returns these when the server
+/// sent them and may drop every other one. The one list, decided by the core
+/// (`finconn_core::network::policy::RESPONSE_HEADERS`); both platform transports read it from here.
+#[uniffi::export]
+pub fn response_header_names() -> Vec<String> {
+    core_net::policy::RESPONSE_HEADERS
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
 /// What the server answered: any status (3xx included), at least the headers the core reads
-/// (`Retry-After`, `Content-Type`, `Request-Id`, `X-Request-Id`), and the body.
+/// (`responseHeaderNames()`), and the body.
 #[derive(uniffi::Object)]
 pub struct HttpResponse {
     inner: core_net::HttpResponse,

@@ -1,8 +1,12 @@
 // The hostile-backend matrix on the Swift transport (PlatformHttpTransport, URLSession): the same
 // table as core/tests/hostile_backend.rs and bindings/tests/kotlin/HostileBackendTest.kt
-// (`hostileCases()`, exported by the `testing` build), the same assertions. macOS only
-// (`bindings/swift/build-xcframework.sh --testing`).
+// (`hostileCases()`, exported by the `testing` build), the same assertions, reported row by row
+// (`hostile-matrix[URLSession] <case>: …`). Runs on Linux (swift-corelibs-foundation, CI) and on
+// macOS. Rows that cannot run on Linux Foundation are reported as `apple-only` with the reason.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import XCTest
 
 import FinConn
@@ -28,26 +32,27 @@ private final class HostileHeaders: HeadersProvider, @unchecked Sendable {
     }
 }
 
-/// Trusts the server's self-signed certificate and nothing else (an https case): the same hook
-/// as an app's pinning delegate (bindings/swift/README.md).
-private final class TrustOnly: NSObject, URLSessionDelegate, @unchecked Sendable {
-    let certificate: Data
+/// Why a row of the table cannot run on this Foundation, or nil when it runs.
+private func appleOnlyReason(_ hostile: TestHostileCase) -> String? {
+    #if canImport(Security)
+    return nil
+    #else
+    guard hostile.tls else { return nil }
+    return "trusting one self-signed certificate needs the server-trust challenge; Foundation on Linux "
+        + "(libcurl) never asks a URLSession delegate about server trust and has no per-session CA setting "
+        + "(its CA-file override exists only in the Android build)"
+    #endif
+}
 
-    init(certificate: Data) {
-        self.certificate = certificate
+/// The transport of a row: on Apple platforms, an https row trusts the server's self-signed
+/// certificate and nothing else (`PlatformHttpTransport.trusting`, the app's pinning hook).
+private func transport(for server: TestHostileServer) throws -> PlatformHttpTransport {
+    #if canImport(Security)
+    if let der = try server.certificateDer() {
+        return PlatformHttpTransport(challengeHandler: PlatformHttpTransport.trusting(certificates: [der]))
     }
-
-    func urlSession(_ session: URLSession, didReceive challenge: URLAuthenticationChallenge)
-        async -> (URLSession.AuthChallengeDisposition, URLCredential?) {
-        guard challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
-              let trust = challenge.protectionSpace.serverTrust,
-              let root = SecCertificateCreateWithData(nil, certificate as CFData),
-              SecTrustSetAnchorCertificates(trust, [root] as CFArray) == errSecSuccess,
-              SecTrustSetAnchorCertificatesOnly(trust, true) == errSecSuccess,
-              SecTrustEvaluateWithError(trust, nil)
-        else { return (.cancelAuthenticationChallenge, nil) }
-        return (.useCredential, URLCredential(trust: trust))
-    }
+    #endif
+    return PlatformHttpTransport()
 }
 
 private final class HostileEvents: FlowListener, @unchecked Sendable {
@@ -110,17 +115,7 @@ final class HostileBackendTests: XCTestCase {
             .appendingPathComponent("finconn-hostile-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dataDir) }
-        // An https case: a session trusting only the server's certificate.
-        let transport: PlatformHttpTransport
-        if let der = try server.certificateDer() {
-            transport = PlatformHttpTransport(session: URLSession(
-                configuration: PlatformHttpTransport.ephemeralConfiguration(),
-                delegate: TrustOnly(certificate: der),
-                delegateQueue: nil
-            ))
-        } else {
-            transport = PlatformHttpTransport()
-        }
+        let transport = try transport(for: server)
         let client = try FlowClient(
             config: FlowClientConfig(
                 backendUrl: server.backendUrl(),
@@ -187,7 +182,6 @@ final class HostileBackendTests: XCTestCase {
     }
 
     func testEveryHostileCaseGetsATypedErrorAndNothingElse() async throws {
-        executionTimeAllowance = 300
         let lines = HostileLines()
         setLogger(logger: lines, maxLevel: .trace)
         defer { clearLogger() }
@@ -195,11 +189,23 @@ final class HostileBackendTests: XCTestCase {
         XCTAssertTrue(cases.count >= 15, "the table is not empty")
         var failures: [String] = []
         var texts: [String] = []
+        var ran = 0
         for hostile in cases {
+            if let reason = appleOnlyReason(hostile) {
+                print("hostile-matrix[URLSession] \(hostile.name): apple-only (\(reason))")
+                continue
+            }
+            let started = DispatchTime.now().uptimeNanoseconds
             let (wrong, caseTexts) = try await run(hostile)
+            let ms = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            let verdict = wrong.isEmpty ? "ok" : "WRONG: " + wrong.joined(separator: "; ")
+            print("hostile-matrix[URLSession] \(hostile.name): \(verdict) (\(hostile.expectedError ?? "success"), \(ms) ms)")
+            fflush(stdout)
             failures.append(contentsOf: wrong)
             texts.append(contentsOf: caseTexts)
+            ran += 1
         }
+        XCTAssertTrue(ran >= cases.count - 2, "at most the two https rows may be Apple-only; ran \(ran) of \(cases.count)")
         texts.append(contentsOf: lines.all)
         let secrets = try TestHostileServer.start(caseName: cases[0].name).secrets()
         for text in texts {
@@ -208,5 +214,40 @@ final class HostileBackendTests: XCTestCase {
             }
         }
         XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
+    }
+
+    /// An https backend whose certificate the system does not trust: refused in the handshake,
+    /// nothing sent, a typed error that says TLS (the core files a TLS failure under `offline`
+    /// today). Runs on Linux too: the system trust store is what libcurl uses.
+    func testAnUntrustedCertificateIsRefusedBeforeAnyRequest() async throws {
+        let hostile = try XCTUnwrap(hostileCases().first { $0.tls }, "the table has an https row")
+        let server = try TestHostileServer.start(caseName: hostile.name)
+        defer { server.shutdown() }
+        XCTAssertTrue(server.backendUrl().hasPrefix("https://"))
+        let dataDir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("finconn-untrusted-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let client = try FlowClient(
+            config: FlowClientConfig(
+                backendUrl: server.backendUrl(),
+                returnUrls: [hostileReturnURL],
+                dataDir: dataDir.path,
+                stripeFallback: false,
+                maxAttempts: 1
+            ),
+            headers: HostileHeaders(token: server.userToken(), crlf: false),
+            transport: PlatformHttpTransport()
+        )
+        let flow = try client.newFlow(options: SessionOptions(permissions: [.balances], returnUrl: hostileReturnURL))
+        do {
+            let sheet = try await flow.start()
+            XCTFail("an untrusted certificate was accepted: \(sheet)")
+        } catch let error as FinConnError {
+            XCTAssertEqual(code(error), "offline", "\(error)")
+            XCTAssertTrue(error.localizedDescription.contains("TLS"), "\(error)")
+        }
+        XCTAssertEqual(try server.requests(), 0, "a request went through")
+        XCTAssertEqual(try server.otherHostConnections(), 0)
     }
 }

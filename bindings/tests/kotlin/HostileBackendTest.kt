@@ -199,4 +199,48 @@ class HostileBackendTest {
         println("peak RSS of the JVM after the matrix: $peak; max heap ${Runtime.getRuntime().maxMemory() / (1024 * 1024)} MB")
         assertTrue(failures.joinToString("\n"), failures.isEmpty())
     }
+
+    /**
+     * An https backend whose certificate the JVM does not trust: refused in the handshake, nothing
+     * sent, a typed error that says TLS (the core files a TLS failure under `offline` today). The
+     * Swift twin runs on Linux too.
+     */
+    @Test
+    fun anUntrustedCertificateIsRefusedBeforeAnyRequest() = runBlocking<Unit> {
+        val case = hostileCases().first { it.tls }
+        val dir = Files.createTempDirectory("finconn-untrusted").toFile()
+        val server = TestHostileServer.start(case.name)
+        try {
+            assertTrue(server.backendUrl().startsWith("https://"))
+            val headers =
+                object : HeadersProvider {
+                    override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer ${server.userToken()}")
+                }
+            val config =
+                FlowClientConfig(
+                    backendUrl = server.backendUrl(),
+                    returnUrls = listOf(HOSTILE_RETURN_URL),
+                    dataDir = dir.path,
+                    stripeFallback = false,
+                    maxAttempts = 1u,
+                )
+            FlowClient(config, headers, PlatformHttpTransport()).use { client ->
+                val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = HOSTILE_RETURN_URL)
+                client.newFlow(options).use { flow ->
+                    try {
+                        val sheet = flow.start()
+                        throw AssertionError("an untrusted certificate was accepted: $sheet")
+                    } catch (e: FinConnException.Offline) {
+                        assertTrue(e.toString(), e.reason.contains("TLS"))
+                    }
+                }
+            }
+            assertTrue("a request went through", server.requests() == 0uL)
+            assertTrue("a connection reached the other host", server.otherHostConnections() == 0uL)
+        } finally {
+            server.shutdown()
+            server.close()
+            dir.deleteRecursively()
+        }
+    }
 }

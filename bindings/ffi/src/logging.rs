@@ -232,7 +232,7 @@ mod tests {
         );
         // One line in the logger, LOG_QUEUE waiting: the rest dropped and counted.
         let dropped = dropped_log_lines();
-        assert!(dropped >= 199 && dropped <= 200, "{dropped}");
+        assert!((199..=200).contains(&dropped), "{dropped}");
         // clearLogger hands over what waits, for at most its grace.
         let clearing = Instant::now();
         clear_logger();

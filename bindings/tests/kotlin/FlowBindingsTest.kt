@@ -563,7 +563,7 @@ class FlowBindingsTest {
                 println("a flow with a listener blocking 3 s: $ms ms (sheetPresented + 20 events: $syncMs ms)")
                 assertEquals(FlowStatus.COMPLETED, result.status)
                 assertTrue("the flow took $ms ms", ms < 1_500)
-                assertTrue("sheetPresented and 20 events took $syncMs ms", syncMs < 200)
+                assertTrue("sheetPresented and 20 events took $syncMs ms", syncMs < 1_000)
             }
             // Once unblocked, the listener gets every event, in order.
             val until = System.nanoTime() + 10_000_000_000

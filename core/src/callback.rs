@@ -4,7 +4,7 @@
 //!
 //! | callback | how it runs |
 //! |---|---|
-//! | the headers provider ([`HeaderProvider`]) | on one dedicated thread per client ([`HeadersWorker`]), awaited under the attempt's deadline; a late answer is dropped; while it runs, further requests wait for the next call (one call answers every request that was waiting), so a provider stuck for good holds one thread, not one per attempt |
+//! | the headers provider ([`HeaderProvider`]) | on one dedicated thread per client (`HeadersWorker`), awaited under the attempt's deadline; a late answer is dropped; while it runs, further requests wait for the next call (one call answers every request that was waiting), so a provider stuck for good holds one thread, not one per attempt |
 //! | flow listeners, the host's logger | through a bounded queue drained in order by one dedicated thread ([`Dispatcher`]); a full queue drops (and counts) the item instead of waiting; async operations wait a short grace ([`Dispatcher::delivered`]) so a well-behaved listener has seen an operation's events when it returns |
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

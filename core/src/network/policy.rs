@@ -9,9 +9,9 @@
 //! | the host's headers may add, never override [`RESERVED_HEADERS`]; a name or value with a control character is a configuration error | [`check_header`], [`host_headers`] |
 //! | redirects are never followed: any 3xx is an error, and its `Location` is neither read nor logged | [`is_redirect`] |
 //! | bodies are capped ([`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one is an error, never retried | [`within_cap`] |
-//! | every transport call is bounded by the core's own timer | [`call_deadline`] |
+//! | every attempt (the host's headers provider, then the transport) is bounded by the core's own timer | [`call_deadline`] |
 //! | an error body contributes only the contract's `error.code` and a scrubbed message of at most [`MAX_ERROR_MESSAGE_CHARS`] characters | [`error_detail`] |
-//! | anything shaped like a Stripe secret, key or token is replaced by `[redacted]` in every error and log line | [`scrub`] |
+//! | anything shaped or named like a secret, and every secret the client holds whatever its shape, is replaced by `[redacted]` in every error and log line, in any encoding | [`scrub`], [`remember_secret`] |
 //! | request ids (`Request-Id`, `X-Request-Id`) are kept for support, when they look like ids | [`request_id`] |
 //! | `Retry-After` is read in seconds | [`retry_after`] |
 

@@ -456,7 +456,9 @@ const MIN_KNOWN_SECRET: usize = 4;
 /// Values shorter than this are redacted by value only as a whole word.
 const MIN_KNOWN_SECRET_ANYWHERE: usize = 8;
 
-static KNOWN_SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+/// Each remembered value, with its JSON-escaped form when that differs.
+static KNOWN_SECRETS: std::sync::RwLock<Vec<(String, Option<String>)>> =
+    std::sync::RwLock::new(Vec::new());
 
 /// Makes [`scrub`] redact `value` wherever it appears, whatever its shape (rule 4 above): the
 /// client calls it with every client secret, publishable key and report token it receives or
@@ -472,7 +474,7 @@ pub fn remember_secret(value: &str) {
         return;
     }
     let mut known = KNOWN_SECRETS.write().unwrap_or_else(|p| p.into_inner());
-    if let Some(pos) = known.iter().position(|v| v == value) {
+    if let Some(pos) = known.iter().position(|(v, _)| v == value) {
         let v = known.remove(pos);
         known.push(v);
         return;
@@ -480,7 +482,11 @@ pub fn remember_secret(value: &str) {
     if known.len() >= MAX_KNOWN_SECRETS {
         known.remove(0);
     }
-    known.push(value.to_owned());
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('/', "\\/");
+    known.push((value.to_owned(), (escaped != value).then_some(escaped)));
 }
 
 /// [`remember_secret`] for the credentials in one of the host's headers: when the name is a
@@ -812,16 +818,8 @@ fn bearer_value(v: &[u8], i: usize) -> Option<(usize, usize, usize)> {
 /// Where the remembered values occur in the view (rule 4).
 fn known_value_ranges(v: &[u8], ranges: &mut Vec<(usize, usize)>) {
     let known = KNOWN_SECRETS.read().unwrap_or_else(|p| p.into_inner());
-    for value in known.iter() {
-        let mut forms = vec![value.clone()];
-        let escaped = value
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('/', "\\/");
-        if escaped != *value {
-            forms.push(escaped);
-        }
-        for form in &forms {
+    for (value, escaped) in known.iter() {
+        for form in std::iter::once(value).chain(escaped) {
             let needle = form.as_bytes();
             if needle.len() > v.len() {
                 continue;

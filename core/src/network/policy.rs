@@ -683,6 +683,9 @@ fn name_kind(word: &[u8]) -> Option<NameKind> {
     if w.ends_with(b"bearer") {
         return Some(NameKind::Bearer);
     }
+    if w == b"key" || w == b"keys" {
+        return Some(NameKind::Key);
+    }
     const WITHIN: &[&[u8]] = &[
         b"clientsecret",
         b"reporttoken",
@@ -736,12 +739,19 @@ fn value_at(v: &[u8], j: usize) -> Option<(usize, usize, usize)> {
     let first = *v.get(j)?;
     match first {
         b'"' | b'\'' | b'`' => {
+            // In plain text a backslash escapes the next byte (`"a\"b"` is one value); in text
+            // that is itself escaped JSON (`\"a\"`), the quote closes whatever precedes it.
+            let escaped_json = j > 0 && v[j - 1] == b'\\';
             let start = j + 1;
-            let end = start
-                + v[start..]
-                    .iter()
-                    .position(|b| *b == first)
-                    .unwrap_or(v.len() - start);
+            let mut end = start;
+            while end < v.len() && v[end] != first {
+                end += if v[end] == b'\\' && !escaped_json {
+                    2
+                } else {
+                    1
+                };
+            }
+            let end = end.min(v.len());
             (end > start).then_some((start, end, end))
         }
         b'[' | b'{' => {
@@ -1126,6 +1136,10 @@ mod tests {
             ("api key camel", "apiKey=V"),
             ("session token", "sessionToken: V"),
             ("upper snake", "CLIENT_SECRET=V"),
+            ("words", "client secret: V"),
+            ("key", r#"{"key": "V"}"#),
+            ("escaped quote inside", r#"{"client_secret": "ab\"V"}"#),
+            ("escaped quote before", r#"{"client_secret": "V\"cd"}"#),
         ];
         assert!(shapes.len() >= 40);
         for (shape, template) in shapes {

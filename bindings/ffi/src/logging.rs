@@ -63,18 +63,21 @@ struct LogLine {
     message: String,
 }
 
-struct LoggerSink {
-    last: Option<Arc<dyn Logger>>,
-}
+struct LoggerSink;
 
 impl Sink<LogLine> for LoggerSink {
     fn deliver(&mut self, line: LogLine) {
         line.logger.log(line.level, line.target, line.message);
-        self.last = Some(line.logger);
     }
 
+    /// Told to the logger installed now, if any (the sink keeps no logger alive).
     fn dropped(&mut self, count: u64) {
-        if let Some(logger) = &self.last {
+        let current = LOGGER
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(l, _)| l.clone());
+        if let Some(logger) = current {
             logger.log(
                 LogLevel::Warn,
                 "finconn".into(),
@@ -87,7 +90,7 @@ impl Sink<LogLine> for LoggerSink {
 static QUEUE: OnceLock<Dispatcher<LogLine>> = OnceLock::new();
 
 fn queue() -> &'static Dispatcher<LogLine> {
-    QUEUE.get_or_init(|| Dispatcher::new("finconn-log", LOG_QUEUE, LoggerSink { last: None }))
+    QUEUE.get_or_init(|| Dispatcher::new("finconn-log", LOG_QUEUE, LoggerSink))
 }
 
 /// Waits (without blocking the runtime) until the logger has every line logged so far, for at
@@ -237,6 +240,8 @@ mod tests {
         let clearing = Instant::now();
         clear_logger();
         assert!(clearing.elapsed() < Duration::from_millis(600));
+        // Installed again: the report of the dropped lines goes to the logger installed then.
+        set_logger(logger.clone(), LogLevel::Warn);
         // Once unblocked, every queued line arrives, in order, scrubbed, and one line tells of
         // the dropped ones.
         let until = Instant::now() + Duration::from_secs(20);
@@ -256,5 +261,6 @@ mod tests {
         );
         let report = format!("{dropped} log line(s) dropped");
         assert_eq!(lines.iter().filter(|l| l.contains(&report)).count(), 1);
+        clear_logger();
     }
 }

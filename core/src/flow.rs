@@ -132,7 +132,12 @@ pub enum FlowEvent {
     Finished { flow_id: String, status: FlowStatus },
 }
 
-/// Receives [`FlowEvent`]s. Called synchronously on the thread that caused the event: keep it short.
+/// Receives [`FlowEvent`]s, one at a time and in order, on the client's event thread
+/// ("finconn-events"), never on the thread that caused the event. A listener that blocks delays
+/// only the events after it: the flow goes on. At most [`LISTENER_QUEUE`] events wait; beyond
+/// that they are dropped and counted ([`FlowClient::dropped_events`]). The async operations
+/// (`start`, `sheet_result`, `resume`, `cancel`, …) return once the listeners have seen their
+/// events, or after at most [`LISTENER_GRACE`] (and not at all while a listener stays stuck).
 pub trait FlowEventListener: Send + Sync {
     fn on_event(&self, event: &FlowEvent);
 }
@@ -196,20 +201,75 @@ pub struct PendingRecovery {
     pub quarantined: u32,
 }
 
-/// The host's listeners, shared by the client and its backend observer.
-#[derive(Default)]
+/// The most events waiting for the listeners; more are dropped (and counted).
+pub const LISTENER_QUEUE: usize = 1024;
+/// The longest an async operation waits for the listeners to see its events.
+pub const LISTENER_GRACE: Duration = Duration::from_millis(250);
+
+type ListenerList = Arc<Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>>;
+
+/// The host's listeners, shared by the client and its backend observer. Events go through a
+/// bounded queue to one thread that calls the listeners ([`crate::callback::Dispatcher`]).
 struct Listeners {
-    list: Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>,
+    list: ListenerList,
     next: AtomicU64,
+    /// Each event with the newest listener id when it happened: a listener sees the events that
+    /// happened while it was registered.
+    queue: crate::callback::Dispatcher<(FlowEvent, u64)>,
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        let list = ListenerList::default();
+        Listeners {
+            queue: crate::callback::Dispatcher::new(
+                "finconn-events",
+                LISTENER_QUEUE,
+                ListenerSink(list.clone()),
+            ),
+            list,
+            next: AtomicU64::new(0),
+        }
+    }
+}
+
+struct ListenerSink(ListenerList);
+
+impl crate::callback::Sink<(FlowEvent, u64)> for ListenerSink {
+    fn deliver(&mut self, (event, newest): (FlowEvent, u64)) {
+        let listeners: Vec<_> = lock(&self.0)
+            .iter()
+            .filter(|(id, _)| *id <= newest)
+            .map(|(_, l)| l.clone())
+            .collect();
+        for l in listeners {
+            // A listener that panics must not take the others (or the flow) down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
+        }
+    }
+
+    fn dropped(&mut self, count: u64) {
+        tracing::warn!(
+            dropped = count,
+            "a flow listener is too slow: events were dropped"
+        );
+    }
 }
 
 impl Listeners {
+    /// Queues the event for the listeners; never waits for them.
     fn emit(&self, event: FlowEvent) {
-        let listeners: Vec<_> = lock(&self.list).iter().map(|(_, l)| l.clone()).collect();
-        for l in listeners {
-            // A listener that panics must not take the flow down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
+        let newest = self.next.load(Ordering::SeqCst);
+        if lock(&self.list).is_empty() {
+            return;
         }
+        self.queue.send((event, newest));
+    }
+
+    /// Waits (without blocking the runtime) until the listeners have seen every event so far, for
+    /// at most [`LISTENER_GRACE`].
+    async fn delivered(&self) -> bool {
+        self.queue.delivered(LISTENER_GRACE).await
     }
 }
 
@@ -379,8 +439,21 @@ impl FlowClient {
         id
     }
 
+    /// Removes a listener. It may still be in the middle of an event; it gets no other.
     pub fn remove_listener(&self, id: u64) {
         lock(&self.inner.listeners.list).retain(|(i, _)| *i != id);
+    }
+
+    /// Waits until the listeners have seen every event emitted so far, for at most
+    /// [`LISTENER_GRACE`] (not at all while a listener is stuck in an earlier event). `true` when
+    /// they have. The flow's async operations do this before they return.
+    pub async fn events_delivered(&self) -> bool {
+        self.inner.listeners.delivered().await
+    }
+
+    /// Events dropped because a listener was too slow and [`LISTENER_QUEUE`] events were waiting.
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.listeners.queue.dropped()
     }
 
     /// A new flow in `Idle`. The options are validated here, before any network call.
@@ -519,6 +592,12 @@ impl FlowClient {
     /// Sends the reports still queued (a previous run could not deliver them). Reports another
     /// client or process is sending right now are left to it.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, Error> {
+        let out = self.send_pending_reports_op().await;
+        self.inner.listeners.delivered().await;
+        out
+    }
+
+    async fn send_pending_reports_op(&self) -> Result<OutboxSummary, Error> {
         let pending = self.inner.outbox.pending()?;
         let mut summary = OutboxSummary {
             remaining: pending.unreadable.len() as u32,
@@ -538,17 +617,21 @@ impl FlowClient {
 
     /// The user's linked accounts, from the backend.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        Ok(self.inner.backend.list_accounts().await?)
+        let out = self.inner.backend.list_accounts().await;
+        self.inner.listeners.delivered().await;
+        Ok(out?)
     }
 
     /// Disconnects an account through the backend.
     pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, Error> {
         let key = new_id("fcidem_");
-        Ok(self
+        let out = self
             .inner
             .backend
             .disconnect_account(account_id, &key)
-            .await?)
+            .await;
+        self.inner.listeners.delivered().await;
+        Ok(out?)
     }
 
     /// The backend client (for the account-data API and tools).
@@ -827,6 +910,12 @@ impl Flow {
     /// calling `start` again after an error never creates a second session. Calling it when the
     /// flow is already ready returns the same configuration.
     pub async fn start(&self) -> Result<SheetConfiguration, Error> {
+        let out = self.start_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn start_op(&self) -> Result<SheetConfiguration, Error> {
         let _op = self.shared.op.lock().await;
         {
             let state = lock(&self.shared.state);
@@ -978,6 +1067,12 @@ impl Flow {
     /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
     /// returns the result already reached; it is not reconciled twice.
     pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
+        let out = self.sheet_result_op(outcome).await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn sheet_result_op(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
         let _op = self.shared.op.lock().await;
         if let Some(result) = self.result() {
             return Ok(result);
@@ -995,6 +1090,12 @@ impl Flow {
     /// killed before it had a session never showed the sheet: it ends canceled, and a session the
     /// backend may have created meanwhile (same idempotency key) is reported canceled.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
+        let out = self.resume_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn resume_op(&self) -> Result<FlowResult, Error> {
         let _op = self.shared.op.lock().await;
         let (phase, create_pending, settled) = {
             let s = lock(&self.shared.state);
@@ -1078,6 +1179,12 @@ impl Flow {
     /// already has gets its `canceled` report; one still being created gets it when the create
     /// answers. Does not wait for an in-flight `start`.
     pub async fn cancel(&self) -> Result<FlowResult, Error> {
+        let out = self.cancel_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn cancel_op(&self) -> Result<FlowResult, Error> {
         if let Some(result) = self.result() {
             if self.phase() == FlowPhase::Canceled {
                 return Ok(result);

@@ -37,9 +37,14 @@ import io.finconn.testingPanic
 import java.io.File
 import java.nio.file.Files
 import java.util.Collections
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
@@ -446,6 +451,166 @@ class FlowBindingsTest {
                     assertTrue(lines.none { it.contains(sheet.clientSecret()) || it.contains(sheet.publishableKey()) })
                 }
             }
+        } finally {
+            clearLogger()
+        }
+    }
+
+    /** FlowClientConfig for the simulator with a short timeout. */
+    private fun shortConfig(requestTimeoutMs: ULong, maxAttempts: UInt) =
+        FlowClientConfig(
+            backendUrl = sim.backendUrl(),
+            returnUrls = listOf(RETURN_URL),
+            androidAppId = APP_ID,
+            dataDir = dataDir.path,
+            stripeApiUrl = sim.backendUrl(),
+            requestTimeoutMs = requestTimeoutMs,
+            maxAttempts = maxAttempts,
+        )
+
+    /** The Timeout `block` must throw (caught in this coroutine: no nested runBlocking). */
+    private suspend fun timeoutOf(block: suspend () -> Unit): FinConnException.Timeout {
+        try {
+            block()
+        } catch (e: FinConnException.Timeout) {
+            return e
+        }
+        throw AssertionError("expected FinConnException.Timeout")
+    }
+
+    /** Milliseconds since `started` (System.nanoTime()). */
+    private fun msSince(started: Long) = (System.nanoTime() - started) / 1_000_000
+
+    @Test
+    fun headersProviderBlockingThreeSecondsCannotStretchA300msCall() = runBlocking<Unit> {
+        val calls = AtomicInteger()
+        val blocking =
+            object : HeadersProvider {
+                override fun headers(): Map<String, String> {
+                    calls.incrementAndGet()
+                    Thread.sleep(3_000)
+                    return mapOf("Authorization" to "Bearer kotlin-user")
+                }
+            }
+        // Another coroutine on this very thread: it must keep running while start() waits (the
+        // provider used to be called on the thread polling the call, and starve it).
+        val ticks = AtomicInteger()
+        val ticker =
+            launch {
+                while (isActive) {
+                    delay(10)
+                    ticks.incrementAndGet()
+                }
+            }
+        try {
+            // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
+            FlowClient(shortConfig(300uL, 1u), blocking).use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    val e = timeoutOf { flow.start() }
+                    val ms = msSince(started)
+                    println("start() with a headers provider blocking 3 s, 300 ms timeout, 1 attempt: $ms ms")
+                    assertTrue("one attempt took $ms ms", ms < 1_000)
+                    assertTrue(e.message, e.message.contains("headers provider"))
+                    assertEquals(FlowPhase.CREATING_SESSION, flow.phase())
+                }
+            }
+            val ticksDuringOne = ticks.get()
+            // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
+            FlowClient(shortConfig(300uL, 2u), blocking).use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    timeoutOf { flow.start() }
+                    val ms = msSince(started)
+                    println("start() with a headers provider blocking 3 s, 300 ms timeout, 2 attempts: $ms ms")
+                    assertTrue("two attempts took $ms ms", ms < 1_800)
+                }
+            }
+            assertTrue("this thread was starved: $ticksDuringOne ticks", ticksDuringOne >= 10)
+            // Nothing was sent without headers, and the stuck provider was not called again
+            // while it was stuck: one call per client.
+            assertEquals(0uL, sim.requests("create_session"))
+            assertEquals(2, calls.get())
+        } finally {
+            ticker.cancel()
+        }
+    }
+
+    @Test
+    fun blockingListenerCannotStallAFlow() = runBlocking<Unit> {
+        val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+        val stuck = AtomicBoolean(false)
+        newClient().use { client ->
+            client.addListener(
+                object : FlowListener {
+                    override fun onEvent(event: FlowEvent) {
+                        // A listener that blocks 3 s on its first event (a UI hop gone wrong).
+                        if (!stuck.getAndSet(true)) Thread.sleep(3_000)
+                        events.add(event)
+                    }
+                },
+            )
+            client.newFlow(options()).use { flow ->
+                val started = System.nanoTime()
+                val sheet = flow.start()
+                val sync = System.nanoTime()
+                flow.sheetPresented()
+                repeat(20) { flow.recordStripeEvent("event_$it", emptyMap()) }
+                val syncMs = msSince(sync)
+                sim.completeSheet(sheet.sessionId(), "success_one")
+                val result = flow.sheetResult(SheetResult.Completed)
+                val ms = msSince(started)
+                println("a flow with a listener blocking 3 s: $ms ms (sheetPresented + 20 events: $syncMs ms)")
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                assertTrue("the flow took $ms ms", ms < 1_500)
+                assertTrue("sheetPresented and 20 events took $syncMs ms", syncMs < 1_000)
+            }
+            // Once unblocked, the listener gets every event, in order.
+            val until = System.nanoTime() + 10_000_000_000
+            while (events.none { it is FlowEvent.Finished } && System.nanoTime() < until) delay(20)
+            val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+            assertEquals(
+                listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
+                phases,
+            )
+            val names = events.filterIsInstance<FlowEvent.StripeEvent>().map { it.name }
+            assertEquals((0 until 20).map { "event_$it" }, names)
+            assertEquals(0uL, client.droppedEvents())
+        }
+    }
+
+    @Test
+    fun blockingLoggerCannotStallAFlow() = runBlocking<Unit> {
+        val lines = Collections.synchronizedList(mutableListOf<String>())
+        val stuck = AtomicBoolean(false)
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) {
+                    if (!stuck.getAndSet(true)) Thread.sleep(3_000)
+                    lines.add(message)
+                }
+            },
+            LogLevel.TRACE,
+        )
+        try {
+            newClient().use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    val sheet = flow.start()
+                    flow.sheetPresented()
+                    sim.completeSheet(sheet.sessionId(), "success_one")
+                    val result = flow.sheetResult(SheetResult.Completed)
+                    val ms = msSince(started)
+                    println("a flow with a logger blocking 3 s: $ms ms")
+                    assertEquals(FlowStatus.COMPLETED, result.status)
+                    assertTrue("the flow took $ms ms", ms < 1_500)
+                }
+            }
+            // Once unblocked, the logger gets the flow's lines (the next test's logger must not
+            // queue behind this one).
+            val until = System.nanoTime() + 10_000_000_000
+            while (lines.none { it.contains("flow phase changed") } && System.nanoTime() < until) delay(20)
+            assertTrue("the lines arrived: $lines", lines.any { it.contains("flow phase changed") })
         } finally {
             clearLogger()
         }

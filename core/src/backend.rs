@@ -123,9 +123,17 @@ impl BackendConfig {
 /// not answered by then fails the attempt with [`BackendError::HeadersTimeout`] and its late
 /// answer is dropped. It may block (to refresh a token), for less than the request timeout. While
 /// a call is running, the attempts that need headers wait for the next call, which answers them
-/// all. A panic is [`BackendError::InvalidConfiguration`].
+/// all. A failure ([`HeaderProvider::try_headers`] returns an error, or it panics) is
+/// [`BackendError::InvalidConfiguration`], and nothing is sent.
 pub trait HeaderProvider: Send + Sync {
     fn headers(&self) -> Vec<(String, String)>;
+
+    /// The headers, or why there are none (a host whose provider can fail: the user is signed
+    /// out, a token refresh failed). The reason is never shown or logged: it may hold anything.
+    /// The core calls this; the default is [`HeaderProvider::headers`].
+    fn try_headers(&self) -> Result<Vec<(String, String)>, String> {
+        Ok(self.headers())
+    }
 }
 
 /// One HTTP exchange, for the host's listeners and for support: which call, which attempt, what

@@ -34,8 +34,8 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 pub(crate) enum HeadersFailure {
     /// It did not answer before the deadline; its answer, if it ever comes, is dropped.
     TimedOut,
-    /// It panicked (a Swift or Kotlin exception in a callback surfaces as a panic), or its thread
-    /// could not be started. The message is not shown: it may hold anything.
+    /// It returned an error (a Swift or Kotlin provider threw), panicked, or its thread could not
+    /// be started. The message is not shown: it may hold anything.
     Failed,
 }
 
@@ -112,7 +112,9 @@ fn serve_headers(provider: &dyn HeaderProvider, requests: mpsc::Receiver<Headers
         if waiting.is_empty() {
             continue;
         }
-        let answer = catch_unwind(AssertUnwindSafe(|| provider.headers())).map_err(panic_message);
+        let answer = catch_unwind(AssertUnwindSafe(|| provider.try_headers()))
+            .map_err(panic_message)
+            .and_then(|answer| answer);
         for w in waiting {
             let _ = w.send(answer.clone());
         }

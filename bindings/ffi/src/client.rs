@@ -96,10 +96,12 @@ pub struct BackendEndpoints {
 /// the attempt's deadline (`requestTimeoutMs` plus a short grace): it may block (to refresh a
 /// token) but an answer later than that fails the attempt with `Timeout` (retried like any
 /// timeout) and is dropped; nothing is sent without headers. While one call runs, the attempts
-/// waiting for headers get the next call's answer. A throw is `InvalidConfiguration`.
+/// waiting for headers get the next call's answer. Throw `CallbackError` when there are no
+/// headers to give (the user signed out, a token refresh failed): the call then fails with
+/// `InvalidConfiguration` and nothing is sent (any other throw does the same).
 #[uniffi::export(with_foreign)]
 pub trait HeadersProvider: Send + Sync {
-    fn headers(&self) -> HashMap<String, String>;
+    fn headers(&self) -> Result<HashMap<String, String>, CallbackError>;
 }
 
 /// Receives flow events (phase changes, deep links, reports, forwarded Stripe events). Called on
@@ -107,16 +109,39 @@ pub trait HeadersProvider: Send + Sync {
 /// touching UI. One that blocks delays only the events after it, never the flow: at most 1024
 /// wait, further ones are dropped and counted (`droppedEvents()`). An async call returns once
 /// the listeners have its events, or after at most 250 ms.
+///
+/// A throw is ignored: the flow goes on and the next event is delivered as usual.
 #[uniffi::export(with_foreign)]
 pub trait FlowListener: Send + Sync {
-    fn on_event(&self, event: FlowEvent);
+    fn on_event(&self, event: FlowEvent) -> Result<(), CallbackError>;
+}
+
+/// What a host callback (`HeadersProvider`, `FlowListener`, `Logger`) may throw. Its reason is
+/// never shown or logged by the library: it may hold anything.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CallbackError {
+    #[error("the host callback failed")]
+    Failed { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        CallbackError::Failed { reason: e.reason }
+    }
 }
 
 struct HeadersAdapter(Arc<dyn HeadersProvider>);
 
 impl HeaderProvider for HeadersAdapter {
     fn headers(&self) -> Vec<(String, String)> {
-        self.0.headers().into_iter().collect()
+        self.try_headers().unwrap_or_default()
+    }
+
+    fn try_headers(&self) -> Result<Vec<(String, String)>, String> {
+        match self.0.headers() {
+            Ok(headers) => Ok(headers.into_iter().collect()),
+            Err(CallbackError::Failed { reason }) => Err(reason),
+        }
     }
 }
 
@@ -124,7 +149,8 @@ struct ListenerAdapter(Arc<dyn FlowListener>);
 
 impl core_flow::FlowEventListener for ListenerAdapter {
     fn on_event(&self, event: &core_flow::FlowEvent) {
-        self.0.on_event(event.into());
+        // A listener that throws misses only this event (its reason is the host's: not logged).
+        let _ = self.0.on_event(event.into());
     }
 }
 

@@ -44,7 +44,13 @@ impl LogLevel {
 /// wait; further ones are dropped and counted: `droppedLogLines()`).
 #[uniffi::export(with_foreign)]
 pub trait Logger: Send + Sync {
-    fn log(&self, level: LogLevel, target: String, message: String);
+    /// A throw is ignored: the line is lost, the next one is delivered as usual.
+    fn log(
+        &self,
+        level: LogLevel,
+        target: String,
+        message: String,
+    ) -> Result<(), crate::client::CallbackError>;
 }
 
 static LOGGER: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
@@ -67,7 +73,7 @@ struct LoggerSink;
 
 impl Sink<LogLine> for LoggerSink {
     fn deliver(&mut self, line: LogLine) {
-        line.logger.log(line.level, line.target, line.message);
+        let _ = line.logger.log(line.level, line.target, line.message);
     }
 
     /// Told to the logger installed now, if any (the sink keeps no logger alive).
@@ -78,7 +84,7 @@ impl Sink<LogLine> for LoggerSink {
             .as_ref()
             .map(|(l, _)| l.clone());
         if let Some(logger) = current {
-            logger.log(
+            let _ = logger.log(
                 LogLevel::Warn,
                 "finconn".into(),
                 format!("{count} log line(s) dropped: the logger was too slow"),
@@ -205,11 +211,17 @@ mod tests {
     }
 
     impl Logger for StuckOnce {
-        fn log(&self, _level: LogLevel, _target: String, message: String) {
+        fn log(
+            &self,
+            _level: LogLevel,
+            _target: String,
+            message: String,
+        ) -> Result<(), crate::client::CallbackError> {
             if !self.blocked.swap(true, Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_secs(1));
             }
             self.lines.lock().unwrap().push(message);
+            Ok(())
         }
     }
 

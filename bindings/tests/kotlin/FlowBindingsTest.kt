@@ -5,6 +5,7 @@
 package io.finconn.tests
 
 import io.finconn.Account
+import io.finconn.CallbackException
 import io.finconn.AccountStatus
 import io.finconn.FinConnException
 import io.finconn.FlowClient
@@ -611,6 +612,74 @@ class FlowBindingsTest {
             val until = System.nanoTime() + 10_000_000_000
             while (lines.none { it.contains("flow phase changed") } && System.nanoTime() < until) delay(20)
             assertTrue("the lines arrived: $lines", lines.any { it.contains("flow phase changed") })
+        } finally {
+            clearLogger()
+        }
+    }
+
+    /**
+     * A headers provider that throws (the user signed out): the call fails typed, nothing is
+     * sent, and the provider's reason (which may hold anything) is not in the error.
+     */
+    @Test
+    fun aHeadersProviderThatThrowsSendsNothingAndIsTyped() = runBlocking<Unit> {
+        val secretReason = "signed out; refresh token rt-private-4242 expired"
+        val throwing =
+            object : HeadersProvider {
+                override fun headers(): Map<String, String> = throw CallbackException.Failed(secretReason)
+            }
+        FlowClient(shortConfig(5_000uL, 3u), throwing).use { client ->
+            client.newFlow(options()).use { flow ->
+                try {
+                    val sheet = flow.start()
+                    throw AssertionError("a start without headers succeeded: $sheet")
+                } catch (e: FinConnException.InvalidConfiguration) {
+                    assertTrue(e.reason, e.reason.contains("headers provider"))
+                    assertFalse(e.toString(), e.toString().contains(secretReason))
+                }
+                // No headers is not a passing fault: the flow ends failed (a new one starts over).
+                assertEquals(FlowPhase.FAILED, flow.phase())
+            }
+        }
+        assertEquals("a request went out without headers", 0uL, sim.requests("create_session"))
+    }
+
+    /**
+     * A listener and a logger that throw on everything (any exception, not only
+     * CallbackException): the flow completes, and a well-behaved listener gets every event.
+     */
+    @Test
+    fun aListenerAndALoggerThatThrowStallNothing() = runBlocking<Unit> {
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) = throw IllegalStateException("disk full")
+            },
+            LogLevel.TRACE,
+        )
+        try {
+            newClient().use { client ->
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) = throw IllegalStateException("listener bug")
+                    },
+                )
+                val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) {
+                            events.add(event)
+                        }
+                    },
+                )
+                val result = runFlow(client, "success_one")
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+                assertEquals(
+                    listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
+                    phases,
+                )
+                assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            }
         } finally {
             clearLogger()
         }

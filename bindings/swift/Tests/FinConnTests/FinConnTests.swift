@@ -57,6 +57,31 @@ private final class LineLogger: Logger, @unchecked Sendable {
     }
 }
 
+/// A headers provider with nothing to give: it throws.
+private final class ThrowingHeaders: HeadersProvider, @unchecked Sendable {
+    static let reason = "signed out; refresh token rt-private-4242 expired"
+
+    func headers() throws -> [String: String] {
+        throw CallbackError.Failed(reason: ThrowingHeaders.reason)
+    }
+}
+
+private struct ListenerFailure: Error {}
+
+/// A listener that throws on every event.
+private final class ThrowingListener: FlowListener, @unchecked Sendable {
+    func onEvent(event: FlowEvent) throws {
+        throw ListenerFailure()
+    }
+}
+
+/// A logger that throws on every line.
+private final class ThrowingLogger: Logger, @unchecked Sendable {
+    func log(level: LogLevel, target: String, message: String) throws {
+        throw CallbackError.Failed(reason: "disk full")
+    }
+}
+
 /// A thread-safe counter.
 private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
@@ -823,6 +848,41 @@ final class FinConnTests: XCTestCase {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         XCTAssertTrue(logger.lines.all.contains { $0.contains("flow phase changed") }, "the lines arrived")
+    }
+
+    /// A headers provider that throws (the user signed out): the call fails typed, nothing is
+    /// sent, and the provider's reason (which may hold anything) is not in the error.
+    func testAHeadersProviderThatThrowsSendsNothingAndIsTyped() async throws {
+        let client = try FlowClient(config: shortConfig(requestTimeoutMs: 5_000, maxAttempts: 3), headers: ThrowingHeaders())
+        let flow = try client.newFlow(options: options())
+        do {
+            let sheet = try await flow.start()
+            XCTFail("a start without headers succeeded: \(sheet)")
+        } catch FinConnError.InvalidConfiguration(let reason) {
+            XCTAssertTrue(reason.contains("headers provider"), reason)
+            XCTAssertFalse(reason.contains(ThrowingHeaders.reason), reason)
+        }
+        XCTAssertEqual(try sim.requests(endpointName: "create_session"), 0, "a request went out without headers")
+        // No headers is not a passing fault: the flow ends failed (a new one starts over).
+        XCTAssertEqual(flow.phase(), .failed)
+    }
+
+    /// A listener and a logger that throw on everything: the flow completes, and a well-behaved
+    /// listener beside them gets every event.
+    func testAListenerAndALoggerThatThrowStallNothing() async throws {
+        setLogger(logger: ThrowingLogger(), maxLevel: .trace)
+        defer { clearLogger() }
+        let client = try newClient()
+        _ = client.addListener(listener: ThrowingListener())
+        let good = EventListener()
+        _ = client.addListener(listener: good)
+        let result = try await runFlow(client, "success_one")
+        XCTAssertEqual(result.status, .completed)
+        let phases: [FlowPhase] = good.events.all.compactMap {
+            if case let .phaseChanged(_, _, to) = $0 { return to } else { return nil }
+        }
+        XCTAssertEqual(phases, [.creatingSession, .ready, .presenting, .reconciling, .completed])
+        XCTAssertEqual(try sim.reportsReceived(sessionId: XCTUnwrap(result.sessionId)), 1)
     }
 
     func testResumePendingFindsTheFlowOfAKilledProcess() async throws {

@@ -46,12 +46,10 @@ impl From<OutboxError> for crate::error::Error {
     fn from(e: OutboxError) -> Self {
         match e {
             // No path in the message: the app's error says what failed, its log says where.
-            OutboxError::Io { source, .. } => {
-                crate::error::Error::storage(
-                    "the completion reports could not be stored or read",
-                    &source,
-                )
-            }
+            OutboxError::Io { source, .. } => crate::error::Error::storage(
+                "the completion reports could not be stored or read",
+                &source,
+            ),
             OutboxError::InvalidReport(_) => crate::error::Error::other(e.to_string()),
         }
     }
@@ -61,7 +59,8 @@ impl From<OutboxError> for crate::error::Error {
 #[derive(Debug, Default)]
 pub struct PendingReports {
     pub reports: Vec<CompletionReport>,
-    /// Files whose content could not be decoded, moved aside by this scan (their new names).
+    /// Files whose content could not be decoded, moved aside by this scan (their names before;
+    /// beyond the store's limit a pass removes them instead, see [`crate::store`]).
     pub quarantined: Vec<String>,
     /// Report files that could not be read (or moved aside) now; left in place for the next
     /// attempt.
@@ -75,8 +74,8 @@ pub enum ReportRead {
     Missing,
     /// Left in place; try again later.
     Unreadable(std::io::Error),
-    /// Moved aside under this name.
-    Quarantined(String),
+    /// Moved aside, under this name (`None`: removed, the pass had moved enough aside).
+    Quarantined(Option<String>),
 }
 
 /// The outbox: one JSON file per pending report.
@@ -200,7 +199,7 @@ impl Outbox {
                     tracing::warn!(file = %name, error = %e, "outbox report unreadable now; kept for the next attempt");
                     found.unreadable.push(name);
                 }
-                ReportRead::Quarantined(aside) => found.quarantined.push(aside),
+                ReportRead::Quarantined(_) => found.quarantined.push(name),
             }
         }
         if let Err(e) = batch.finish() {

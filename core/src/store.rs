@@ -21,6 +21,8 @@
 //!   reported as unreadable, to be tried again; only content that cannot be decoded is moved
 //!   aside, under a new name (`<name>.corrupt-<unix time>-<random>`), never over another file.
 //!   A file moved aside is no longer listed, so it is counted once, by the call that moved it.
+//!   One pass moves at most [`CORRUPT_KEEP`] files aside (no more would be kept): beyond that,
+//!   undecodable files are removed outright (and counted the same).
 //! - **Cleanup at open** (the launch pass, [`Store::open`]): temporary files whose writer is gone
 //!   (their lock is free) or that are older than [`STALE_TMP_AGE`] are removed, and the
 //!   `.corrupt-*` files are pruned: at most [`CORRUPT_KEEP`] of them, the newest, are kept, and
@@ -195,6 +197,9 @@ mod flags {
         pub const O_NOFOLLOW: i32 = 0;
     }
     pub use values::{O_NOFOLLOW, O_NONBLOCK};
+
+    /// Whether `open` itself refuses a symbolic link and never blocks on this target.
+    pub const KNOWN: bool = O_NOFOLLOW != 0 && O_NONBLOCK != 0;
 }
 
 /// `options` with `O_NOFOLLOW | O_NONBLOCK` (and mode 0600 for a creation).
@@ -219,12 +224,18 @@ fn not_regular() -> io::Error {
 /// Opens the existing regular file `path` for reading: never through a symbolic link, never
 /// blocking, and checked after opening. `Ok(None)`: no regular file there.
 fn open_regular(path: &Path) -> io::Result<Option<fs::File>> {
-    // Checked before opening: on targets without the flags, a FIFO must never reach `open`.
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_file() => {}
-        Ok(_) => return Ok(None),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    // Where `open` cannot refuse by itself, a FIFO must never reach it: checked before.
+    #[cfg(unix)]
+    let check_first = !flags::KNOWN;
+    #[cfg(not(unix))]
+    let check_first = true;
+    if check_first {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_file() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        }
     }
     let file = match safe_options(fs::OpenOptions::new().read(true)).open(path) {
         Ok(f) => f,
@@ -331,7 +342,10 @@ fn try_lock(file: &fs::File) -> io::Result<bool> {
 pub struct Batch<'a> {
     store: &'a Store,
     dirty: AtomicBool,
+    /// Moved aside in this pass.
     quarantined: AtomicUsize,
+    /// Undecodable files removed because the pass already moved [`CORRUPT_KEEP`] aside.
+    removed_outright: AtomicUsize,
 }
 
 impl Batch<'_> {
@@ -349,10 +363,17 @@ impl Batch<'_> {
     }
 
     /// Moves `name` aside to a new `<name>.corrupt-<unix time>-<random>`, never over an existing
-    /// file. Returns the new name.
-    pub fn quarantine(&self, name: &str) -> io::Result<String> {
+    /// file: `Some(new name)`. A pass moves at most [`CORRUPT_KEEP`] files aside (no more would
+    /// be kept); beyond that `name` is removed outright: `None`.
+    pub fn quarantine(&self, name: &str) -> io::Result<Option<String>> {
         check_name(name)?;
         let from = self.store.dir.join(name);
+        if self.quarantined.load(Ordering::Relaxed) >= CORRUPT_KEEP {
+            fs::remove_file(&from)?;
+            self.dirty.store(true, Ordering::Relaxed);
+            self.removed_outright.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
         let now = now_secs();
         for _ in 0..8 {
             let aside = format!("{name}{CORRUPT_MARK}{now}-{:08x}", fastrand::u32(..));
@@ -377,7 +398,7 @@ impl Batch<'_> {
             }
             self.quarantined.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(file = name, moved_to = %aside, "undecodable file moved aside");
-            return Ok(aside);
+            return Ok(Some(aside));
         }
         Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
@@ -392,6 +413,14 @@ impl Batch<'_> {
     }
 
     fn end(&self) -> io::Result<()> {
+        let removed = self.removed_outright.swap(0, Ordering::Relaxed);
+        if removed > 0 {
+            tracing::warn!(
+                removed,
+                kept = CORRUPT_KEEP,
+                "undecodable files beyond the quarantine limit removed"
+            );
+        }
         if self.quarantined.swap(0, Ordering::Relaxed) > 0 {
             let listed = self.store.entries().unwrap_or_default();
             if self.store.prune_corrupt(&listed) > 0 {
@@ -446,6 +475,7 @@ impl Store {
             store: self,
             dirty: AtomicBool::new(false),
             quarantined: AtomicUsize::new(0),
+            removed_outright: AtomicUsize::new(0),
         }
     }
 
@@ -482,16 +512,17 @@ impl Store {
                 continue; // a FIFO named like a temporary is never opened
             }
             let path = self.dir.join(&entry.name);
-            let old = fs::symlink_metadata(&path)
+            let Ok(Some(file)) = open_regular(&path) else {
+                continue;
+            };
+            let old = file
+                .metadata()
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
                 .is_some_and(|age| age > STALE_TMP_AGE);
-            let abandoned = old
-                || open_regular(&path)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|f| try_lock(&f).unwrap_or(false));
+            let abandoned = old || try_lock(&file).unwrap_or(false);
+            drop(file);
             if abandoned && fs::remove_file(&path).is_ok() {
                 tidy.temporaries_removed += 1;
             }
@@ -618,10 +649,12 @@ impl Store {
         Ok(names)
     }
 
-    /// Moves `name` aside (see [`Batch::quarantine`]) and syncs the directory.
+    /// Moves `name` aside (see [`Batch::quarantine`]) and syncs the directory. Returns the new
+    /// name.
     pub fn quarantine(&self, name: &str) -> io::Result<String> {
         let batch = self.batch();
-        let aside = batch.quarantine(name)?;
+        // A pass of one is far below the limit: the file is always moved.
+        let aside = batch.quarantine(name)?.unwrap_or_default();
         batch.finish()?;
         Ok(aside)
     }
@@ -946,7 +979,9 @@ mod tests {
         let seam = seam::watch(store.dir());
         seam.fill_after_writes(Some(1));
         store.write_atomic("x.json", b"second").unwrap();
-        let e = store.write_atomic("x.json", b"third, cut in half").unwrap_err();
+        let e = store
+            .write_atomic("x.json", b"third, cut in half")
+            .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
         assert_eq!(seam.injected(), 1);
         assert!(matches!(store.read("x.json"), ReadOutcome::Found(b) if b == b"second"));
@@ -974,7 +1009,7 @@ mod tests {
                 .open(&fifo)
                 .map(|f| f.metadata().unwrap().file_type().is_file())
         });
-        assert_eq!(f.unwrap(), false, "opened at once, and not a regular file");
+        assert!(!f.unwrap(), "opened at once, and not a regular file");
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 
@@ -1010,7 +1045,11 @@ mod tests {
             // Refused at creation: nothing is created or opened through a link.
             assert!(s.lock_file("l-link.lock").is_err());
             assert!(s.lock_file("l-fifo.lock").is_err());
-            assert_eq!(s.tidy(), Tidy::default(), "the FIFO temporary is left alone");
+            assert_eq!(
+                s.tidy(),
+                Tidy::default(),
+                "the FIFO temporary is left alone"
+            );
         });
         assert!(!dangling.exists(), "nothing created outside the directory");
         // A write replaces the link itself, never what it points to.
@@ -1079,7 +1118,11 @@ mod tests {
             .collect();
         expected.sort();
         assert_eq!(left, expected, "the newest are kept");
-        for name in ["x.corrupt-12", ".corrupt-1-00000000", "x.corrupt-1-0000000g"] {
+        for name in [
+            "x.corrupt-12",
+            ".corrupt-1-00000000",
+            "x.corrupt-1-0000000g",
+        ] {
             assert!(store.path(name).exists(), "{name} is not ours to prune");
         }
         assert_eq!(store.tidy(), Tidy::default());
@@ -1096,7 +1139,12 @@ mod tests {
         let seam = seam::watch(store.dir());
         let batch = store.batch();
         for i in 0..25 {
-            batch.quarantine(&format!("r-{i}.json")).unwrap();
+            let aside = batch.quarantine(&format!("r-{i}.json")).unwrap();
+            assert_eq!(
+                aside.is_some(),
+                i < CORRUPT_KEEP,
+                "{i}: moved, then removed"
+            );
         }
         for i in 25..50 {
             batch.remove(&format!("r-{i}.json")).unwrap();

@@ -703,8 +703,8 @@ impl Store {
 
 /// A test seam: deterministic storage faults and counters for one store directory, so tests can
 /// fill the disk in the middle of a write, fail reads with `EIO`, and count the directory
-/// `fsync`s of a launch. Nothing is watched unless a test calls [`seam::watch`]; then each
-/// store operation costs one more atomic load.
+/// `fsync`s of a launch. Nothing is watched unless a test calls [`seam::watch`]; until then the
+/// seam costs a store operation one atomic load, and a directory not watched is never affected.
 #[doc(hidden)]
 pub mod seam {
     use std::io;

@@ -400,13 +400,15 @@ pub struct PendingRecovery {
     /// Flows still waiting for the backend (offline, 5xx): call `resume()` on them later.
     pub waiting: Vec<Arc<Flow>>,
     pub reports: OutboxSummary,
-    /// Corrupt or forged flow snapshots moved aside.
+    /// Corrupt or forged flow snapshots moved aside by this call (counted once, never resumed).
     pub quarantined: u32,
 }
 
 /// One Financial Connections flow: `start` → present Stripe's sheet → `handleUrl` for deep links →
 /// `sheetResult` with the sheet's outcome → the final `FlowResult`. The core keeps it in
-/// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it.
+/// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it. When that write
+/// fails, the call that changed the step throws `Storage` and the flow stays at the step before:
+/// call it again later, or let the next launch finish the flow (one report either way).
 #[derive(uniffi::Object)]
 pub struct Flow {
     inner: core_flow::Flow,
@@ -444,7 +446,8 @@ impl Flow {
     }
 
     /// Every incoming deep link. Forward it to Stripe's SDK as well. Throws only if the library
-    /// itself fails (it is built never to, even on hostile input).
+    /// itself fails (it is built never to, even on hostile input). `recorded` is false when the
+    /// hints could not be saved (a failing disk); they never decide the outcome.
     pub fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
         Ok(self.inner.handle_url(&url).into())
     }

@@ -23,6 +23,7 @@ import io.finconn.InternalException
 import io.finconn.LogLevel
 import io.finconn.Logger
 import io.finconn.MatchKind
+import io.finconn.OutboxSummary
 import io.finconn.Permission
 import io.finconn.RelinkOutcome
 import io.finconn.RelinkRequest
@@ -37,7 +38,14 @@ import io.finconn.setLogger
 import io.finconn.testingPanic
 import java.io.File
 import java.nio.file.Files
+import java.nio.file.LinkOption
+import java.nio.file.attribute.BasicFileAttributes
 import java.util.Collections
+import java.util.concurrent.Callable
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Dispatchers
@@ -784,6 +792,142 @@ class FlowBindingsTest {
             assertEquals(done.accountIds, result.accounts.map(Account::id))
             assertEquals(0u, client.resumePending().finished.size.toUInt())
         }
+        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
+    }
+
+    /** A FIFO at [path] (`mkfifo(1)`): opening it for reading blocks until a writer comes. */
+    private fun mkfifo(path: File) {
+        path.parentFile.mkdirs()
+        val status = ProcessBuilder("mkfifo", path.path).inheritIO().start().waitFor()
+        assertEquals("mkfifo ${path.path}", 0, status)
+        val attributes = Files.readAttributes(path.toPath(), BasicFileAttributes::class.java, LinkOption.NOFOLLOW_LINKS)
+        assertTrue("${path.path} is a FIFO", attributes.isOther)
+    }
+
+    /**
+     * Runs [block] on a thread of its own and fails if it has not returned within [seconds]: a
+     * thread blocked in a native `open` cannot be interrupted, so it is left behind (daemon).
+     */
+    private fun <T> within(seconds: Long, block: () -> T): T {
+        val executor = Executors.newSingleThreadExecutor { r -> Thread(r).apply { isDaemon = true } }
+        try {
+            return executor.submit(Callable { block() }).get(seconds, TimeUnit.SECONDS)
+        } catch (e: TimeoutException) {
+            throw AssertionError("still blocked after $seconds s: the launch hangs")
+        } catch (e: ExecutionException) {
+            throw e.cause ?: e
+        } finally {
+            executor.shutdownNow()
+        }
+    }
+
+    /**
+     * The flows directory refuses writes, the way the system does it even for root: a regular
+     * file where the directory was (every create and removal under it fails with ENOTDIR).
+     * Returns the repair.
+     */
+    private fun refuseFlowWrites(): () -> Unit {
+        val flows = File(dataDir, "finconn-flows")
+        val away = File(dataDir, "finconn-flows.away")
+        assertTrue(flows.renameTo(away))
+        flows.writeText("not a directory")
+        return {
+            assertTrue(flows.delete())
+            assertTrue(away.renameTo(flows))
+        }
+    }
+
+    @Test
+    fun aFifoInTheDataDirectoryHangsNeitherTheClientNorResumePending() {
+        val id = "0".repeat(31) + "7"
+        val fifos =
+            listOf(
+                File(dataDir, "finconn-outbox/.report-fcidem_a-complete.json.1.0123456789abcdef.tmp"),
+                File(dataDir, "finconn-outbox/report-fcidem_$id-complete.json"),
+                File(dataDir, "finconn-flows/.flow-flow_a.json.1.0123456789abcdef.tmp"),
+                File(dataDir, "finconn-flows/flow-flow_$id.json"),
+            )
+        fifos.forEach(::mkfifo)
+        for (launch in 1..2) {
+            val started = System.nanoTime()
+            val (recovery, again) =
+                within(20) {
+                    newClient().use { client ->
+                        runBlocking { client.resumePending() to client.sendPendingReports() }
+                    }
+                }
+            val tookMs = (System.nanoTime() - started) / 1_000_000
+            assertTrue("launch $launch took $tookMs ms", tookMs < 5_000)
+            // Not the library's files: never opened, never counted.
+            assertTrue(recovery.finished.isEmpty())
+            assertTrue(recovery.waiting.isEmpty())
+            assertEquals(0u, recovery.quarantined)
+            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), recovery.reports)
+            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), again)
+        }
+        assertTrue("left alone", fifos.all { Files.exists(it.toPath(), LinkOption.NOFOLLOW_LINKS) })
+    }
+
+    @Test
+    fun aDataDirectoryThatRefusesWritesThrowsStorageAndTheSameCallsAgainReportOnce() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                var repair = refuseFlowWrites()
+                val e = assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.start() } }
+                assertTrue(e.reason, e.reason.startsWith("storage: "))
+                assertFalse("no path in ${e.reason}", e.reason.contains(dataDir.path))
+                assertEquals(FlowPhase.IDLE, flow.phase())
+                assertEquals("nothing sent", 0uL, sim.requests("create_session"))
+                repair()
+                val sheet = flow.start()
+
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertEquals(FlowPhase.READY, flow.phase())
+                repair()
+                flow.sheetPresented()
+                flow.userLeftApp()
+                val done = sim.completeSheet(sheet.sessionId(), "success_one")
+                assertTrue(flow.handleUrl(done.redirectUrl!!).recorded)
+
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetResult(SheetResult.Completed) } }
+                assertEquals(FlowPhase.PRESENTING, flow.phase())
+                assertEquals("nothing reported", 0uL, sim.reportsReceived(sheet.sessionId()))
+                repair()
+                val result = flow.sheetResult(SheetResult.Completed)
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                assertEquals(done.accountIds, result.accounts.map(Account::id))
+                assertEquals(1uL, sim.sessionsCreated())
+                assertEquals(1uL, sim.reportsReceived(sheet.sessionId()))
+            }
+        }
+        assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
+    }
+
+    @Test
+    fun aStorageFailureBeforeAKillStillGivesTheSessionOneReportAtTheNextLaunch() = runBlocking<Unit> {
+        val sessionId: String
+        val repair: () -> Unit
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                sessionId = flow.start().sessionId()
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertEquals(FlowPhase.READY, flow.phase())
+            }
+        } // the process dies; the disk recovers before the next launch
+        val done = sim.completeSheet(sessionId, "success_one")
+        repair()
+        newClient().use { client ->
+            val recovery = client.resumePending()
+            assertEquals(1, recovery.finished.size)
+            val result = recovery.finished.single()
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            assertEquals(done.accountIds, result.accounts.map(Account::id))
+        }
+        assertEquals(1uL, sim.sessionsCreated())
         assertEquals(1uL, sim.reportsReceived(sessionId))
         assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
     }

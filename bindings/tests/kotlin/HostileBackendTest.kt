@@ -66,6 +66,7 @@ class HostileBackendTest {
             is FinConnException.Unauthorized -> e.reason
             is FinConnException.InvalidState -> e.reason
             is FinConnException.SnapshotUnusable -> e.reason
+            is FinConnException.Storage -> e.reason
         }
 
     /** Opens HttpsURLConnections whose only trusted root is [der]. */

@@ -15,6 +15,7 @@
 //! | `institution` | the test institutions and their account templates |
 //! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
 //! | `hostile` | [`HostileServer`] and [`HOSTILE_CASES`], the hostile-backend matrix every transport runs |
+//! | `lying` | [`LyingServer`] and [`LYING_CASES`]: account-data answers that lie (pages over `limit`, lists that never end or cycle, bad refresh ids and currency keys, slow answers), the table every transport runs |
 //! | `http` | the hand-rolled HTTP/1.1 reader/writer and the byte-level misbehaviours |
 //! | `ids` | seeded ids, the clock, [`Redacted`] |
 //!
@@ -40,6 +41,7 @@ mod hostile;
 mod http;
 mod ids;
 mod institution;
+mod lying;
 mod server;
 mod sheet;
 pub mod stripe;
@@ -55,6 +57,10 @@ pub use hostile::{
 };
 pub use ids::Redacted;
 pub use institution::Institution;
+pub use lying::{
+    lying_case, DataCall, Lie, LyingCase, LyingServer, Text, ENDLESS_FAT_PAGES,
+    ENDLESS_HONEST_PAGES, HONEST, LYING_ACCOUNT_ID, LYING_CASES, THOUSAND_PAGES_OF_THOUSAND,
+};
 pub use server::{
     serve, serve_until, Headers, RecordedRequest, ServeError, ServeOptions, Simulator,
     SimulatorConfig, StripeMode,

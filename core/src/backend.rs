@@ -861,7 +861,7 @@ impl BackendClient {
                 "not a list of owners",
             )
             .await?;
-        page.check(endpoint, limit, |o| data::check_owner(o))?;
+        page.check(endpoint, limit, data::check_owner)?;
         Ok(page)
     }
 

@@ -1076,20 +1076,28 @@ mod tests {
         }
     }
 
+    thread_local! {
+        /// Hashes and comparisons of [`Counted`] keys on this thread.
+        static OPERATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
     /// A key that counts every hash and every comparison made with it.
-    #[derive(Clone)]
-    struct Counted(u64, std::rc::Rc<std::cell::Cell<u64>>);
+    struct Counted(u64);
+
+    fn count() {
+        OPERATIONS.with(|o| o.set(o.get() + 1));
+    }
 
     impl PartialEq for Counted {
         fn eq(&self, other: &Self) -> bool {
-            self.1.set(self.1.get() + 1);
+            count();
             self.0 == other.0
         }
     }
     impl Eq for Counted {}
     impl std::hash::Hash for Counted {
         fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-            self.1.set(self.1.get() + 1);
+            count();
             self.0.hash(state);
         }
     }
@@ -1097,17 +1105,17 @@ mod tests {
     /// Operations (hashes + comparisons) to keep the first of `n` distinct items in pages of
     /// 1,000, then the same `n` again (all duplicates).
     fn dedup_operations(n: u64) -> u64 {
-        let ops = std::rc::Rc::new(std::cell::Cell::new(0));
+        OPERATIONS.with(|o| o.set(0));
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for _round in 0..2 {
             for start in (0..n).step_by(1000) {
                 let page: Vec<u64> = (start..(start + 1000).min(n)).collect();
-                keep_first_by_key(&mut out, &mut seen, page, |x| Counted(*x, ops.clone()));
+                keep_first_by_key(&mut out, &mut seen, page, |x| Counted(*x));
             }
         }
         assert_eq!(out.len() as u64, n);
-        ops.get()
+        OPERATIONS.with(|o| o.get())
     }
 
     #[test]

@@ -25,9 +25,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::backend::BackendError;
 use crate::data::{
-    account_action, any_pending, keep_first_by_key, merge_transactions, plan_refresh,
-    settled_outcomes, sync_cursor, AccountAction, DataLimits, FeatureRefresh, PageStep, PageWalk,
-    RefreshFeature, RelinkReason, SyncCursor, PAGE_LIMIT,
+    account_action, any_pending, item_capacity, keep_first_by_key, plan_refresh, settled_outcomes,
+    sync_cursor, AccountAction, DataLimits, FeatureRefresh, HeldBytes, PageStep, PageWalk,
+    RefreshFeature, RelinkReason, SyncCursor, TransactionMerge, PAGE_LIMIT,
 };
 use crate::error::Error;
 use crate::flow::FlowClient;
@@ -170,6 +170,11 @@ impl Deadline {
     }
 }
 
+/// What a page's items hold in memory.
+fn held<T: HeldBytes>(items: &[T]) -> u64 {
+    items.iter().map(HeldBytes::held_bytes).sum()
+}
+
 /// A paging error as the invalid response of `endpoint`.
 fn paging(endpoint: &'static str, e: impl std::fmt::Display, request_id: Option<String>) -> Error {
     Error::Other {
@@ -271,7 +276,8 @@ impl FlowClient {
                 action,
             });
         }
-        let mut owners: Vec<AccountOwner> = Vec::new();
+        let mut owners: Vec<AccountOwner> =
+            Vec::with_capacity(item_capacity::<AccountOwner>(&limits));
         let mut ids: HashSet<String> = HashSet::new();
         let mut walk = PageWalk::new(None);
         loop {
@@ -292,8 +298,9 @@ impl FlowClient {
                 )
                 .await?;
             let last = page.list.data.last().map(|o| o.id.as_str());
+            let held = held(&page.list.data).max(page.bytes);
             let step = walk
-                .take(page.list.data.len(), page.bytes, page.list.has_more, last)
+                .take(page.list.data.len(), held, page.list.has_more, last)
                 .map_err(|e| paging("account_owners", e, page.request_id.clone()))?;
             keep_first_by_key(&mut owners, &mut ids, page.list.data, |o| o.id.clone());
             if step == PageStep::Done {
@@ -346,7 +353,7 @@ impl FlowClient {
             sync_cursor(&account).or_else(|| start.from.clone())
         };
         let mut walk = PageWalk::new(start.after.clone());
-        let mut pages: Vec<Vec<Transaction>> = Vec::new();
+        let mut merge = TransactionMerge::with_capacity(item_capacity::<Transaction>(&limits));
         let finished = loop {
             if deadline.passed() && walk.pages == 0 {
                 return Err(deadline.timeout());
@@ -369,10 +376,11 @@ impl FlowClient {
                 Err(Cut::Failed(e)) => return Err(e.into()),
             };
             let last = page.list.data.last().map(|t| t.id.as_str());
+            let held = held(&page.list.data).max(page.bytes);
             let step = walk
-                .take(page.list.data.len(), page.bytes, page.list.has_more, last)
+                .take(page.list.data.len(), held, page.list.has_more, last)
                 .map_err(|e| paging("account_transactions", e, page.request_id.clone()))?;
-            pages.push(page.list.data);
+            merge.add_page(page.list.data);
             if step == PageStep::Done {
                 break true;
             }
@@ -392,7 +400,7 @@ impl FlowClient {
             );
         }
         Ok(TransactionSync {
-            transactions: merge_transactions(pages),
+            transactions: merge.finish(),
             cursor: next.encode(),
             pages: walk.pages,
             has_more: !finished,

@@ -22,19 +22,22 @@
 //! |---|---|---|
 //! | a page asks for `limit=`[`PAGE_LIMIT`] (100); a page holding more is an **invalid response** | 100 | [`check_page_len`] (in the backend client's `owners_page` / `transactions_page`) |
 //! | items (transactions or owners) read per call | 10,000 ([`DEFAULT_MAX_ITEMS`]) | [`DataLimits::max_items`] |
-//! | bytes of answers read per call, as received | 8 MiB ([`DEFAULT_MAX_BYTES`]) | [`DataLimits::max_bytes`] |
+//! | bytes held per call: every item read, decoded ([`HeldBytes`]: struct, strings, index entry) | 8 MiB ([`DEFAULT_MAX_BYTES`]) | [`DataLimits::max_bytes`] |
 //! | pages read per call | 1,000 ([`DEFAULT_MAX_PAGES`]) | [`DataLimits::max_pages`] |
 //! | one deadline per call, every request, retry and poll included | 60 s ([`DEFAULT_CALL_DEADLINE`]); `refresh`: its `RefreshPolicy::deadline`, 30 s | [`DataLimits::call_deadline`] |
 //! | a paging loop — a page ending where any earlier page of the call ended, whatever the cycle (A, B, A…) — is an **invalid response** | | [`PageWalk::take`] |
 //! | a page with `has_more` and no item is an **invalid response** | | [`PageWalk::take`] |
 //! | owners are deduplicated by id in linear time (a hash set) | | [`keep_first_by_key`] |
 //!
-//! A page is only asked for when a *full* one (`PAGE_LIMIT` items, `max_response_bytes`) still
-//! fits under the caps ([`PageWalk::has_room`]), so a call never holds more than `max_items` items
-//! or `max_bytes` bytes of answers. When the caps or the deadline stop a transaction sync before
-//! the list ends, the call **returns what it read**, with `has_more` and a cursor that continues
-//! where it stopped ([`SyncCursor`]); the app stores it and calls again. Owners have no cursor: a
-//! list of owners beyond the caps is an invalid response, and a deadline passed is a timeout.
+//! A page is only asked for when a *full* one (`PAGE_LIMIT` items, `max_response_bytes` of
+//! strings plus [`ITEM_OVERHEAD_BOUND`] per item) still fits under the caps
+//! ([`PageWalk::has_room`]), so a call never holds more than `max_items` items or `max_bytes`
+//! bytes, and while it reads and decodes the next page at most that page more. Transactions are
+//! merged as they arrive into one vector reserved once ([`TransactionMerge`]), never copied. When
+//! the caps or the deadline stop a transaction sync before the list ends, the call **returns what
+//! it read**, with `has_more` and a cursor that continues where it stopped ([`SyncCursor`]); the
+//! app stores it and calls again. Owners have no cursor: a list of owners beyond the caps is an
+//! invalid response, and a deadline passed is a timeout.
 //!
 //! ## Every backend value is checked before it reaches the app
 //!
@@ -50,7 +53,7 @@
 //! ([`is_currency_code`]; `USD`, `""` or `"undefined"` are refused). The decoder itself stays
 //! tolerant (`model`); these checks are the boundary of what the app is handed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 use std::time::Duration;
 
@@ -78,8 +81,9 @@ pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(60);
 pub struct DataLimits {
     /// Items (transactions or owners) one call reads at most. Default 10,000.
     pub max_items: u32,
-    /// Bytes of answers one call reads at most, counted as received. Default 8 MiB; at least
-    /// the response cap (`max_response_bytes`), so that one full page always fits.
+    /// Bytes one call holds at most for what it read: each item decoded (its struct, strings
+    /// and index entry, [`HeldBytes`]; the answer's size when larger). Default 8 MiB; at least
+    /// `max_response_bytes` + 100 KiB, so that one full page always fits.
     pub max_bytes: u64,
     /// Pages one call reads at most. Default 1,000.
     pub max_pages: u32,
@@ -102,16 +106,18 @@ impl Default for DataLimits {
 
 impl DataLimits {
     /// Limits under which a call can always read at least one full page: `max_items` at least
-    /// [`PAGE_LIMIT`], `max_bytes` at least `max_response_bytes`, one page, a positive deadline.
+    /// [`PAGE_LIMIT`], `max_bytes` at least what one page may hold (`max_response_bytes` +
+    /// 100 KiB), one page, a positive deadline.
     pub fn check(&self, max_response_bytes: u64) -> Result<(), String> {
         if self.max_items < PAGE_LIMIT {
             return Err(format!(
                 "data limits: max_items must be at least {PAGE_LIMIT}"
             ));
         }
-        if self.max_bytes < max_response_bytes {
+        if self.max_bytes < page_bound(max_response_bytes) {
             return Err(format!(
-                "data limits: max_bytes must be at least max_response_bytes ({max_response_bytes})"
+                "data limits: max_bytes must be at least max_response_bytes + 100 KiB ({})",
+                page_bound(max_response_bytes)
             ));
         }
         if self.max_pages == 0 {
@@ -138,6 +144,18 @@ pub enum PagingError {
     Loop,
 }
 
+/// The most one page may hold once decoded: its answer's strings (at most the answer's size) and
+/// [`ITEM_OVERHEAD_BOUND`] per item.
+fn page_bound(max_response_bytes: u64) -> u64 {
+    max_response_bytes.saturating_add(u64::from(PAGE_LIMIT) * ITEM_OVERHEAD_BOUND)
+}
+
+/// The most items of type `T` one call can hold under `limits` (to reserve room once).
+pub fn item_capacity<T>(limits: &DataLimits) -> usize {
+    let by_bytes = limits.max_bytes / (std::mem::size_of::<T>().max(1) as u64);
+    u64::from(limits.max_items).min(by_bytes) as usize
+}
+
 /// A page may not hold more items than the `limit` it was asked for.
 pub fn check_page_len(len: usize, limit: u32) -> Result<(), PagingError> {
     if len > limit as usize {
@@ -152,7 +170,7 @@ pub fn check_page_len(len: usize, limit: u32) -> Result<(), PagingError> {
 pub struct PageWalk {
     /// Items read.
     pub items: u64,
-    /// Bytes of answers read.
+    /// Bytes held: each item's [`HeldBytes`] (or the answer's size, when larger).
     pub bytes: u64,
     /// Pages read.
     pub pages: u32,
@@ -184,15 +202,16 @@ impl PageWalk {
         }
     }
 
-    /// Whether one more full page (`PAGE_LIMIT` items of up to `max_response_bytes`) still fits
-    /// under `limits`: a call never holds more than its caps, not even for one page.
+    /// Whether one more full page still fits under `limits` — `PAGE_LIMIT` items, holding at most
+    /// the answer's size (`max_response_bytes`) plus [`ITEM_OVERHEAD_BOUND`] each: a call never
+    /// holds more than its caps, not even for one page.
     pub fn has_room(&self, limits: &DataLimits, max_response_bytes: u64) -> bool {
         self.pages < limits.max_pages
             && self.items + u64::from(PAGE_LIMIT) <= u64::from(limits.max_items)
-            && self.bytes.saturating_add(max_response_bytes) <= limits.max_bytes
+            && self.bytes.saturating_add(page_bound(max_response_bytes)) <= limits.max_bytes
     }
 
-    /// Counts one page of `len` items (`bytes` as received, ending with the item `last`) and
+    /// Counts one page of `len` items (holding `bytes`, ending with the item `last`) and
     /// decides what follows. An empty page with `has_more`, or a page ending on a cursor already
     /// used, is an error.
     pub fn take(
@@ -712,22 +731,144 @@ impl From<&Balance> for BalanceView {
 /// The transactions added or changed since a cursor, merged from every page read: one entry per
 /// id, the latest `updated` (then the later page) wins; newest `transacted_at` first.
 pub fn merge_transactions(pages: Vec<Vec<Transaction>>) -> Vec<Transaction> {
-    let mut by_id: BTreeMap<String, Transaction> = BTreeMap::new();
-    for t in pages.into_iter().flatten() {
-        match by_id.get(&t.id) {
-            Some(old) if old.updated > t.updated => {}
-            _ => {
-                by_id.insert(t.id.clone(), t);
+    let mut merge = TransactionMerge::with_capacity(pages.iter().map(Vec::len).sum());
+    for page in pages {
+        merge.add_page(page);
+    }
+    merge.finish()
+}
+
+/// [`merge_transactions`] as the pages arrive, holding each transaction once: one vector and an
+/// index of ids, no page kept, no copy. The vector is reserved once for the most the call may
+/// read, so it never grows by reallocation (two copies at once); memory is backed only as it is
+/// written.
+#[derive(Debug, Default)]
+pub struct TransactionMerge {
+    out: Vec<Transaction>,
+    at: HashMap<String, usize>,
+}
+
+impl TransactionMerge {
+    /// Room for `capacity` transactions (the call's bound on what it reads).
+    pub fn with_capacity(capacity: usize) -> Self {
+        TransactionMerge {
+            out: Vec::with_capacity(capacity),
+            at: HashMap::new(),
+        }
+    }
+
+    /// Adds a page (read after every earlier one).
+    pub fn add_page(&mut self, page: Vec<Transaction>) {
+        for t in page {
+            match self.at.get(&t.id) {
+                Some(&i) => {
+                    if self.out[i].updated <= t.updated {
+                        self.out[i] = t;
+                    }
+                }
+                None => {
+                    self.at.insert(t.id.clone(), self.out.len());
+                    self.out.push(t);
+                }
             }
         }
     }
-    let mut out: Vec<Transaction> = by_id.into_values().collect();
-    out.sort_by(|a, b| {
-        b.transacted_at
-            .cmp(&a.transacted_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    out
+
+    /// Transactions held so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// The merged transactions, newest `transacted_at` first (then by id), sorted in place.
+    pub fn finish(self) -> Vec<Transaction> {
+        let TransactionMerge { mut out, at } = self;
+        drop(at);
+        out.sort_unstable_by(|a, b| {
+            b.transacted_at
+                .cmp(&a.transacted_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        out
+    }
+}
+
+/// The memory a decoded item holds: its struct, the heap of its strings and vectors, and the
+/// entry a call's index keeps for it (a copy of its id in a hash table). What
+/// [`DataLimits::max_bytes`] counts.
+pub trait HeldBytes {
+    fn held_bytes(&self) -> u64;
+}
+
+/// A bound on what a decoded item holds besides the strings of its answer (its struct and its
+/// index entry): with the answer's size, a bound on what one more page may hold.
+pub const ITEM_OVERHEAD_BOUND: u64 = 1024;
+
+/// A hash-table entry of the index (the id's `String`, a position, control bytes and slack).
+const INDEX_ENTRY: u64 = 48;
+
+fn text(s: &str) -> u64 {
+    s.len() as u64
+}
+
+fn opt_text(s: &Option<String>) -> u64 {
+    s.as_deref().map_or(0, text)
+}
+
+impl HeldBytes for Transaction {
+    fn held_bytes(&self) -> u64 {
+        let label = |l: &Option<crate::model::ClassificationLabel>| {
+            l.as_ref().map_or(0, |l| {
+                opt_text(&l.detailed_label)
+                    + opt_text(&l.primary_label)
+                    + l.confidence_level.as_ref().map_or(0, |c| text(c.as_str()))
+            })
+        };
+        let classifications = self.classifications.as_ref().map_or(0, |cs| {
+            cs.iter()
+                .map(|c| {
+                    std::mem::size_of_val(c) as u64
+                        + text(&c.type_)
+                        + label(&c.financial_activity)
+                        + label(&c.money_movement)
+                        + label(&c.personal_finance)
+                })
+                .sum()
+        });
+        let enrichments = self
+            .enrichments
+            .as_ref()
+            .and_then(|e| e.merchant.as_ref())
+            .map_or(0, |m| opt_text(&m.name));
+        std::mem::size_of::<Transaction>() as u64
+            + 2 * text(&self.id)
+            + opt_text(&self.object)
+            + text(&self.account)
+            + text(&self.currency)
+            + text(&self.description)
+            + text(self.status.as_str())
+            + text(&self.transaction_refresh)
+            + classifications
+            + enrichments
+            + INDEX_ENTRY
+    }
+}
+
+impl HeldBytes for AccountOwner {
+    fn held_bytes(&self) -> u64 {
+        std::mem::size_of::<AccountOwner>() as u64
+            + 2 * text(&self.id)
+            + opt_text(&self.object)
+            + text(&self.name)
+            + text(&self.ownership)
+            + opt_text(&self.email)
+            + opt_text(&self.phone)
+            + opt_text(&self.raw_address)
+            + INDEX_ENTRY
+    }
 }
 
 /// The cursor a sync may move to: the account's latest **succeeded** transaction refresh.
@@ -1251,6 +1392,70 @@ mod tests {
         assert_eq!(
             check_transaction(&bad_ref, "fca_1").unwrap_err().field,
             "transaction_refresh"
+        );
+    }
+
+    #[test]
+    fn held_bytes_count_the_struct_the_strings_and_the_index() {
+        // What one page may hold besides its answer's strings is bounded per item.
+        for size in [
+            std::mem::size_of::<Transaction>(),
+            std::mem::size_of::<AccountOwner>(),
+        ] {
+            assert!(
+                size as u64 + INDEX_ENTRY + 64 <= ITEM_OVERHEAD_BOUND,
+                "{size}"
+            );
+        }
+        let t = txn("fctxn_a", "posted", 1, 1);
+        let strings = 2 * 7 + 5 + 3 + 1 + 6 + 10;
+        assert_eq!(
+            t.held_bytes(),
+            (std::mem::size_of::<Transaction>() + strings) as u64 + INDEX_ENTRY
+        );
+        assert_eq!(item_capacity::<Transaction>(&DataLimits::default()), 10_000);
+        let tight = DataLimits {
+            max_bytes: 100 * std::mem::size_of::<Transaction>() as u64,
+            ..DataLimits::default()
+        };
+        assert_eq!(item_capacity::<Transaction>(&tight), 100);
+    }
+
+    #[test]
+    fn a_merge_as_pages_arrive_equals_the_merge_of_all_pages() {
+        let pages = vec![
+            vec![
+                txn("fctxn_a", "pending", 1, 10),
+                txn("fctxn_b", "posted", 1, 20),
+            ],
+            vec![
+                txn("fctxn_a", "posted", 2, 10),
+                txn("fctxn_a", "void", 2, 10),
+            ],
+            vec![
+                txn("fctxn_b", "pending", 0, 20),
+                txn("fctxn_c", "posted", 1, 20),
+            ],
+        ];
+        let mut merge = TransactionMerge::with_capacity(2);
+        for p in pages.clone() {
+            merge.add_page(p);
+        }
+        assert_eq!(merge.len(), 3);
+        let merged = merge.finish();
+        assert_eq!(merged, merge_transactions(pages));
+        let got: Vec<_> = merged
+            .iter()
+            .map(|t| (t.id.as_str(), t.status.as_str()))
+            .collect();
+        // a: the later page wins a tie of `updated`; b: an older update never wins.
+        assert_eq!(
+            got,
+            [
+                ("fctxn_b", "posted"),
+                ("fctxn_c", "posted"),
+                ("fctxn_a", "void")
+            ]
         );
     }
 }

@@ -64,8 +64,8 @@ pub struct FlowClientConfig {
     /// Transactions or owners one account-data call reads at most (10,000; at least 100).
     #[uniffi(default = 10000)]
     pub max_items_per_call: u32,
-    /// Bytes of answers one account-data call reads at most (8 MiB; at least
-    /// `maxResponseBytes`).
+    /// Bytes one account-data call holds at most for what it read, each item counted decoded
+    /// (8 MiB; at least `maxResponseBytes` + 100 KiB).
     #[uniffi(default = 8388608)]
     pub max_bytes_per_call: u64,
     /// The deadline of one account-data call as a whole (`account`, `owners`,

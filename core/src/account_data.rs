@@ -313,8 +313,8 @@ impl FlowClient {
     /// everything), page after page, and the cursor for the next sync. Without the
     /// `transactions` permission nothing is read and the action asks for a relink.
     ///
-    /// One call reads at most the per-call caps ([`DataLimits`]: 10,000 transactions, 8 MiB of
-    /// answers, 1,000 pages) within its deadline (60 s). When one of them stops it before the
+    /// One call reads at most the per-call caps ([`DataLimits`]: 10,000 transactions, 8 MiB
+    /// held, 1,000 pages) within its deadline (60 s). When one of them stops it before the
     /// list ends, it **returns what it read** with `has_more` and a cursor that continues where
     /// it stopped: sync again with it (a continuation is accepted only as this call made it). It
     /// fails with `Timeout` only when the deadline passes before the first page. A page larger

@@ -1411,6 +1411,21 @@ fn check_session_ids(
 ) -> Result<(), BackendError> {
     ids::check(IdKind::Session, &session.id)
         .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
+    // The relink outcome hands these ids to the app.
+    if let Some(r) = &session.relink_result {
+        let field = |field: &str, kind, id: &Option<String>| match id {
+            Some(id) => ids::check(kind, id).map_err(|e| {
+                BackendError::invalid(endpoint, format!("{field}: {e}"), request_id.clone())
+            }),
+            None => Ok(()),
+        };
+        field("relink_result.account", IdKind::Account, &r.account)?;
+        field(
+            "relink_result.authorization",
+            IdKind::Authorization,
+            &r.authorization,
+        )?;
+    }
     check_accounts(endpoint, &session.accounts.data, request_id)
 }
 
@@ -1605,6 +1620,44 @@ mod tests {
         };
         assert!(!format!("{report:?}").contains("rt_TOKEN"));
         assert!(report.check().is_ok());
+    }
+
+    #[test]
+    fn ids_and_currencies_a_session_hands_the_app_are_checked() {
+        let session = |extra: Value| -> Session {
+            let mut v = json!({"id": "fcsess_1", "object": "financial_connections.session",
+                "livemode": false, "permissions": ["balances"],
+                "accounts": {"object": "list", "has_more": false, "data": []}});
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(v).unwrap()
+        };
+        let ok =
+            session(json!({"relink_result": {"account": "fca_1", "authorization": "fcauth_1"}}));
+        assert!(check_session_ids("complete_session", &ok, None).is_ok());
+        for (extra, field) in [
+            (
+                json!({"relink_result": {"account": "../../x", "authorization": "fcauth_1"}}),
+                "relink_result.account",
+            ),
+            (
+                json!({"relink_result": {"authorization": "fcauth_1\r\nX: y"}}),
+                "relink_result.authorization",
+            ),
+            (
+                json!({"accounts": {"object": "list", "has_more": false, "data": [{
+                    "id": "fca_1", "object": "financial_connections.account", "livemode": false,
+                    "created": 1, "institution_name": "Bank", "category": "cash",
+                    "subcategory": "checking", "status": "active",
+                    "balance": {"as_of": 1, "type": "cash", "current": {"USD": 1}}}]}}),
+                "balance.current",
+            ),
+        ] {
+            let e = check_session_ids("complete_session", &session(extra), None).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+            assert_eq!(e.code(), "invalid_response");
+        }
     }
 
     #[test]

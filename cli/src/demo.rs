@@ -133,6 +133,7 @@ impl Demo {
                     first_poll: Duration::from_millis(20),
                     max_poll: Duration::from_millis(200),
                 },
+                data_limits: finconn_core::data::DataLimits::default(),
             },
             Some(Arc::new(UserToken)),
             Arc::new(ReqwestTransport::new()),

@@ -165,6 +165,7 @@ fn flow_client(sim: &Simulator, data_dir: &std::path::Path, user: &Bearer) -> Fl
             data_dir: data_dir.to_path_buf(),
             stripe_fallback: false,
             refresh: finconn_core::account_data::RefreshPolicy::default(),
+            data_limits: finconn_core::data::DataLimits::default(),
         },
         Some(Arc::new(user.clone())),
         Arc::new(ReqwestTransport::new()),

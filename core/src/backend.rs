@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::callback::{HeadersFailure, HeadersWorker};
+use crate::data;
 use crate::error::Error;
 use crate::ids::{self, IdKind};
-use crate::model::{Account, AccountOwner, Session, Transaction};
+use crate::model::{Account, AccountOwner, List, Session, Transaction};
 use crate::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
 use crate::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 use crate::options::SessionOptions;
@@ -444,6 +445,35 @@ impl Exchange {
     }
 }
 
+/// One page of a list as received: the items, how many bytes the answer had, its request id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub list: List<T>,
+    /// The answer's size, as received (what the per-call byte cap counts).
+    pub bytes: u64,
+    pub request_id: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page's length against the `limit` asked for ([`data::check_page_len`]), then every
+    /// item's shape; either failing is an invalid response naming the item's field.
+    fn check(
+        &self,
+        endpoint: &'static str,
+        limit: u32,
+        item: impl Fn(&T) -> Result<(), data::BadField>,
+    ) -> Result<(), BackendError> {
+        data::check_page_len(self.list.data.len(), limit)
+            .map_err(|e| BackendError::invalid(endpoint, e.to_string(), self.request_id.clone()))?;
+        for (i, x) in self.list.data.iter().enumerate() {
+            item(x).map_err(|e| {
+                BackendError::invalid(endpoint, format!("data[{i}].{e}"), self.request_id.clone())
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// Which configured endpoint a raw call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointPath {
@@ -697,7 +727,7 @@ impl BackendClient {
             "expected a list of accounts",
             request_id.clone(),
         )?;
-        check_account_ids("list_accounts", &accounts, request_id)?;
+        check_accounts("list_accounts", &accounts, request_id)?;
         Ok(accounts)
     }
 
@@ -728,7 +758,7 @@ impl BackendClient {
             "not a financial_connections.account",
             request_id.clone(),
         )?;
-        check_account_ids(
+        check_accounts(
             "disconnect_account",
             std::slice::from_ref(&account),
             request_id,
@@ -823,7 +853,7 @@ impl BackendClient {
             "not a financial_connections.account",
             request_id.clone(),
         )?;
-        check_account_ids(endpoint, std::slice::from_ref(&account), request_id.clone())?;
+        check_accounts(endpoint, std::slice::from_ref(&account), request_id.clone())?;
         if account.id != account_id {
             return Err(BackendError::invalid(
                 endpoint,
@@ -834,47 +864,49 @@ impl BackendClient {
         Ok(account)
     }
 
-    /// `GET /accounts/{id}/owners?starting_after=`: one page of the account's owners.
+    /// `GET /accounts/{id}/owners?limit=&starting_after=`: one page of the account's owners. A
+    /// page holding more than `limit` owners, or an owner of the wrong shape, is an invalid
+    /// response.
     pub async fn owners_page(
         &self,
         account_id: &str,
         starting_after: Option<&str>,
-    ) -> Result<crate::model::List<AccountOwner>, BackendError> {
-        let mut query = Vec::new();
+        limit: u32,
+    ) -> Result<Page<AccountOwner>, BackendError> {
+        let endpoint = "account_owners";
+        let limit = limit.clamp(1, data::PAGE_LIMIT);
+        let limit_text = limit.to_string();
+        let mut query = vec![("limit", limit_text.as_str())];
         if let Some(after) = starting_after {
             query.push(("starting_after", after));
         }
-        let page: crate::model::List<AccountOwner> = self
+        let page: Page<AccountOwner> = self
             .list_call(
-                "account_owners",
+                endpoint,
                 EndpointPath::AccountOwners,
                 account_id,
                 &query,
                 "not a list of owners",
             )
             .await?;
-        for o in &page.data {
-            if !ids::is_valid(IdKind::Owner, &o.id) {
-                return Err(BackendError::invalid(
-                    "account_owners",
-                    "malformed owner id",
-                    None,
-                ));
-            }
-        }
+        page.check(endpoint, limit, data::check_owner)?;
         Ok(page)
     }
 
-    /// `GET /accounts/{id}/transactions?limit=&starting_after=&after_refresh=`: one page.
+    /// `GET /accounts/{id}/transactions?limit=&starting_after=&after_refresh=`: one page. A page
+    /// holding more than `limit` transactions, or a transaction of the wrong shape or of another
+    /// account, is an invalid response.
     pub async fn transactions_page(
         &self,
         account_id: &str,
         after_refresh: Option<&str>,
         starting_after: Option<&str>,
         limit: u32,
-    ) -> Result<crate::model::List<Transaction>, BackendError> {
-        let limit = limit.clamp(1, 100).to_string();
-        let mut query = vec![("limit", limit.as_str())];
+    ) -> Result<Page<Transaction>, BackendError> {
+        let endpoint = "account_transactions";
+        let limit = limit.clamp(1, data::PAGE_LIMIT);
+        let limit_text = limit.to_string();
+        let mut query = vec![("limit", limit_text.as_str())];
         if let Some(after) = starting_after {
             query.push(("starting_after", after));
         }
@@ -883,27 +915,16 @@ impl BackendClient {
                 .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
             query.push(("after_refresh", r));
         }
-        let page: crate::model::List<Transaction> = self
+        let page: Page<Transaction> = self
             .list_call(
-                "account_transactions",
+                endpoint,
                 EndpointPath::AccountTransactions,
                 account_id,
                 &query,
                 "not a list of transactions",
             )
             .await?;
-        for t in &page.data {
-            if !ids::is_valid(IdKind::Transaction, &t.id)
-                || !ids::is_valid(IdKind::TransactionRefresh, &t.transaction_refresh)
-                || t.account != account_id
-            {
-                return Err(BackendError::invalid(
-                    "account_transactions",
-                    "a transaction has a malformed id or belongs to another account",
-                    None,
-                ));
-            }
-        }
+        page.check(endpoint, limit, |t| data::check_transaction(t, account_id))?;
         Ok(page)
     }
 
@@ -914,7 +935,7 @@ impl BackendClient {
         account_id: &str,
         query: &[(&str, &str)],
         what: &str,
-    ) -> Result<T, BackendError> {
+    ) -> Result<Page<T>, BackendError> {
         ids::check(IdKind::Account, account_id)
             .map_err(|e| BackendError::InvalidConfiguration(e.to_string()))?;
         let (answer, request_id) = self
@@ -928,7 +949,13 @@ impl BackendClient {
                 idempotency_key: None,
             })
             .await?;
-        decode_answer(endpoint, &answer, Wrapper::None, what, request_id)
+        let bytes = answer.len() as u64;
+        let list = decode_answer(endpoint, &answer, Wrapper::None, what, request_id.clone())?;
+        Ok(Page {
+            list,
+            bytes,
+            request_id,
+        })
     }
 
     /// Stripe fallback: the session as Stripe's own SDKs read it after the sheet closes,
@@ -1007,7 +1034,7 @@ impl BackendClient {
                 "not a list of accounts",
                 request_id.clone(),
             )?;
-            check_account_ids("stripe_list_accounts", &page.data, request_id)?;
+            check_accounts("stripe_list_accounts", &page.data, request_id)?;
             if page.data.is_empty() {
                 break;
             }
@@ -1418,18 +1445,17 @@ fn features_body(features: &[&str]) -> Vec<u8> {
     serde_json::to_vec(&Body { features }).unwrap_or_default()
 }
 
-fn check_account_ids(
+/// Every account of an answer checked before it can reach the app ([`data::check_account`]):
+/// ids of Stripe's shape, lowercase ISO currency codes. A bad value is an invalid response naming
+/// the field.
+fn check_accounts(
     endpoint: &'static str,
     accounts: &[Account],
     request_id: Option<String>,
 ) -> Result<(), BackendError> {
     for a in accounts {
-        ids::check(IdKind::Account, &a.id)
+        data::check_account(a)
             .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
-        if let Some(auth) = &a.authorization {
-            ids::check(IdKind::Authorization, auth)
-                .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
-        }
     }
     Ok(())
 }
@@ -1441,7 +1467,22 @@ fn check_session_ids(
 ) -> Result<(), BackendError> {
     ids::check(IdKind::Session, &session.id)
         .map_err(|e| BackendError::invalid(endpoint, e.to_string(), request_id.clone()))?;
-    check_account_ids(endpoint, &session.accounts.data, request_id)
+    // The relink outcome hands these ids to the app.
+    if let Some(r) = &session.relink_result {
+        let field = |field: &str, kind, id: &Option<String>| match id {
+            Some(id) => ids::check(kind, id).map_err(|e| {
+                BackendError::invalid(endpoint, format!("{field}: {e}"), request_id.clone())
+            }),
+            None => Ok(()),
+        };
+        field("relink_result.account", IdKind::Account, &r.account)?;
+        field(
+            "relink_result.authorization",
+            IdKind::Authorization,
+            &r.authorization,
+        )?;
+    }
+    check_accounts(endpoint, &session.accounts.data, request_id)
 }
 
 /// Exponential backoff with full jitter: a random delay in [base/2, base], base doubling per attempt.
@@ -1644,6 +1685,44 @@ mod tests {
         };
         assert!(!format!("{report:?}").contains("rt_TOKEN"));
         assert!(report.check().is_ok());
+    }
+
+    #[test]
+    fn ids_and_currencies_a_session_hands_the_app_are_checked() {
+        let session = |extra: Value| -> Session {
+            let mut v = json!({"id": "fcsess_1", "object": "financial_connections.session",
+                "livemode": false, "permissions": ["balances"],
+                "accounts": {"object": "list", "has_more": false, "data": []}});
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(v).unwrap()
+        };
+        let ok =
+            session(json!({"relink_result": {"account": "fca_1", "authorization": "fcauth_1"}}));
+        assert!(check_session_ids("complete_session", &ok, None).is_ok());
+        for (extra, field) in [
+            (
+                json!({"relink_result": {"account": "../../x", "authorization": "fcauth_1"}}),
+                "relink_result.account",
+            ),
+            (
+                json!({"relink_result": {"authorization": "fcauth_1\r\nX: y"}}),
+                "relink_result.authorization",
+            ),
+            (
+                json!({"accounts": {"object": "list", "has_more": false, "data": [{
+                    "id": "fca_1", "object": "financial_connections.account", "livemode": false,
+                    "created": 1, "institution_name": "Bank", "category": "cash",
+                    "subcategory": "checking", "status": "active",
+                    "balance": {"as_of": 1, "type": "cash", "current": {"USD": 1}}}]}}),
+                "balance.current",
+            ),
+        ] {
+            let e = check_session_ids("complete_session", &session(extra), None).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+            assert_eq!(e.code(), "invalid_response");
+        }
     }
 
     #[test]

@@ -96,8 +96,12 @@ pub struct FlowConfig {
     /// publishable key, as Stripe's SDKs do (only possible while the flow still holds the client
     /// secret, i.e. not after a restore).
     pub stripe_fallback: bool,
-    /// How `refresh` waits for Stripe's asynchronous account refreshes.
+    /// How `refresh` waits for Stripe's asynchronous account refreshes (its deadline bounds the
+    /// whole call).
     pub refresh: crate::account_data::RefreshPolicy,
+    /// What one account-data call may read and how long it may take
+    /// ([`DataLimits`](crate::data::DataLimits): 10,000 items, 8 MiB, 1,000 pages, 60 s).
+    pub data_limits: crate::data::DataLimits,
 }
 
 /// Something that happened, for the host's listeners.
@@ -374,6 +378,7 @@ impl FlowStore {
 struct ClientInner {
     backend: BackendClient,
     refresh: crate::account_data::RefreshPolicy,
+    data_limits: crate::data::DataLimits,
     rules: ReturnUrlRules,
     outbox: Outbox,
     flows: FlowStore,
@@ -437,6 +442,10 @@ impl FlowClient {
         transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, Error> {
         let rules = ReturnUrlRules::new(&config.return_urls, config.android_app_id.as_deref())?;
+        config
+            .data_limits
+            .check(config.backend.max_response_bytes)
+            .map_err(|message| Error::InvalidConfiguration { message })?;
         let listeners = Arc::new(Listeners::default());
         let backend = BackendClient::new(config.backend, headers, transport)?
             .with_observer(listeners.clone());
@@ -450,6 +459,7 @@ impl FlowClient {
             inner: Arc::new(ClientInner {
                 backend,
                 refresh: config.refresh,
+                data_limits: config.data_limits,
                 rules,
                 outbox,
                 flows,
@@ -702,6 +712,11 @@ impl FlowClient {
     /// How `refresh` waits.
     pub fn refresh_policy(&self) -> &crate::account_data::RefreshPolicy {
         &self.inner.refresh
+    }
+
+    /// What one account-data call may read and how long it may take.
+    pub fn data_limits(&self) -> &crate::data::DataLimits {
+        &self.inner.data_limits
     }
 }
 

@@ -13,7 +13,7 @@
 //! | [`error`] | the small public error enums, one variant per action the app can take |
 //! | [`secret`] | the `Secret` wrapper that keeps client secrets and keys out of logs and `Debug` |
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
-//! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts |
+//! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts, the per-call limits (`DataLimits`, paging loops, sync cursors) and the shape of every value handed to the app |
 //! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
 //! | `backend`, `outbox`, `store`, `flow`, `account_data`, `callback` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence, the account-data calls, the host's callbacks kept off the caller's thread |
 //!

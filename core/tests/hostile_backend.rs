@@ -78,6 +78,7 @@ fn client(
             data_dir: dir.to_path_buf(),
             stripe_fallback: false,
             refresh: finconn_core::account_data::RefreshPolicy::default(),
+            data_limits: finconn_core::data::DataLimits::default(),
         },
         Some(Arc::new(HostHeaders {
             crlf: case.crlf_header,

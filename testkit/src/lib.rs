@@ -15,7 +15,8 @@
 //! | `institution` | the test institutions and their account templates |
 //! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
 //! | `hostile` | [`HostileServer`] and [`HOSTILE_CASES`], the hostile-backend matrix every transport runs |
-//! | `lying` | [`LyingBackend`] and [`ECHO_SHAPES`]: a backend that echoes the client's secrets back in every shape a scrubber may miss |
+//! | `echo` | [`LyingBackend`] and [`ECHO_SHAPES`]: a backend that echoes the client's secrets back in every shape a scrubber may miss |
+//! | `lying` | [`LyingServer`] and [`LYING_CASES`]: account-data answers that lie (pages over `limit`, lists that never end or cycle, bad refresh ids and currency keys, slow answers), the table every transport runs |
 //! | `http` | the hand-rolled HTTP/1.1 reader/writer and the byte-level misbehaviours |
 //! | `ids` | seeded ids, the clock, [`Redacted`] |
 //!
@@ -36,6 +37,7 @@
 //! are never echoed in error messages.
 
 mod backend;
+mod echo;
 mod faults;
 mod hostile;
 mod http;
@@ -49,6 +51,11 @@ pub mod stripe;
 pub use backend::{
     BackendPaths, CreateSessionShape, ErrorShape, ListAccountsShape, ResponseShapes, DEFAULT_USER,
 };
+pub use echo::{
+    EchoLie, EchoShape, ErrorForm, LyingBackend, ECHO_SHAPES, LYING_CLIENT_SECRET,
+    LYING_PUBLISHABLE_KEY, LYING_REPORT_TOKEN, LYING_SECRET_HALF, LYING_SESSION_ID,
+    LYING_USER_TOKEN,
+};
 pub use faults::{Endpoint, Fault, Faults};
 pub use hostile::{
     hostile_case, Behaviour, HostileCase, HostileServer, Stage, HOSTILE_CASES,
@@ -58,9 +65,8 @@ pub use hostile::{
 pub use ids::Redacted;
 pub use institution::Institution;
 pub use lying::{
-    EchoShape, ErrorForm, Lie, LyingBackend, ECHO_SHAPES, LYING_ACCOUNT_ID, LYING_CLIENT_SECRET,
-    LYING_PUBLISHABLE_KEY, LYING_REPORT_TOKEN, LYING_SECRET_HALF, LYING_SESSION_ID,
-    LYING_USER_TOKEN,
+    lying_case, DataCall, Lie, LyingCase, LyingServer, Text, ENDLESS_FAT_PAGES,
+    ENDLESS_HONEST_PAGES, HONEST, LYING_ACCOUNT_ID, LYING_CASES, THOUSAND_PAGES_OF_THOUSAND,
 };
 pub use server::{
     serve, serve_until, Headers, RecordedRequest, ServeError, ServeOptions, Simulator,

@@ -100,7 +100,9 @@ impl ReqwestTransport {
                 Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
             })
             .collect();
-        let mut body = Vec::new();
+        // Sized once from a (capped) Content-Length: no doubling while reading, no second copy.
+        let expected = response.content_length().unwrap_or(0).min(cap);
+        let mut body = Vec::with_capacity(expected as usize);
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if (body.len() + chunk.len()) as u64 > cap {
                 return Err(TransportError::TooLarge { limit: cap });

@@ -66,6 +66,9 @@ fn bench(c: &mut Criterion) {
             paths: None,
             max_response_bytes: 1 << 20,
             refresh_deadline_ms: 30_000,
+            max_items_per_call: 10_000,
+            max_bytes_per_call: 8 << 20,
+            call_deadline_ms: 60_000,
         },
         None,
         Arc::new(finconn_ffi::transport::CoreTransport(Arc::new(

@@ -57,10 +57,31 @@ pub struct FlowClientConfig {
     /// The largest answer accepted, in bytes (1 MiB). A larger one fails, and is not retried.
     #[uniffi(default = 1048576)]
     pub max_response_bytes: u64,
-    /// How long `refresh` waits for Stripe's asynchronous refreshes, milliseconds.
+    /// How long `refresh` may take as a whole, milliseconds: its requests and every poll of
+    /// Stripe's asynchronous refreshes (features still pending then are `StillPending`).
     #[uniffi(default = 30000)]
     pub refresh_deadline_ms: u64,
+    /// Transactions or owners one account-data call reads at most (10,000; at least 100).
+    #[uniffi(default = 10000)]
+    pub max_items_per_call: u32,
+    /// Bytes one account-data call holds at most for what it read, each item counted decoded
+    /// (8 MiB; at least `maxResponseBytes` + 100 KiB).
+    #[uniffi(default = 8388608)]
+    pub max_bytes_per_call: u64,
+    /// The deadline of one account-data call as a whole (`account`, `owners`,
+    /// `syncTransactions`, `subscribe`, `unsubscribe`), every request and retry included,
+    /// milliseconds.
+    #[uniffi(default = 60000)]
+    pub call_deadline_ms: u64,
 }
+
+// The defaults above are the core's (`finconn_core::data::DataLimits::default()`).
+const _: () = assert!(
+    finconn_core::data::DEFAULT_MAX_ITEMS == 10000
+        && finconn_core::data::DEFAULT_MAX_BYTES == 8388608
+        && finconn_core::data::DEFAULT_CALL_DEADLINE.as_millis() == 60000
+        && finconn_core::network::policy::DEFAULT_MAX_RESPONSE_BYTES == 1048576
+);
 
 /// Backend paths; `{id}` is one path segment, replaced by the session or account id. Each must
 /// be `/`-separated letters, digits, `- _ . ~` or `{id}`: a path that could leave the base URL is
@@ -189,6 +210,12 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
             stripe_fallback: c.stripe_fallback,
             refresh: finconn_core::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(c.refresh_deadline_ms),
+                ..Default::default()
+            },
+            data_limits: finconn_core::data::DataLimits {
+                max_items: c.max_items_per_call,
+                max_bytes: c.max_bytes_per_call,
+                call_deadline: Duration::from_millis(c.call_deadline_ms),
                 ..Default::default()
             },
         }
@@ -325,19 +352,21 @@ impl FlowClient {
     }
 
     /// The transactions added or changed since `cursor` (`None`: all of them) and the cursor for
-    /// the next call. Keep a local ledger by upserting them by id.
+    /// the next call. Keep a local ledger by upserting them by id. One call reads at most
+    /// `maxItemsPerCall` transactions and `maxBytesPerCall` bytes within `callDeadlineMs`; when
+    /// it stops there, `hasMore` is true and `cursor` continues where it stopped.
     pub async fn sync_transactions(
         &self,
         account_id: String,
         cursor: Option<String>,
     ) -> Result<TransactionSync, FinConnError> {
-        Ok((&self
+        Ok(self
             .settled(
                 self.inner
                     .sync_transactions(&account_id, cursor.as_deref())
                     .await,
             )
-            .await?)
+            .await?
             .into())
     }
 

@@ -295,17 +295,11 @@ pub struct Transaction {
     pub transaction_refresh: String,
 }
 
-impl From<&core_model::Transaction> for Transaction {
-    fn from(t: &core_model::Transaction) -> Self {
+/// By value: a sync's transactions are moved across, never copied (a sync may hold 8 MiB).
+impl From<core_model::Transaction> for Transaction {
+    fn from(t: core_model::Transaction) -> Self {
         Transaction {
-            id: t.id.clone(),
-            account_id: t.account.clone(),
-            amount: Money {
-                amount_minor: t.amount,
-                currency: t.currency.clone(),
-            },
-            description: t.description.clone(),
-            status: match &t.status {
+            status: match t.status {
                 core_model::TransactionStatus::Pending => TransactionStatus::Pending,
                 core_model::TransactionStatus::Posted => TransactionStatus::Posted,
                 core_model::TransactionStatus::Void => TransactionStatus::Void,
@@ -313,11 +307,18 @@ impl From<&core_model::Transaction> for Transaction {
                     value: other.as_str().to_owned(),
                 },
             },
+            id: t.id,
+            account_id: t.account,
+            amount: Money {
+                amount_minor: t.amount,
+                currency: t.currency,
+            },
+            description: t.description,
             transacted_at: t.transacted_at,
             posted_at: t.status_transitions.posted_at,
             void_at: t.status_transitions.void_at,
             updated: t.updated,
-            transaction_refresh: t.transaction_refresh.clone(),
+            transaction_refresh: t.transaction_refresh,
         }
     }
 }
@@ -327,18 +328,24 @@ impl From<&core_model::Transaction> for Transaction {
 pub struct TransactionSync {
     /// Added or changed since the cursor, one per id, newest first: upsert them by id.
     pub transactions: Vec<Transaction>,
-    /// For the next sync; `None` until a transactions refresh succeeded.
+    /// For the next sync; `None` until a transactions refresh succeeded. With `hasMore`, it
+    /// continues this listing where it stopped.
     pub cursor: Option<String>,
     pub pages: u32,
+    /// The call stopped at a per-call limit (`maxItemsPerCall`, `maxBytesPerCall`, 1,000 pages,
+    /// `callDeadlineMs`) before the end of the list: what it returns is complete so far; sync
+    /// again with `cursor` to read on.
+    pub has_more: bool,
     pub action: Option<AccountAction>,
 }
 
-impl From<&core_ad::TransactionSync> for TransactionSync {
-    fn from(s: &core_ad::TransactionSync) -> Self {
+impl From<core_ad::TransactionSync> for TransactionSync {
+    fn from(s: core_ad::TransactionSync) -> Self {
         TransactionSync {
-            transactions: s.transactions.iter().map(Transaction::from).collect(),
-            cursor: s.cursor.clone(),
+            transactions: s.transactions.into_iter().map(Transaction::from).collect(),
+            cursor: s.cursor,
             pages: s.pages,
+            has_more: s.has_more,
             action: s.action.as_ref().map(AccountAction::from),
         }
     }

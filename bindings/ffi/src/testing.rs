@@ -1,13 +1,14 @@
 //! Test-only exports (cargo feature `testing`, never in a shipped XCFramework or AAR): the
-//! loopback simulator from `finconn-testkit` and a panic trigger, so the Kotlin/JVM tests can drive
+//! loopback simulator, the hostile backend and the lying account-data backend from
+//! `finconn-testkit`, and a panic trigger, so the Kotlin/JVM tests can drive
 //! whole flows against a real HTTP backend in-process, the way uniffi-rs's own fixtures do.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use finconn_testkit::{
-    hostile_case, Endpoint, Fault, HostileServer, Institution, Simulator, SimulatorConfig,
-    HOSTILE_CASES,
+    hostile_case, lying_case, Endpoint, Fault, HostileServer, Institution, Lie, LyingServer,
+    Simulator, SimulatorConfig, ENDLESS_HONEST_PAGES, HOSTILE_CASES, LYING_ACCOUNT_ID, LYING_CASES,
 };
 
 use crate::error::FinConnError;
@@ -316,6 +317,146 @@ impl TestHostileServer {
     /// The user token a test's header provider must send.
     pub fn user_token(&self) -> String {
         finconn_testkit::HOSTILE_USER_TOKEN.to_owned()
+    }
+
+    pub fn shutdown(&self) {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(rt) = self
+            .runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _guard = rt.enter();
+            drop(server);
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// One row of the lying-backend table (`finconn_testkit::LYING_CASES`): account-data answers
+/// that lie, for the Kotlin and Swift runs of the same table.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TestLyingCase {
+    pub name: String,
+    /// `account`, `refresh` (of the balance), `owners` or `sync` (from no cursor).
+    pub call: String,
+    /// `None`: the call must succeed. Else the error's code: `other`, `timeout`.
+    pub expected_error: Option<String>,
+    /// A word the error's `reason` must contain.
+    pub message_contains: String,
+    /// A succeeding sync must stop at a per-call limit (`hasMore`).
+    pub expect_has_more: bool,
+    /// A succeeding refresh must report the balance `StillPending`.
+    pub expect_still_pending: bool,
+    /// The most owners/transactions requests the call may send.
+    pub max_list_requests: u64,
+    /// The call must return within this many milliseconds.
+    pub max_ms: u64,
+    /// The client's `callDeadlineMs` and `refreshDeadlineMs` for this case.
+    pub call_deadline_ms: u64,
+    pub refresh_deadline_ms: u64,
+    /// Values the lie plants that must never reach the app (error, result, cursor).
+    pub planted: Vec<String>,
+}
+
+/// The whole lying-backend table.
+#[uniffi::export]
+pub fn lying_cases() -> Vec<TestLyingCase> {
+    LYING_CASES
+        .iter()
+        .map(|c| TestLyingCase {
+            name: c.name.to_owned(),
+            call: c.call.as_str().to_owned(),
+            expected_error: c.expected_error.map(str::to_owned),
+            message_contains: c.message_contains.to_owned(),
+            expect_has_more: c.expect_has_more,
+            expect_still_pending: c.expect_still_pending,
+            max_list_requests: c.max_list_requests as u64,
+            max_ms: c.max_ms,
+            call_deadline_ms: c.call_deadline_ms,
+            refresh_deadline_ms: c.refresh_deadline_ms,
+            planted: c.planted(),
+        })
+        .collect()
+}
+
+/// A lying account-data backend for one case of `lyingCases()`, on its own runtime thread. It
+/// serves one account (`accountId()`) under the default paths.
+#[derive(uniffi::Object)]
+pub struct TestLyingServer {
+    server: Mutex<Option<LyingServer>>,
+    base_url: String,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+}
+
+impl TestLyingServer {
+    fn with<R>(&self, f: impl FnOnce(&LyingServer) -> R) -> Result<R, FinConnError> {
+        let guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        let s = guard.as_ref().ok_or_else(|| FinConnError::InvalidState {
+            reason: "the lying server was shut down".into(),
+        })?;
+        Ok(f(s))
+    }
+
+    fn start_lie(lie: Lie) -> Result<Arc<Self>, FinConnError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("finconn-testkit-lying")
+            .enable_all()
+            .build()
+            .map_err(|e| invalid(format!("runtime: {e}")))?;
+        let server = runtime
+            .block_on(LyingServer::start(lie))
+            .map_err(|e| invalid(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let base_url = server.base_url();
+        Ok(Arc::new(TestLyingServer {
+            server: Mutex::new(Some(server)),
+            base_url,
+            runtime: Mutex::new(Some(runtime)),
+        }))
+    }
+}
+
+#[uniffi::export]
+impl TestLyingServer {
+    /// The server for one case of the table.
+    #[uniffi::constructor]
+    pub fn start(case_name: String) -> Result<Arc<Self>, FinConnError> {
+        let case = lying_case(&case_name)
+            .ok_or_else(|| invalid(format!("unknown lying case {case_name:?}")))?;
+        Self::start_lie(case.lie)
+    }
+
+    /// Honest pages of exactly the `limit` asked for, `pages` of them (100 items each): a list
+    /// to read to its end across capped calls.
+    #[uniffi::constructor]
+    pub fn start_with_pages(pages: u64) -> Result<Arc<Self>, FinConnError> {
+        Self::start_lie(Lie {
+            pages,
+            item_bytes: 0,
+            ..ENDLESS_HONEST_PAGES
+        })
+    }
+
+    pub fn backend_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The one account it serves.
+    pub fn account_id(&self) -> String {
+        LYING_ACCOUNT_ID.to_owned()
+    }
+
+    /// Requests it received: `account`, `refresh`, `owners`, `transactions`, or `other`
+    /// (unrouted).
+    pub fn requests(&self, endpoint: String) -> Result<u64, FinConnError> {
+        self.with(|s| s.requests(&endpoint) as u64)
+    }
+
+    /// The largest `limit=` a list request asked for.
+    pub fn max_limit_asked(&self) -> Result<u64, FinConnError> {
+        self.with(|s| s.max_limit_asked())
     }
 
     pub fn shutdown(&self) {

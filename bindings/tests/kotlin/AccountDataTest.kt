@@ -3,10 +3,17 @@
 // owners and transactions across pages, an incremental sync seeing pending -> posted and a void,
 // and duplicate accounts. Mirrors core/tests/account_data.rs; the Swift twin is
 // bindings/swift/Tests/FinConnTests/AccountDataTests.swift.
+//
+// Then a lying backend (finconn_testkit::LYING_CASES, exported by the `testing` build as
+// lyingCases() and TestLyingServer), as core/tests/lying_backend.rs runs it on the Rust transport:
+// a page larger than the limit, the total cap and its continuation, alternating pages, refresh's
+// overall deadline, and the whole table. Each asserts what must not happen: a request beyond the
+// bound, a result over the cap, a call outliving its deadline, a planted value reaching the app.
 package io.finconn.tests
 
 import io.finconn.AccountAction
 import io.finconn.FeatureOutcome
+import io.finconn.FinConnException
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig
 import io.finconn.FlowResult
@@ -18,13 +25,17 @@ import io.finconn.RefreshReport
 import io.finconn.RelinkReason
 import io.finconn.SessionOptions
 import io.finconn.SheetResult
+import io.finconn.TestLyingCase
+import io.finconn.TestLyingServer
 import io.finconn.TestSimulator
 import io.finconn.TransactionStatus
+import io.finconn.lyingCases
 import java.io.File
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
@@ -203,5 +214,179 @@ class AccountDataTest {
             assertTrue(client.subscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.contains("transactions"))
             assertTrue(client.unsubscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.isEmpty())
         }
+    }
+
+    // ---- the lying backend -----------------------------------------------------------------
+
+    private fun lyingCase(name: String): TestLyingCase = lyingCases().single { it.name == name }
+
+    /** A client of [server] on the Kotlin transport (PlatformHttpTransport) with [case]'s deadlines. */
+    private fun lyingClient(server: TestLyingServer, case: TestLyingCase): FlowClient =
+        FlowClient(
+            FlowClientConfig(
+                backendUrl = server.backendUrl(),
+                returnUrls = listOf(DATA_RETURN_URL),
+                dataDir = dataDir.path,
+                stripeFallback = false,
+                connectTimeoutMs = 1_000uL,
+                requestTimeoutMs = 5_000uL,
+                maxAttempts = 2u,
+                refreshDeadlineMs = case.refreshDeadlineMs,
+                callDeadlineMs = case.callDeadlineMs,
+            ),
+            user,
+        )
+
+    private fun reason(e: FinConnException): String =
+        when (e) {
+            is FinConnException.Other -> e.reason
+            is FinConnException.Timeout -> e.reason
+            is FinConnException.Offline -> e.reason
+            is FinConnException.ServiceUnavailable -> e.reason
+            is FinConnException.Rejected -> e.reason
+            is FinConnException.InvalidConfiguration -> e.reason
+            is FinConnException.Unauthorized -> e.reason
+            is FinConnException.InvalidState -> e.reason
+            is FinConnException.SnapshotUnusable -> e.reason
+        }
+
+    private fun code(e: FinConnException): String =
+        when (e) {
+            is FinConnException.Other -> "other"
+            is FinConnException.Timeout -> "timeout"
+            is FinConnException.Offline -> "offline"
+            is FinConnException.ServiceUnavailable -> "service_unavailable"
+            is FinConnException.Rejected -> "rejected"
+            is FinConnException.InvalidConfiguration -> "invalid_configuration"
+            is FinConnException.Unauthorized -> "unauthorized"
+            is FinConnException.InvalidState -> "invalid_state"
+            is FinConnException.SnapshotUnusable -> "snapshot_unusable"
+        }
+
+    /** Runs one case of the table; returns what went wrong (empty when all held). */
+    private suspend fun runLying(case: TestLyingCase): List<String> {
+        val wrong = mutableListOf<String>()
+        val server = TestLyingServer.start(case.name)
+        try {
+            lyingClient(server, case).use { client ->
+                val id = server.accountId()
+                val started = System.nanoTime()
+                val outcome: Result<String> =
+                    runCatching {
+                        when (case.call) {
+                            "account" -> client.account(id).toString()
+                            "refresh" -> {
+                                val report = client.refresh(id, listOf(RefreshFeature.BALANCE))
+                                val pending = outcome(report, RefreshFeature.BALANCE) == FeatureOutcome.StillPending
+                                if (pending != case.expectStillPending) wrong.add("still pending: $pending")
+                                report.toString()
+                            }
+                            "owners" -> {
+                                val owners = client.owners(id)
+                                if (owners.owners.size > 10_000) wrong.add("${owners.owners.size} owners, over the cap")
+                                owners.toString()
+                            }
+                            "sync" -> {
+                                val sync = client.syncTransactions(id, null)
+                                if (sync.transactions.size > 10_000) wrong.add("${sync.transactions.size} transactions, over the cap")
+                                if (sync.hasMore != case.expectHasMore) wrong.add("hasMore ${sync.hasMore}")
+                                "${sync.cursor} ${sync.transactions.firstOrNull()}"
+                            }
+                            else -> throw AssertionError("unknown call ${case.call}")
+                        }
+                    }
+                val tookMs = (System.nanoTime() - started) / 1_000_000
+                val texts = mutableListOf<String>()
+                val thrown = outcome.exceptionOrNull()
+                val expected = case.expectedError
+                when {
+                    expected == null && thrown != null -> wrong.add("expected success, got $thrown")
+                    expected != null && thrown == null -> wrong.add("expected $expected, got success")
+                    thrown != null && thrown !is FinConnException -> wrong.add("not a FinConnException: $thrown")
+                    thrown is FinConnException -> {
+                        if (code(thrown) != expected) wrong.add("expected $expected, got ${code(thrown)}: ${reason(thrown)}")
+                        if (!reason(thrown).contains(case.messageContains)) {
+                            wrong.add("the reason does not say '${case.messageContains}': ${reason(thrown)}")
+                        }
+                        texts.add(thrown.toString())
+                        texts.add(reason(thrown))
+                    }
+                }
+                outcome.getOrNull()?.let { texts.add(it) }
+                val list = server.requests("owners") + server.requests("transactions")
+                if (list > case.maxListRequests) wrong.add("$list list requests, more than ${case.maxListRequests}")
+                if (server.maxLimitAsked() > 100uL) wrong.add("asked limit=${server.maxLimitAsked()}")
+                if (tookMs > case.maxMs.toLong()) wrong.add("took $tookMs ms, more than ${case.maxMs} ms")
+                for (planted in case.planted) {
+                    if (texts.any { it.contains(planted) }) wrong.add("the lie's value (${planted.length} chars) reached the app")
+                }
+                if (server.requests("other") != 0uL) wrong.add("a request went to an unknown path")
+            }
+        } finally {
+            server.shutdown()
+            server.close()
+        }
+        return wrong
+    }
+
+    private suspend fun assertHolds(vararg names: String) {
+        val failures = names.flatMap { name -> runLying(lyingCase(name)).map { "$name: $it" } }
+        assertTrue(failures.joinToString("\n"), failures.isEmpty())
+    }
+
+    @Test
+    fun aPageLargerThanTheLimitIsAnInvalidResponse() = runBlocking<Unit> {
+        assertHolds("transactions_page_over_the_limit", "owners_page_over_the_limit")
+    }
+
+    @Test
+    fun alternatingPagesAreCaughtAsALoop() = runBlocking<Unit> {
+        assertHolds("transactions_alternating_pages", "owners_alternating_pages")
+    }
+
+    @Test
+    fun refreshIsBoundedByItsDeadlineAsAWhole() = runBlocking<Unit> {
+        assertHolds("slow_refresh_polls")
+    }
+
+    @Test
+    fun aSyncStopsAtTheTotalCapAndContinuesFromItsCursor() = runBlocking<Unit> {
+        assertHolds("transactions_beyond_the_total_cap", "fat_transactions_beyond_the_byte_cap")
+        // 120 pages of 100: read in two calls, 10,000 then 2,000, each within 100 requests.
+        val server = TestLyingServer.startWithPages(120uL)
+        try {
+            lyingClient(server, lyingCase("transactions_beyond_the_total_cap")).use { client ->
+                val id = server.accountId()
+                val first = client.syncTransactions(id, null)
+                assertEquals(10_000, first.transactions.size)
+                assertTrue("stopped at the cap", first.hasMore)
+                assertEquals(100uL, server.requests("transactions"))
+                val second = client.syncTransactions(id, first.cursor)
+                assertFalse("the list ended", second.hasMore)
+                assertEquals(2_000, second.transactions.size)
+                assertEquals("at most 100 requests per call", 120uL, server.requests("transactions"))
+                val ids = (first.transactions + second.transactions).map { it.id }.toSet()
+                assertEquals("every transaction once, none skipped", 12_000, ids.size)
+                assertEquals("fctxnref_1lying", second.cursor)
+                assertTrue(server.maxLimitAsked() <= 100uL)
+            }
+        } finally {
+            server.shutdown()
+            server.close()
+        }
+    }
+
+    @Test
+    fun everyLyingCaseIsBoundedAndNothingItPlantsReachesTheApp() = runBlocking<Unit> {
+        val cases = lyingCases()
+        assertTrue("the table is not empty", cases.size >= 15)
+        val failures = mutableListOf<String>()
+        for (case in cases) {
+            val started = System.nanoTime()
+            val wrong = runLying(case)
+            println("%-40s %6d ms  %s".format(case.name, (System.nanoTime() - started) / 1_000_000, if (wrong.isEmpty()) "ok" else "FAILED"))
+            failures.addAll(wrong.map { "${case.name}: $it" })
+        }
+        assertTrue(failures.joinToString("\n"), failures.isEmpty())
     }
 }

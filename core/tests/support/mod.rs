@@ -105,6 +105,8 @@ pub struct Opts {
     pub stripe_fallback: bool,
     /// How long `refresh` waits for Stripe.
     pub refresh_deadline: Duration,
+    /// What one account-data call may read and how long it may take.
+    pub data_limits: finconn_core::data::DataLimits,
 }
 
 impl Default for Opts {
@@ -115,6 +117,7 @@ impl Default for Opts {
             max_retry_after: Duration::from_secs(2),
             stripe_fallback: false,
             refresh_deadline: Duration::from_secs(5),
+            data_limits: finconn_core::data::DataLimits::default(),
         }
     }
 }
@@ -181,6 +184,7 @@ impl Env {
                 first_poll: Duration::from_millis(20),
                 max_poll: Duration::from_millis(100),
             },
+            data_limits: o.data_limits.clone(),
         }
     }
 

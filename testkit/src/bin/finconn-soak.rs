@@ -176,6 +176,7 @@ fn client(backend: &str, data_dir: &Path) -> Result<FlowClient, String> {
             data_dir: data_dir.to_owned(),
             stripe_fallback: false,
             refresh: finconn_core::account_data::RefreshPolicy::default(),
+            data_limits: finconn_core::data::DataLimits::default(),
         },
         Some(Arc::new(Bearer)),
         Arc::new(ReqwestTransport::new()),

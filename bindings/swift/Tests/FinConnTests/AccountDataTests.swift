@@ -192,4 +192,147 @@ final class AccountDataTests: XCTestCase {
         let accounts = try await client.listAccounts()
         XCTAssertTrue(accounts.contains { $0.id == id }, "the client works after a cancelled call")
     }
+
+    // MARK: - The lying backend (testkit's table, the same as the Rust and Kotlin runs)
+
+    private func lyingCase(_ name: String) throws -> TestLyingCase {
+        try XCTUnwrap(lyingCases().first { $0.name == name }, "no lying case \(name)")
+    }
+
+    /// A client of `server` on the Swift transport (PlatformHttpTransport) with `lying`'s deadlines.
+    private func lyingClient(_ server: TestLyingServer, _ lying: TestLyingCase) throws -> FlowClient {
+        try FlowClient(
+            config: FlowClientConfig(
+                backendUrl: server.backendUrl(),
+                returnUrls: [dataReturnURL],
+                dataDir: dataDir.path,
+                stripeFallback: false,
+                connectTimeoutMs: 1_000,
+                requestTimeoutMs: 5_000,
+                maxAttempts: 2,
+                refreshDeadlineMs: lying.refreshDeadlineMs,
+                callDeadlineMs: lying.callDeadlineMs
+            ),
+            headers: DataUser()
+        )
+    }
+
+    /// Runs one case of the table; returns what went wrong (empty when all held).
+    private func runLying(_ lying: TestLyingCase) async throws -> [String] {
+        var wrong: [String] = []
+        let server = try TestLyingServer.start(caseName: lying.name)
+        defer { server.shutdown() }
+        let client = try lyingClient(server, lying)
+        let id = server.accountId()
+        let started = DispatchTime.now().uptimeNanoseconds
+        var texts: [String] = []
+        var thrown: Error?
+        do {
+            switch lying.call {
+            case "account":
+                texts.append(String(describing: try await client.account(accountId: id)))
+            case "refresh":
+                let report = try await client.refresh(accountId: id, features: [.balance])
+                let pending = outcome(report, .balance) == .stillPending
+                if pending != lying.expectStillPending { wrong.append("still pending: \(pending)") }
+                texts.append(String(describing: report))
+            case "owners":
+                let owners = try await client.owners(accountId: id)
+                if owners.owners.count > 10_000 { wrong.append("\(owners.owners.count) owners, over the cap") }
+                texts.append(String(describing: owners))
+            case "sync":
+                let sync = try await client.syncTransactions(accountId: id, cursor: nil)
+                if sync.transactions.count > 10_000 { wrong.append("\(sync.transactions.count) transactions, over the cap") }
+                if sync.hasMore != lying.expectHasMore { wrong.append("hasMore \(sync.hasMore)") }
+                texts.append("\(sync.cursor ?? "nil") \(sync.transactions.first.map { String(describing: $0) } ?? "")")
+            default:
+                wrong.append("unknown call \(lying.call)")
+            }
+        } catch {
+            thrown = error
+        }
+        let ms = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        switch (lying.expectedError, thrown) {
+        case (nil, nil):
+            break
+        case (nil, let error?):
+            wrong.append("expected success, got \(error)")
+        case (let expected?, nil):
+            wrong.append("expected \(expected), got success")
+        case (let expected?, let error?):
+            guard let error = error as? FinConnError else {
+                wrong.append("not a FinConnError: \(error)")
+                break
+            }
+            if errorCode(error) != expected { wrong.append("expected \(expected), got \(error)") }
+            if !error.localizedDescription.contains(lying.messageContains) {
+                wrong.append("the reason does not say '\(lying.messageContains)': \(error)")
+            }
+            texts.append(String(describing: error))
+            texts.append(error.localizedDescription)
+        }
+        let list = try server.requests(endpoint: "owners") + server.requests(endpoint: "transactions")
+        if list > lying.maxListRequests { wrong.append("\(list) list requests, more than \(lying.maxListRequests)") }
+        if try server.maxLimitAsked() > 100 { wrong.append("asked limit=\(try server.maxLimitAsked())") }
+        if ms > lying.maxMs { wrong.append("took \(ms) ms, more than \(lying.maxMs) ms") }
+        for planted in lying.planted where texts.contains(where: { $0.contains(planted) }) {
+            wrong.append("the lie's value (\(planted.count) chars) reached the app")
+        }
+        if try server.requests(endpoint: "other") != 0 { wrong.append("a request went to an unknown path") }
+        return wrong
+    }
+
+    private func assertHolds(_ names: String..., line: UInt = #line) async throws {
+        var failures: [String] = []
+        for name in names {
+            failures += try await runLying(lyingCase(name)).map { "\(name): \($0)" }
+        }
+        XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"), line: line)
+    }
+
+    func testAPageLargerThanTheLimitIsAnInvalidResponse() async throws {
+        try await assertHolds("transactions_page_over_the_limit", "owners_page_over_the_limit")
+    }
+
+    func testAlternatingPagesAreCaughtAsALoop() async throws {
+        try await assertHolds("transactions_alternating_pages", "owners_alternating_pages")
+    }
+
+    func testRefreshIsBoundedByItsDeadlineAsAWhole() async throws {
+        try await assertHolds("slow_refresh_polls")
+    }
+
+    func testASyncStopsAtTheTotalCapAndContinuesFromItsCursor() async throws {
+        try await assertHolds("transactions_beyond_the_total_cap", "fat_transactions_beyond_the_byte_cap")
+        // 120 pages of 100: read in two calls, 10,000 then 2,000, each within 100 requests.
+        let server = try TestLyingServer.startWithPages(pages: 120)
+        defer { server.shutdown() }
+        let client = try lyingClient(server, lyingCase("transactions_beyond_the_total_cap"))
+        let id = server.accountId()
+        let first = try await client.syncTransactions(accountId: id, cursor: nil)
+        XCTAssertEqual(first.transactions.count, 10_000)
+        XCTAssertTrue(first.hasMore, "stopped at the cap")
+        XCTAssertEqual(try server.requests(endpoint: "transactions"), 100)
+        let second = try await client.syncTransactions(accountId: id, cursor: first.cursor)
+        XCTAssertFalse(second.hasMore, "the list ended")
+        XCTAssertEqual(second.transactions.count, 2_000)
+        XCTAssertEqual(try server.requests(endpoint: "transactions"), 120, "at most 100 requests per call")
+        XCTAssertEqual(Set((first.transactions + second.transactions).map { $0.id }).count, 12_000, "every transaction once")
+        XCTAssertEqual(second.cursor, "fctxnref_1lying")
+        XCTAssertLessThanOrEqual(try server.maxLimitAsked(), 100)
+    }
+
+    func testEveryLyingCaseIsBoundedAndNothingItPlantsReachesTheApp() async throws {
+        let cases = lyingCases()
+        XCTAssertGreaterThanOrEqual(cases.count, 15, "the table is not empty")
+        var failures: [String] = []
+        for lying in cases {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let wrong = try await runLying(lying)
+            let ms = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            print("lying-backend[URLSession] \(lying.name): \(wrong.isEmpty ? "ok" : "WRONG") (\(ms) ms)")
+            failures += wrong.map { "\(lying.name): \($0)" }
+        }
+        XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
+    }
 }

@@ -9,6 +9,11 @@
 // with `swift build && swift test`. Mirrors bindings/tests/kotlin/FlowBindingsTest.kt test for test;
 // extend both together.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import XCTest
 
 import FinConn
@@ -79,6 +84,31 @@ private final class ThrowingListener: FlowListener, @unchecked Sendable {
 private final class ThrowingLogger: Logger, @unchecked Sendable {
     func log(level: LogLevel, target: String, message: String) throws {
         throw CallbackError.Failed(reason: "disk full")
+    }
+}
+
+/// Hands the first value offered to the one waiting for it; later offers are dropped.
+private final class Once<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taker: ((Value) -> Void)?
+    private var done = false
+
+    func onFirst(_ take: @escaping (Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        taker = take
+    }
+
+    func offer(_ value: Value) {
+        lock.lock()
+        guard !done, let take = taker else {
+            lock.unlock()
+            return
+        }
+        done = true
+        taker = nil
+        lock.unlock()
+        take(value)
     }
 }
 
@@ -883,6 +913,164 @@ final class FinConnTests: XCTestCase {
         }
         XCTAssertEqual(phases, [.creatingSession, .ready, .presenting, .reconciling, .completed])
         XCTAssertEqual(try sim.reportsReceived(sessionId: XCTUnwrap(result.sessionId)), 1)
+    }
+
+    // MARK: - The data directory is untrusted; a failing disk is the app's business
+
+    /// A named pipe at `url` (opening it for reading would block until a writer comes).
+    private func makeFifo(_ url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(url.path, 0o600), 0, "mkfifo \(url.path)")
+        var info = stat()
+        XCTAssertEqual(lstat(url.path, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "\(url.path) is a FIFO")
+    }
+
+    /// Runs `body` in a task of its own and gives up (nil) after `seconds`: a task blocked in a
+    /// synchronous `open` cannot be cancelled (nor awaited by a task group), so it is left behind.
+    private func within<T: Sendable>(seconds: Int, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        let once = Once<Result<T?, Error>>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, Error>) in
+            once.onFirst { continuation.resume(with: $0) }
+            Task.detached {
+                do { once.offer(.success(try await body())) } catch { once.offer(.failure(error)) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds)) {
+                once.offer(.success(nil))
+            }
+        }
+    }
+
+    /// The flows directory refuses writes, the way the system does it even for root: a regular
+    /// file where the directory was (every create and removal under it fails with ENOTDIR).
+    /// Returns the repair.
+    private func refuseFlowWrites() throws -> () throws -> Void {
+        let flows = dataDir.appendingPathComponent("finconn-flows")
+        let away = dataDir.appendingPathComponent("finconn-flows.away")
+        try FileManager.default.moveItem(at: flows, to: away)
+        try Data("not a directory".utf8).write(to: flows)
+        return {
+            try FileManager.default.removeItem(at: flows)
+            try FileManager.default.moveItem(at: away, to: flows)
+        }
+    }
+
+    /// The `FinConnError.Storage` reason `call` must throw.
+    private func storageReason(_ call: () async throws -> Void, line: UInt = #line) async -> String {
+        do {
+            try await call()
+            XCTFail("expected FinConnError.Storage", line: line)
+        } catch FinConnError.Storage(let reason) {
+            return reason
+        } catch {
+            XCTFail("expected FinConnError.Storage, got \(error)", line: line)
+        }
+        return ""
+    }
+
+    /// Files left in the data directory.
+    private func filesLeft() -> [String] {
+        let walker = FileManager.default.enumerator(at: dataDir, includingPropertiesForKeys: [.isRegularFileKey])
+        var files: [String] = []
+        while let url = walker?.nextObject() as? URL {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                files.append(url.path)
+            }
+        }
+        return files
+    }
+
+    func testAFifoInTheDataDirectoryHangsNeitherTheClientNorResumePending() async throws {
+        let id = String(repeating: "0", count: 31) + "7"
+        let fifos = [
+            "finconn-outbox/.report-fcidem_a-complete.json.1.0123456789abcdef.tmp",
+            "finconn-outbox/report-fcidem_\(id)-complete.json",
+            "finconn-flows/.flow-flow_a.json.1.0123456789abcdef.tmp",
+            "finconn-flows/flow-flow_\(id).json",
+        ].map { dataDir.appendingPathComponent($0) }
+        for fifo in fifos {
+            try makeFifo(fifo)
+        }
+        let empty = OutboxSummary(delivered: 0, remaining: 0, dropped: 0, quarantined: 0)
+        for launch in 1...2 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            // A hang would be a synchronous open in the constructor or in the launch calls: run
+            // them on a thread of their own and give up after 20 s instead of hanging the suite.
+            let outcome = try await within(seconds: 20) { [self] in
+                let client = try newClient()
+                return (try await client.resumePending(), try await client.sendPendingReports())
+            }
+            let (recovery, again) = try XCTUnwrap(outcome, "launch \(launch) still blocked after 20 s")
+            let ms = msSince(started)
+            XCTAssertLessThan(ms, 5_000, "launch \(launch) took \(ms) ms")
+            // Not the library's files: never opened, never counted.
+            XCTAssertTrue(recovery.finished.isEmpty)
+            XCTAssertTrue(recovery.waiting.isEmpty)
+            XCTAssertEqual(recovery.quarantined, 0)
+            XCTAssertEqual(recovery.reports, empty)
+            XCTAssertEqual(again, empty)
+        }
+        for fifo in fifos {
+            XCTAssertNotNil(try? FileManager.default.attributesOfItem(atPath: fifo.path), "\(fifo.path) left alone")
+        }
+    }
+
+    func testADataDirectoryThatRefusesWritesThrowsStorageAndTheSameCallsAgainReportOnce() async throws {
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        var repair = try refuseFlowWrites()
+        let reason = await storageReason { _ = try await flow.start() }
+        XCTAssertTrue(reason.hasPrefix("storage: "), reason)
+        XCTAssertFalse(reason.contains(dataDir.path), "no path in \(reason)")
+        XCTAssertEqual(flow.phase(), .idle)
+        XCTAssertEqual(try sim.requests(endpointName: "create_session"), 0, "nothing sent")
+        try repair()
+        let sheet = try await flow.start()
+
+        repair = try refuseFlowWrites()
+        _ = await storageReason { try flow.sheetPresented() }
+        XCTAssertEqual(flow.phase(), .ready)
+        try repair()
+        try flow.sheetPresented()
+        try flow.userLeftApp()
+        let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
+        XCTAssertTrue(try flow.handleUrl(url: XCTUnwrap(done.redirectUrl)).recorded)
+
+        repair = try refuseFlowWrites()
+        _ = await storageReason { _ = try await flow.sheetResult(result: .completed) }
+        XCTAssertEqual(flow.phase(), .presenting)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sheet.sessionId()), 0, "nothing reported")
+        try repair()
+        let result = try await flow.sheetResult(result: .completed)
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.accounts.map { $0.id }, done.accountIds)
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sheet.sessionId()), 1)
+        XCTAssertEqual(filesLeft(), [], "settled: no file left")
+    }
+
+    func testAStorageFailureBeforeAKillStillGivesTheSessionOneReportAtTheNextLaunch() async throws {
+        var sessionId = ""
+        var repair: () throws -> Void = {}
+        do {
+            let client = try newClient()
+            let flow = try client.newFlow(options: options())
+            sessionId = try await flow.start().sessionId()
+            repair = try refuseFlowWrites()
+            _ = await storageReason { try flow.sheetPresented() }
+            XCTAssertEqual(flow.phase(), .ready)
+        } // the process dies; the disk recovers before the next launch
+        let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
+        try repair()
+        let client = try newClient()
+        let recovery = try await client.resumePending()
+        XCTAssertEqual(recovery.finished.count, 1)
+        let result = try XCTUnwrap(recovery.finished.first)
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertEqual(result.accounts.map { $0.id }, done.accountIds)
+        XCTAssertEqual(try sim.sessionsCreated(), 1)
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sessionId), 1)
+        XCTAssertEqual(filesLeft(), [], "settled: no file left")
     }
 
     func testResumePendingFindsTheFlowOfAKilledProcess() async throws {

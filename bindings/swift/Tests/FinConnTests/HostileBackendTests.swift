@@ -89,21 +89,6 @@ private final class HostileLines: Logger, @unchecked Sendable {
     }
 }
 
-/// The error code of the table (`Error::code()` in Rust) of a thrown `FinConnError`.
-private func code(_ error: FinConnError) -> String {
-    switch error {
-    case .Other: return "other"
-    case .Timeout: return "timeout"
-    case .Offline: return "offline"
-    case .ServiceUnavailable: return "service_unavailable"
-    case .Rejected: return "rejected"
-    case .InvalidConfiguration: return "invalid_configuration"
-    case .Unauthorized: return "unauthorized"
-    case .InvalidState: return "invalid_state"
-    case .SnapshotUnusable: return "snapshot_unusable"
-    case .Storage: return "storage"
-    }
-}
 
 final class HostileBackendTests: XCTestCase {
     /// Runs one case; returns what went wrong and the texts that must hold no secret.
@@ -153,7 +138,7 @@ final class HostileBackendTests: XCTestCase {
         case (let expected?, nil):
             wrong.append("\(hostile.name): expected \(expected), got success")
         case (let expected?, let error?):
-            if code(error) != expected {
+            if errorCode(error) != expected {
                 wrong.append("\(hostile.name): expected \(expected), got \(error)")
             }
             if !error.localizedDescription.contains(hostile.messageContains) {
@@ -245,7 +230,7 @@ final class HostileBackendTests: XCTestCase {
             let sheet = try await flow.start()
             XCTFail("an untrusted certificate was accepted: \(sheet)")
         } catch let error as FinConnError {
-            XCTAssertEqual(code(error), "offline", "\(error)")
+            XCTAssertEqual(errorCode(error), "offline", "\(error)")
             XCTAssertTrue(error.localizedDescription.contains("TLS"), "\(error)")
         }
         XCTAssertEqual(try server.requests(), 0, "a request went through")

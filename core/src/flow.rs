@@ -636,6 +636,15 @@ impl FlowClient {
     /// [`pending_flows`]: Self::pending_flows
     /// [`send_pending_reports`]: Self::send_pending_reports
     pub async fn resume_pending(&self) -> Result<PendingRecovery, Error> {
+        within_call_deadline(
+            &self.inner.data_limits,
+            "resume_pending",
+            self.resume_pending_op(),
+        )
+        .await
+    }
+
+    async fn resume_pending_op(&self) -> Result<PendingRecovery, Error> {
         let pending = self.pending_flows()?;
         let mut recovery = PendingRecovery {
             quarantined: pending.quarantined,
@@ -662,7 +671,12 @@ impl FlowClient {
     /// Sends the reports still queued (a previous run could not deliver them). Reports another
     /// client or process is sending right now are left to it.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, Error> {
-        let out = self.send_pending_reports_op().await;
+        let out = within_call_deadline(
+            &self.inner.data_limits,
+            "send_pending_reports",
+            self.send_pending_reports_op(),
+        )
+        .await;
         self.inner.listeners.delivered().await;
         out
     }
@@ -687,21 +701,27 @@ impl FlowClient {
 
     /// The user's linked accounts, from the backend.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        let out = self.inner.backend.list_accounts().await;
+        let out = within_call_deadline(&self.inner.data_limits, "list_accounts", async {
+            Ok(self.inner.backend.list_accounts().await?)
+        })
+        .await;
         self.inner.listeners.delivered().await;
-        Ok(out?)
+        out
     }
 
     /// Disconnects an account through the backend.
     pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, Error> {
         let key = new_id("fcidem_");
-        let out = self
-            .inner
-            .backend
-            .disconnect_account(account_id, &key)
-            .await;
+        let out = within_call_deadline(&self.inner.data_limits, "disconnect_account", async {
+            Ok(self
+                .inner
+                .backend
+                .disconnect_account(account_id, &key)
+                .await?)
+        })
+        .await;
         self.inner.listeners.delivered().await;
-        Ok(out?)
+        out
     }
 
     /// The backend client (for the account-data API and tools).
@@ -717,6 +737,27 @@ impl FlowClient {
     /// What one account-data call may read and how long it may take.
     pub fn data_limits(&self) -> &crate::data::DataLimits {
         &self.inner.data_limits
+    }
+}
+
+/// One deadline for a whole public call of a flow or of the client (`DataLimits::call_deadline`,
+/// 60 s by default): every attempt, backoff, poll and report of it. When it passes, the call ends
+/// with [`Error::Timeout`] and its work is dropped there. That is as safe as a killed process:
+/// every phase reached is persisted, every report queued is sent again later, and the same call
+/// again picks up where it stopped (the flow's idempotency key is kept).
+async fn within_call_deadline<T>(
+    limits: &crate::data::DataLimits,
+    call: &'static str,
+    op: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(limits.call_deadline, op).await {
+        Ok(out) => out,
+        Err(_) => Err(Error::Timeout {
+            message: format!(
+                "{call} did not finish within its deadline of {} ms",
+                limits.call_deadline.as_millis()
+            ),
+        }),
     }
 }
 
@@ -1032,7 +1073,7 @@ impl Flow {
     /// calling `start` again after an error never creates a second session. Calling it when the
     /// flow is already ready returns the same configuration.
     pub async fn start(&self) -> Result<SheetConfiguration, Error> {
-        let out = self.start_op().await;
+        let out = within_call_deadline(&self.client().data_limits, "start", self.start_op()).await;
         self.client().listeners.delivered().await;
         out
     }
@@ -1189,7 +1230,12 @@ impl Flow {
     /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
     /// returns the result already reached; it is not reconciled twice.
     pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
-        let out = self.sheet_result_op(outcome).await;
+        let out = within_call_deadline(
+            &self.client().data_limits,
+            "sheet_result",
+            self.sheet_result_op(outcome),
+        )
+        .await;
         self.client().listeners.delivered().await;
         out
     }
@@ -1212,7 +1258,7 @@ impl Flow {
     /// killed before it had a session never showed the sheet: it ends canceled, and a session the
     /// backend may have created meanwhile (same idempotency key) is reported canceled.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
-        let out = self.resume_op().await;
+        let out = within_call_deadline(&self.client().data_limits, "resume", self.resume_op()).await;
         self.client().listeners.delivered().await;
         out
     }
@@ -1301,7 +1347,7 @@ impl Flow {
     /// already has gets its `canceled` report; one still being created gets it when the create
     /// answers. Does not wait for an in-flight `start`.
     pub async fn cancel(&self) -> Result<FlowResult, Error> {
-        let out = self.cancel_op().await;
+        let out = within_call_deadline(&self.client().data_limits, "cancel", self.cancel_op()).await;
         self.client().listeners.delivered().await;
         out
     }

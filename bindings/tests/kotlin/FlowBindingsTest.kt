@@ -67,6 +67,12 @@ import org.junit.Rule
 import org.junit.Test
 import org.junit.rules.Timeout
 
+/**
+ * A copy of a list that another thread (the library's event or log thread) may still be
+ * appending to: iterating a `Collections.synchronizedList` needs its lock.
+ */
+private fun <T> MutableList<T>.snapshot(): List<T> = synchronized(this) { toList() }
+
 private const val RETURN_URL = "finconn-test://stripe-redirect"
 private const val APP_ID = "com.example.app"
 
@@ -360,16 +366,16 @@ class FlowBindingsTest {
             }
             client.removeListener(id)
         }
-        val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+        val phases = events.snapshot().filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
         assertEquals(
             listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
             phases,
         )
-        val stripe = events.filterIsInstance<FlowEvent.StripeEvent>().single()
+        val stripe = events.snapshot().filterIsInstance<FlowEvent.StripeEvent>().single()
         assertEquals("institution_selected", stripe.name)
         assertEquals("StripeBank", stripe.metadata["institution_name"])
-        assertTrue(events.any { it is FlowEvent.ReportDelivered })
-        assertEquals(FlowStatus.COMPLETED, events.filterIsInstance<FlowEvent.Finished>().single().status)
+        assertTrue(events.snapshot().any { it is FlowEvent.ReportDelivered })
+        assertEquals(FlowStatus.COMPLETED, events.snapshot().filterIsInstance<FlowEvent.Finished>().single().status)
     }
 
     @Test
@@ -456,8 +462,8 @@ class FlowBindingsTest {
                     flow.sheetPresented()
                     sim.completeSheet(sheet.sessionId(), "success_one")
                     flow.sheetResult(SheetResult.Completed)
-                    assertTrue("the core logged the flow: $lines", lines.any { it.contains("flow phase changed") })
-                    assertTrue(lines.none { it.contains(sheet.clientSecret()) || it.contains(sheet.publishableKey()) })
+                    assertTrue("the core logged the flow: $lines", lines.snapshot().any { it.contains("flow phase changed") })
+                    assertTrue(lines.snapshot().none { it.contains(sheet.clientSecret()) || it.contains(sheet.publishableKey()) })
                 }
             }
         } finally {
@@ -576,13 +582,13 @@ class FlowBindingsTest {
             }
             // Once unblocked, the listener gets every event, in order.
             val until = System.nanoTime() + 10_000_000_000
-            while (events.none { it is FlowEvent.Finished } && System.nanoTime() < until) delay(20)
-            val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+            while (events.snapshot().none { it is FlowEvent.Finished } && System.nanoTime() < until) delay(20)
+            val phases = events.snapshot().filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
             assertEquals(
                 listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
                 phases,
             )
-            val names = events.filterIsInstance<FlowEvent.StripeEvent>().map { it.name }
+            val names = events.snapshot().filterIsInstance<FlowEvent.StripeEvent>().map { it.name }
             assertEquals((0 until 20).map { "event_$it" }, names)
             assertEquals(0uL, client.droppedEvents())
         }
@@ -618,8 +624,8 @@ class FlowBindingsTest {
             // Once unblocked, the logger gets the flow's lines (the next test's logger must not
             // queue behind this one).
             val until = System.nanoTime() + 10_000_000_000
-            while (lines.none { it.contains("flow phase changed") } && System.nanoTime() < until) delay(20)
-            assertTrue("the lines arrived: $lines", lines.any { it.contains("flow phase changed") })
+            while (lines.snapshot().none { it.contains("flow phase changed") } && System.nanoTime() < until) delay(20)
+            assertTrue("the lines arrived: $lines", lines.snapshot().any { it.contains("flow phase changed") })
         } finally {
             clearLogger()
         }
@@ -681,7 +687,7 @@ class FlowBindingsTest {
                 )
                 val result = runFlow(client, "success_one")
                 assertEquals(FlowStatus.COMPLETED, result.status)
-                val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+                val phases = events.snapshot().filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
                 assertEquals(
                     listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
                     phases,

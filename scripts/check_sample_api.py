@@ -1887,10 +1887,14 @@ class KotlinWalker:
 # ==============================================================================================
 
 
+# ios-sample/LinuxCheck: the Stripe stubs and the Linux tests of scripts/ios-sample-check.sh.
+SKIPPED_DIRS = {".git", "build", ".gradle", "DerivedData", "LinuxCheck"}
+
+
 def sample_files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in {".git", "build", ".gradle", "DerivedData"} and not d.endswith(".xcodeproj"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".xcodeproj"))
         for f in sorted(filenames):
             if f.endswith(suffixes) and not f.endswith(".gradle.kts"):
                 files.append(Path(dirpath) / f)

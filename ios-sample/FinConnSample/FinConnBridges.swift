@@ -81,7 +81,8 @@ extension SampleLog {
             case .info: type = .info
             case .debug, .trace: type = .debug
             }
-            (category == coreCategory ? core : app).log(level: type, "\(message, privacy: .public)")
+            let logger = category == SampleLog.coreCategory ? core : app
+            logger.log(level: type, "\(message, privacy: .public)")
         }
     }
 }

@@ -138,18 +138,19 @@ sys.exit(0 if ok else 1)
 PY
 check "build-android.sh: no cargo features (the AAR never holds test-only exports)" \
   bash -c '! grep -qE -- "--features|FINCONN_FFI_FEATURES" "$1"' _ "$ANDROID_SCRIPT"
-check "Swift XCTests mirror the Kotlin tests one for one (Tests/FinConnTests/*.swift vs bindings/tests/kotlin/*.kt)" python3 - \
+check "every Kotlin test has a Swift XCTest of the same name, and there are at least as many Swift tests" python3 - \
   "$SWIFT_DIR/Tests/FinConnTests" bindings/tests/kotlin <<'PY'
 import pathlib, re, sys
 swift = "".join(p.read_text() for p in sorted(pathlib.Path(sys.argv[1]).glob("*.swift")))
 kotlin = "".join(p.read_text() for p in sorted(pathlib.Path(sys.argv[2]).glob("*.kt")))
 # The same names up to each language's words: XCTest's `test` prefix, Swift errors vs Kotlin
-# exceptions, async vs suspend.
+# exceptions, async vs suspend. Swift may have more: what only Swift has (dump() and Mirror of
+# secret holders, Task cancellation that UniFFI's Swift does not pass into Rust) is tested there.
 norm = lambda n: n.lower().replace("exception", "error").replace("suspend", "async")
 s = {norm(n) for n in re.findall(r'^\s*func test(\w+)\(\)', swift, re.M)}
 k = {norm(n) for n in re.findall(r'@Test\s+fun (\w+)\(', kotlin)}
-print(f"{len(s)} Swift, {len(k)} Kotlin; only Swift: {sorted(s - k)}; only Kotlin: {sorted(k - s)}", file=sys.stderr)
-sys.exit(0 if s and s == k else 1)
+print(f"{len(s)} Swift, {len(k)} Kotlin; only Swift: {sorted(s - k)}; Kotlin without a Swift twin: {sorted(k - s)}", file=sys.stderr)
+sys.exit(0 if k and k <= s and len(s) >= len(k) else 1)
 PY
 
 # Android
@@ -358,206 +359,9 @@ fi
 check "testing bindings declare TestSimulator and testingPanic" bash -c \
   'grep -q "open class TestSimulator" "$1" && grep -q "public func testingPanic(" "$1"' _ \
   "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift"
-# Swift cannot be compiled here. Instead: every name the tests use exists with UniFFI's Swift
-# spelling (lowerCamel functions, argument labels and enum cases; error cases as in Rust, e.g.
-# FinConnError.Rejected(status:reason:)), calls pass the declared labels in order (only defaulted
-# parameters left out), enum cases get all their values. Not a type checker: it catches the
-# naming and label mistakes a Swift compiler would, not type errors. Culprits go to stderr.
-if python3 - "$SWIFT_DIR/Tests/FinConnTests" "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift" "$SWIFT_DIR/Sources/$S_MODULE" <<'PY'
-import pathlib
-import re
-import sys
-
-# Every test file against the generated bindings plus the hand-written Swift of the module
-# (PlatformHttpTransport.swift, …), which ships beside them.
-tests_dir, bindings_path, sources_dir = sys.argv[1], sys.argv[2], sys.argv[3]
-handwritten = [p for p in sorted(pathlib.Path(sources_dir).glob("*.swift")) if p.name != "FinConn.swift"]
-
-
-def code_only(src):
-    """Comments removed, string literals emptied (interpolations kept: they are code)."""
-    out, i, n = [], 0, len(src)
-    while i < n:
-        if src.startswith("//", i):
-            i = src.find("\n", i)
-            i = n if i < 0 else i
-        elif src.startswith("/*", i):
-            i = src.index("*/", i) + 2
-            out.append(" ")
-        elif src.startswith('#"', i):
-            i = src.index('"#', i + 2) + 2
-            out.append('""')
-        elif src[i] == '"':
-            j, kept = i + 1, []
-            while src[j] != '"':
-                if src.startswith("\\(", j):
-                    depth, k = 1, j + 2
-                    while depth:
-                        depth += {"(": 1, ")": -1}.get(src[k], 0)
-                        k += 1
-                    kept.append(" " + code_only(src[j + 2 : k - 1]) + " ")
-                    j = k
-                else:
-                    j += 2 if src[j] == "\\" else 1
-            out.append('"' + "".join(kept) + '"')
-            i = j + 1
-        else:
-            out.append(src[i])
-            i += 1
-    return "".join(out)
-
-
-def closing(src, i):
-    """src[i] is an opening ( or {: the index of its match."""
-    pair = {"(": ")", "{": "}"}[src[i]]
-    depth = 0
-    for j in range(i, len(src)):
-        depth += (src[j] == src[i]) - (src[j] == pair)
-        if depth == 0:
-            return j
-    raise ValueError(f"unbalanced {src[i]} at {i}")
-
-
-def labels(text):
-    """Parameter or argument list -> [(label or '_', has default)]."""
-    parts, depth, cur = [], 0, ""
-    for c in text:
-        depth += (c in "([<") - (c in ")]>")
-        if c == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += c
-    if cur.strip():
-        parts.append(cur)
-    out = []
-    for p in parts:
-        m = re.match(r"\s*(\w+)(?:\s+\w+)?\s*:", p)
-        out.append((m.group(1) if m else "_", "=" in p))
-    return out
-
-
-def fits(call, decls):
-    """The call's labels fit a declaration: same order, only defaulted parameters left out."""
-    for decl in decls:
-        i, ok = 0, True
-        for label in call:
-            while ok and i < len(decl) and decl[i][0] != label:
-                ok = decl[i][1]  # skipping a parameter needs a default
-                i += 1
-            if not ok or i == len(decl):
-                ok = False
-                break
-            i += 1
-        if ok and all(default for _, default in decl[i:]):
-            return True
-    return False
-
-
-# --- what the bindings declare ---------------------------------------------------------------
-gen = code_only(open(bindings_path).read() + "".join("\n" + p.read_text() for p in handwritten))
-types, funcs, inits, cases, members = set(), {}, {}, {}, set()
-case_params = {}  # enum case -> [[labels], ...] of the cases with associated values
-bodies = []  # (start, end, type) of every type body
-for m in re.finditer(r"\b(?:struct|class|enum|protocol|extension)\s+(\w+)[^{;]*\{", gen):
-    bodies.append((m.end(), closing(gen, m.end() - 1), m.group(1)))
-    types.add(m.group(1))
-
-
-def owner_type(pos):
-    inside = [b for b in bodies if b[0] <= pos < b[1]]
-    return min(inside, key=lambda b: b[1] - b[0])[2] if inside else None
-
-
-for m in re.finditer(r"\b(?:func\s+(\w+)\s*(?:<[^>]*>)?\s*(\()|init\s*(\()|case\s+(\w+)|(?:var|let)\s+(\w+))", gen):
-    if m.group(1):
-        p = m.start(2)
-        funcs.setdefault(m.group(1), []).append(labels(gen[p + 1 : closing(gen, p)]))
-        members.add(m.group(1))
-    elif m.group(3):
-        p = m.start(3)
-        inits.setdefault(owner_type(m.start()), []).append(labels(gen[p + 1 : closing(gen, p)]))
-    elif m.group(4):
-        cases.setdefault(m.group(4), set()).add(owner_type(m.start()))
-        members.add(m.group(4))
-        if gen[m.end() :].lstrip().startswith("("):
-            p = m.end() + gen[m.end() :].index("(")
-            case_params.setdefault(m.group(4), []).append([l for l, _ in labels(gen[p + 1 : closing(gen, p)])])
-    else:
-        members.add(m.group(5))
-
-# --- what the tests use ---------------------------------------------------------------------
-problems = set()
-for test_file in sorted(pathlib.Path(tests_dir).glob("*.swift")):
-    test_path = str(test_file)
-    test = code_only(open(test_path).read())
-    own = (
-        set(re.findall(r"\b(?:func|class|struct|enum|let|var)\s+(\w+)", test))
-        | set(re.findall(r"\b_\s+(\w+)\s*:", test))  # parameter names
-        | set(re.findall(r"<(\w+)>", test))  # generic parameters
-        | set(re.findall(r"[(,]\s*(\w+):\s*[A-Z\[]", test))  # tuple labels and parameters
-    )
-    # Swift standard library, Foundation and XCTest names the tests use: extend when a test needs one.
-    KNOWN = set(
-        """XCTestCase XCTAssertEqual XCTAssertNotEqual XCTAssertTrue XCTAssertFalse XCTAssertNil XCTAssertNotNil
-        XCTAssertThrowsError XCTFail XCTUnwrap setUpWithError tearDownWithError executionTimeAllowance
-        String Set Bool Int UInt UInt16 UInt32 UInt64 Int64 Error Sendable StaticString UUID URL NSLock
-        FileManager Foundation XCTest FinConn self some none map filter compactMap contains allSatisfy
-        first isEmpty count insert append lock unlock addTask withThrowingTaskGroup describing
-        appendingPathComponent createDirectory removeItem temporaryDirectory default path uuidString
-        localizedDescription hasPrefix joined where
-        NSObject URLSession URLSessionDelegate URLAuthenticationChallenge URLCredential AuthChallengeDisposition
-        protectionSpace authenticationMethod serverTrust NSURLAuthenticationMethodServerTrust useCredential
-        cancelAuthenticationChallenge CFArray CFData SecCertificateCreateWithData SecTrustSetAnchorCertificates
-        SecTrustSetAnchorCertificatesOnly SecTrustEvaluateWithError""".split()
-    )
-    KEYWORDS = set("if guard switch for while return try await in catch init case let var".split())
-    known = lambda name: name in members or name in types or name in cases or name in own or name in KNOWN
-
-    for m in re.finditer(r"(?<![\w.])\.?(\w+)\s*\(", test):  # calls, with their argument labels
-        name, p = m.group(1), m.end() - 1
-        if name in KEYWORDS or re.search(r"\b(func|init|case)\s*$", test[: m.start()]):
-            continue
-        args = test[p + 1 : closing(test, p)]
-        used = [l for l, _ in labels(args) if l != "_"] if args.strip() else []
-        shown = f"{name}({''.join(l + ':' for l in used)})"
-        if name in case_params and name not in funcs:
-            # Construction passes every value with its label; a pattern binds every value, labels optional.
-            given = labels(args) if args.strip() else []
-            if not any(len(given) == len(d) and all(g in ("_", l) for (g, _), l in zip(given, d)) for d in case_params[name]):
-                problems.add(f"{test_file.name}: {name}({', '.join(g for g, _ in given)}): no case {name} has these values {case_params[name]}")
-        elif name in inits:
-            if not fits(used, inits[name]):
-                problems.add(f"{shown}: no initializer of {name} takes these labels")
-        elif name in funcs and name not in own:
-            if not fits(used, funcs[name]):
-                problems.add(f"{shown}: no function {name} takes these labels")
-        elif not known(name):
-            problems.add(f"{shown}: not declared")
-    for m in re.finditer(r"(\w+)?\.([A-Za-z_]\w*)", test):  # members, cases, implicit members
-        base, name = m.group(1), m.group(2)
-        if base and base[0].isdigit():
-            continue
-        if base in types and name in cases and base not in cases[name] and name not in funcs:
-            problems.add(f"{base}.{name}: {name} is a case of {sorted(t for t in cases[name] if t)}, not {base}")
-        elif base == "FinConnError" and name not in cases:
-            problems.add(f"FinConnError.{name}: no such case")
-        elif not known(name):
-            problems.add(f".{name}: not declared")
-    for name in set(re.findall(r"\b([A-Z]\w*)\b", test)):  # types
-        if not known(name) and not name.startswith("XCT"):
-            problems.add(f"{name}: no such type")
-
-for p in sorted(problems):
-    print(f"  {p}", file=sys.stderr)
-print(f"{len(problems)} unknown name(s) in {tests_dir}", file=sys.stderr)
-sys.exit(1 if problems else 0)
-PY
-then
-  pass "every name FinConnTests.swift uses is declared (testing bindings, the test itself, Swift/XCTest)"
-else
-  fail "every name FinConnTests.swift uses is declared (testing bindings, the test itself, Swift/XCTest)"
-fi
+# The names the Swift tests use are checked by the Swift compiler itself (scripts/swift-tests.sh
+# builds and runs them with SwiftPM against these testing bindings); the name checker that stood
+# here while no Swift compiler was available is retired.
 
 # Hand-written Swift/Kotlin/KTS of the bindings (Package.swift, tests, Gradle scripts) + generated.
 if python3 scripts/parse_check.py --self-test bindings/swift bindings/android bindings/tests "$OUT" "$TESTING_OUT"; then

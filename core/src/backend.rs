@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::callback::{HeadersFailure, HeadersWorker};
 use crate::error::Error;
 use crate::ids::{self, IdKind};
 use crate::model::{Account, AccountOwner, Session, Transaction};
@@ -114,10 +115,25 @@ impl BackendConfig {
     }
 }
 
-/// Supplies the headers of every backend call (e.g. the user's current auth token). Called once
-/// per attempt, so a token refreshed between retries is picked up. Never called for Stripe.
+/// Supplies the headers of every backend call (e.g. the user's current auth token). Called for
+/// each attempt, so a token refreshed between retries is picked up. Never called for Stripe.
+///
+/// It runs on a thread of the client's own ("finconn-headers"), never on the async runtime, and
+/// inside the attempt's deadline ([`policy::call_deadline`] of the request timeout): one that has
+/// not answered by then fails the attempt with [`BackendError::HeadersTimeout`] and its late
+/// answer is dropped. It may block (to refresh a token), for less than the request timeout. While
+/// a call is running, the attempts that need headers wait for the next call, which answers them
+/// all. A failure ([`HeaderProvider::try_headers`] returns an error, or it panics) is
+/// [`BackendError::InvalidConfiguration`], and nothing is sent.
 pub trait HeaderProvider: Send + Sync {
     fn headers(&self) -> Vec<(String, String)>;
+
+    /// The headers, or why there are none (a host whose provider can fail: the user is signed
+    /// out, a token refresh failed). The reason is never shown or logged: it may hold anything.
+    /// The core calls this; the default is [`HeaderProvider::headers`].
+    fn try_headers(&self) -> Result<Vec<(String, String)>, String> {
+        Ok(self.headers())
+    }
 }
 
 /// One HTTP exchange, for the host's listeners and for support: which call, which attempt, what
@@ -148,6 +164,10 @@ pub enum BackendError {
     Offline { endpoint: String, message: String },
     #[error("{endpoint} did not answer in time")]
     Timeout { endpoint: String },
+    /// The host's headers provider did not answer within the attempt's deadline (nothing was
+    /// sent).
+    #[error("{endpoint}: the app's headers provider did not answer in time; nothing was sent")]
+    HeadersTimeout { endpoint: String },
     #[error("{endpoint}: TLS failure: {message}")]
     Tls { endpoint: String, message: String },
     #[error("{endpoint} answered HTTP {status}{}: {}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(), message.as_deref().unwrap_or("no error message"))]
@@ -195,7 +215,9 @@ impl From<PolicyError> for BackendError {
 impl BackendError {
     fn retryable(&self) -> bool {
         match self {
-            BackendError::Offline { .. } | BackendError::Timeout { .. } => true,
+            BackendError::Offline { .. }
+            | BackendError::Timeout { .. }
+            | BackendError::HeadersTimeout { .. } => true,
             BackendError::Status { status, .. } => *status == 429 || *status >= 500,
             // A garbled body is a transport accident: the idempotency key makes a retry safe.
             BackendError::InvalidResponse { .. } => true,
@@ -234,6 +256,7 @@ impl BackendError {
             BackendError::InvalidConfiguration(_) => "invalid_configuration",
             BackendError::Offline { .. } => "offline",
             BackendError::Timeout { .. } => "timeout",
+            BackendError::HeadersTimeout { .. } => "headers_timeout",
             BackendError::Tls { .. } => "tls",
             BackendError::Status { status, .. } => match status {
                 401 | 403 => "unauthorized",
@@ -264,7 +287,9 @@ impl From<BackendError> for Error {
         match e {
             BackendError::InvalidConfiguration(_) => Error::InvalidConfiguration { message },
             BackendError::Offline { .. } | BackendError::Tls { .. } => Error::Offline { message },
-            BackendError::Timeout { .. } => Error::Timeout { message },
+            BackendError::Timeout { .. } | BackendError::HeadersTimeout { .. } => {
+                Error::Timeout { message }
+            }
             BackendError::Status {
                 status,
                 retry_after_ms,
@@ -521,7 +546,7 @@ struct Inner {
     templates: Templates,
     stripe_receipt: PathTemplate,
     stripe_accounts: PathTemplate,
-    headers: Option<Arc<dyn HeaderProvider>>,
+    headers: Option<HeadersWorker>,
     transport: Arc<dyn HttpTransport>,
 }
 
@@ -574,7 +599,7 @@ impl BackendClient {
                 templates,
                 stripe_receipt: PathTemplate::parse("/v1/link_account_sessions/session_receipt")?,
                 stripe_accounts: PathTemplate::parse("/v1/link_account_sessions/list_accounts")?,
-                headers,
+                headers: headers.map(HeadersWorker::new),
                 transport,
             }),
             observer: None,
@@ -626,6 +651,9 @@ impl BackendClient {
         report
             .check()
             .map_err(|m| BackendError::InvalidConfiguration(format!("completion report: {m}")))?;
+        if let Some(t) = &report.report_token {
+            policy::remember_secret(t);
+        }
         let body = serde_json::to_vec(report).unwrap_or_default();
         let (answer, request_id) = self
             .call_json(RawCall {
@@ -1082,25 +1110,37 @@ impl BackendClient {
         }
     }
 
-    /// The headers of one attempt, in order: the host's (checked, reserved names dropped) or
-    /// Stripe's authentication, then the core's.
-    fn headers(
+    /// The headers of one attempt, in order: the host's (asked for under `deadline`, checked,
+    /// reserved names dropped) or Stripe's authentication, then the core's. The host's
+    /// credentials are remembered for the scrubber ([`policy::remember_header_secret`]).
+    async fn headers(
         &self,
         endpoint: &'static str,
         has_body: bool,
         idempotency_key: Option<&str>,
         auth: Auth<'_>,
+        deadline: tokio::time::Instant,
     ) -> Result<Vec<(String, String)>, BackendError> {
         let mut headers = Vec::new();
         match auth {
             Auth::Host => {
                 if let Some(provider) = &self.inner.headers {
-                    let (kept, dropped) =
-                        policy::host_headers(provider.headers()).map_err(|e| {
-                            BackendError::InvalidConfiguration(format!("{endpoint}: {e}"))
-                        })?;
+                    let provided = provider.headers(deadline).await.map_err(|f| match f {
+                        HeadersFailure::TimedOut => BackendError::HeadersTimeout {
+                            endpoint: endpoint.into(),
+                        },
+                        HeadersFailure::Failed => BackendError::InvalidConfiguration(format!(
+                            "{endpoint}: the app's headers provider failed (it threw or panicked); nothing was sent"
+                        )),
+                    })?;
+                    let (kept, dropped) = policy::host_headers(provided).map_err(|e| {
+                        BackendError::InvalidConfiguration(format!("{endpoint}: {e}"))
+                    })?;
                     if !dropped.is_empty() {
                         tracing::warn!(endpoint, dropped = ?dropped, "host headers the core sets itself were ignored");
+                    }
+                    for (name, value) in &kept {
+                        policy::remember_header_secret(name, value);
                     }
                     headers = kept;
                 }
@@ -1142,24 +1182,40 @@ impl BackendClient {
         auth: Auth<'_>,
     ) -> Result<Exchange, BackendError> {
         let config = &self.inner.config;
-        let request = HttpRequest {
-            method,
-            url: url.to_owned(),
-            headers: self.headers(endpoint, body.is_some(), idempotency_key, auth)?,
-            body: body.map(<[u8]>::to_vec),
-            connect_timeout: config.connect_timeout,
-            timeout: config.request_timeout,
-            max_response_bytes: config.max_response_bytes,
-        };
-        let deadline = policy::call_deadline(config.request_timeout);
-        let sent = tokio::time::timeout(deadline, self.inner.transport.send(request)).await;
-        let result = match sent {
-            // Dropping the transport's future cancels the host's request.
-            Err(_) => Err(BackendError::Timeout {
-                endpoint: endpoint.into(),
-            }),
-            Ok(Err(e)) => Err(transport_error(endpoint, e, url)),
-            Ok(Ok(response)) => self.check_response(endpoint, response),
+        // One deadline for the whole attempt: the host's headers provider, then the transport.
+        let started = tokio::time::Instant::now();
+        let deadline = started + policy::call_deadline(config.request_timeout);
+        let result = match self
+            .headers(endpoint, body.is_some(), idempotency_key, auth, deadline)
+            .await
+        {
+            Err(e) => Err(e),
+            Ok(headers) => {
+                // The provider's time counts against the attempt's.
+                let timeout = config
+                    .request_timeout
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_millis(1));
+                let request = HttpRequest {
+                    method,
+                    url: url.to_owned(),
+                    headers,
+                    body: body.map(<[u8]>::to_vec),
+                    connect_timeout: config.connect_timeout.min(timeout),
+                    timeout,
+                    max_response_bytes: config.max_response_bytes,
+                };
+                let sent =
+                    tokio::time::timeout_at(deadline, self.inner.transport.send(request)).await;
+                match sent {
+                    // Dropping the transport's future cancels the host's request.
+                    Err(_) => Err(BackendError::Timeout {
+                        endpoint: endpoint.into(),
+                    }),
+                    Ok(Err(e)) => Err(transport_error(endpoint, e, url)),
+                    Ok(Ok(response)) => self.check_response(endpoint, response),
+                }
+            }
         };
         if let Some(observer) = &self.observer {
             let (status, request_id, error) = match &result {
@@ -1499,6 +1555,15 @@ fn parse_created_session(bytes: &[u8]) -> Result<CreatedSession, String> {
         if !ids::is_valid_report_token(t) {
             return Err("report_token is not 1 to 512 visible ASCII characters".into());
         }
+    }
+    // From now on the scrubber redacts them wherever they appear, whatever their shape.
+    policy::remember_secret(&client_secret);
+    if let Some((_, half)) = client_secret.split_once("_secret_") {
+        policy::remember_secret(half);
+    }
+    policy::remember_secret(&publishable_key);
+    if let Some(t) = &report_token {
+        policy::remember_secret(t);
     }
     Ok(CreatedSession {
         session_id,

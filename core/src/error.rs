@@ -49,8 +49,15 @@ pub enum Error {
     /// A saved flow cannot be restored: discard it and start a new flow.
     #[error("flow snapshot unusable: {message}")]
     SnapshotUnusable { message: String },
+    /// The device's storage failed (full, read-only, an I/O error) while the core wrote the
+    /// flow's progress or a report to the app's data directory. A call that changes the flow's
+    /// phase and fails with this left the flow where it was: tell the user (free some space),
+    /// then call it again, or let a later launch's `resume_pending` finish the flow. Not a
+    /// network condition: waiting alone will not fix it.
+    #[error("storage: {message}")]
+    Storage { message: String },
     /// Anything else: a backend that broke the contract (a redirect, an oversized or malformed
-    /// answer), a storage failure, a bug. Report it; retrying as is will not help.
+    /// answer), a bug. Report it; retrying as is will not help.
     #[error("{message}")]
     Other {
         message: String,
@@ -70,6 +77,7 @@ impl Error {
             Error::Rejected { .. } => "rejected",
             Error::ServiceUnavailable { .. } => "service_unavailable",
             Error::SnapshotUnusable { .. } => "snapshot_unusable",
+            Error::Storage { .. } => "storage",
             Error::Other { .. } => "other",
         }
     }
@@ -93,7 +101,16 @@ impl Error {
         }
     }
 
-    /// True when retrying the same call later may succeed.
+    /// An [`Error::Storage`]: a plain sentence saying what failed, then the system's reason
+    /// (`No space left on device (os error 28)`). Never a path or a file name.
+    pub fn storage(what_failed: &str, e: &std::io::Error) -> Self {
+        Error::Storage {
+            message: format!("{what_failed}: {e}"),
+        }
+    }
+
+    /// True when retrying the same call later may succeed (a network condition). A
+    /// [`Error::Storage`] is not: the device's storage must recover first.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -151,6 +168,21 @@ mod tests {
         assert_eq!(e.code(), "invalid_state");
         assert!(e.to_string().contains("already ended (completed)"));
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn storage_errors_are_typed_plain_and_not_retryable_as_offline() {
+        let e = Error::storage(
+            "the flow's progress could not be saved",
+            &std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
+        );
+        assert_eq!(e.code(), "storage");
+        assert_eq!(
+            e.to_string(),
+            "storage: the flow's progress could not be saved: No space left on device"
+        );
+        assert!(!e.is_retryable());
+        assert_eq!(e.request_id(), None);
     }
 
     #[test]

@@ -20,6 +20,25 @@
 //! processes on one directory never drive the same flow. [`FlowClient::pending_flows`] /
 //! [`FlowClient::resume_pending`] find what a previous process left.
 //!
+//! **When a write fails** (a full disk, a directory that refuses writes, an I/O error):
+//! - A call that changes the phase (`start`, `sheet_presented`, `user_left_app`, `sheet_result`,
+//!   `resume`, `cancel`) returns [`Error::Storage`] and the change is **undone in memory**: the
+//!   flow stays in the phase it had, the one its snapshot on disk holds (the write is atomic, the
+//!   old snapshot is intact; a flow that never left `Idle` has none). Memory and disk agree, so
+//!   the call can simply be made again once the storage recovers, and a kill at any moment leaves
+//!   a snapshot a relaunch resumes from. What happened at the backend meanwhile is never lost:
+//!   `start` keeps its idempotency key (a repeat gets the same session), and a report is rebuilt
+//!   from the snapshot with the same report id, which the backend counts once. So every session
+//!   still gets exactly one report, by a later call or by the next launch's `resume_pending`.
+//!   No event announces an undone change. `handle_url` cannot fail: its hints are then not
+//!   recorded (`recorded: false`); hints never decide the outcome.
+//! - A change within a phase (a deep link's hints while the sheet is up, a repeated create, the
+//!   session a canceled create returned, a settled report) is **kept in memory** and written with
+//!   the next successful write; the earlier state on disk is one a relaunch recovers from the
+//!   same way (same key, same report id).
+//! - At launch, `FlowClient::new`, `pending_flows`, `resume_pending` and `send_pending_reports`
+//!   return [`Error::Storage`] when the data directory cannot be created or listed.
+//!
 //! ## Concurrency
 //! Async operations of one flow (`start`, `sheet_result`, `resume`) run one at a time; the others
 //! never wait for the network. Called while another operation is in flight:
@@ -61,7 +80,7 @@ use crate::secret::Secret;
 use crate::state::{
     FlowFailure, FlowMachine, FlowPhase, PhaseChange, ReportToken, SessionInfo, SheetCredentials,
 };
-use crate::store::{FileLock, ReadOutcome, Store};
+use crate::store::{Batch, FileLock, ReadOutcome, Store};
 
 /// Everything a [`FlowClient`] needs besides the host's headers and transport.
 #[derive(Debug, Clone)]
@@ -132,7 +151,12 @@ pub enum FlowEvent {
     Finished { flow_id: String, status: FlowStatus },
 }
 
-/// Receives [`FlowEvent`]s. Called synchronously on the thread that caused the event: keep it short.
+/// Receives [`FlowEvent`]s, one at a time and in order, on the client's event thread
+/// ("finconn-events"), never on the thread that caused the event. A listener that blocks delays
+/// only the events after it: the flow goes on. At most [`LISTENER_QUEUE`] events wait; beyond
+/// that they are dropped and counted ([`FlowClient::dropped_events`]). The async operations
+/// (`start`, `sheet_result`, `resume`, `cancel`, …) return once the listeners have seen their
+/// events, or after at most [`LISTENER_GRACE`] (and not at all while a listener stays stuck).
 pub trait FlowEventListener: Send + Sync {
     fn on_event(&self, event: &FlowEvent);
 }
@@ -167,7 +191,8 @@ pub struct OutboxSummary {
     /// them right now, or their file could not be read at the moment.
     pub remaining: u32,
     pub dropped: u32,
-    /// Files whose content could not be decoded, moved aside (never sent, never deleted).
+    /// Files whose content could not be decoded, moved aside by this call (never sent; counted
+    /// once; pruned by the store's limits, see [`crate::store`]).
     pub quarantined: u32,
 }
 
@@ -178,9 +203,10 @@ pub struct PendingFlows {
     pub flows: Vec<Flow>,
     /// Held by another client or process right now.
     pub busy: u32,
-    /// Could not be read now; tried again next time.
+    /// Could not be read (or moved aside) now; tried again next time.
     pub unreadable: u32,
-    /// Corrupt or forged snapshots, moved aside; nothing was sent for them.
+    /// Corrupt or forged snapshots moved aside by this call; nothing was sent for them. A file
+    /// moved aside is not seen again, so it is counted once.
     pub quarantined: u32,
 }
 
@@ -192,24 +218,79 @@ pub struct PendingRecovery {
     /// Flows that still wait for the backend (offline, 5xx): call [`Flow::resume`] later.
     pub waiting: Vec<Flow>,
     pub reports: OutboxSummary,
-    /// Snapshots moved aside as corrupt or forged.
+    /// Snapshots moved aside as corrupt or forged by this call.
     pub quarantined: u32,
 }
 
-/// The host's listeners, shared by the client and its backend observer.
-#[derive(Default)]
+/// The most events waiting for the listeners; more are dropped (and counted).
+pub const LISTENER_QUEUE: usize = 1024;
+/// The longest an async operation waits for the listeners to see its events.
+pub const LISTENER_GRACE: Duration = Duration::from_millis(250);
+
+type ListenerList = Arc<Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>>;
+
+/// The host's listeners, shared by the client and its backend observer. Events go through a
+/// bounded queue to one thread that calls the listeners ([`crate::callback::Dispatcher`]).
 struct Listeners {
-    list: Mutex<Vec<(u64, Arc<dyn FlowEventListener>)>>,
+    list: ListenerList,
     next: AtomicU64,
+    /// Each event with the newest listener id when it happened: a listener sees the events that
+    /// happened while it was registered.
+    queue: crate::callback::Dispatcher<(FlowEvent, u64)>,
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        let list = ListenerList::default();
+        Listeners {
+            queue: crate::callback::Dispatcher::new(
+                "finconn-events",
+                LISTENER_QUEUE,
+                ListenerSink(list.clone()),
+            ),
+            list,
+            next: AtomicU64::new(0),
+        }
+    }
+}
+
+struct ListenerSink(ListenerList);
+
+impl crate::callback::Sink<(FlowEvent, u64)> for ListenerSink {
+    fn deliver(&mut self, (event, newest): (FlowEvent, u64)) {
+        let listeners: Vec<_> = lock(&self.0)
+            .iter()
+            .filter(|(id, _)| *id <= newest)
+            .map(|(_, l)| l.clone())
+            .collect();
+        for l in listeners {
+            // A listener that panics must not take the others (or the flow) down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
+        }
+    }
+
+    fn dropped(&mut self, count: u64) {
+        tracing::warn!(
+            dropped = count,
+            "a flow listener is too slow: events were dropped"
+        );
+    }
 }
 
 impl Listeners {
+    /// Queues the event for the listeners; never waits for them.
     fn emit(&self, event: FlowEvent) {
-        let listeners: Vec<_> = lock(&self.list).iter().map(|(_, l)| l.clone()).collect();
-        for l in listeners {
-            // A listener that panics must not take the flow down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_event(&event)));
+        let newest = self.next.load(Ordering::SeqCst);
+        if lock(&self.list).is_empty() {
+            return;
         }
+        self.queue.send((event, newest));
+    }
+
+    /// Waits (without blocking the runtime) until the listeners have seen every event so far, for
+    /// at most [`LISTENER_GRACE`].
+    async fn delivered(&self) -> bool {
+        self.queue.delivered(LISTENER_GRACE).await
     }
 }
 
@@ -247,13 +328,20 @@ impl FlowStore {
             machine.snapshot().as_bytes(),
         )
     }
-    /// Removes a settled flow's files; call with its lock held.
-    fn remove(&self, flow_id: &str) {
-        for name in [Self::snapshot_name(flow_id), Self::lock_name(flow_id)] {
-            if let Err(e) = self.store.remove(&name) {
-                tracing::warn!(file = %name, error = %e, "a settled flow's file could not be removed");
-            }
+    /// Removes a settled flow's files; call with its lock held. The snapshot's removal is what
+    /// counts (its error is returned); a lock file left behind goes at the next launch.
+    fn remove(&self, flow_id: &str) -> std::io::Result<()> {
+        let batch = self.store.batch();
+        self.remove_in(&batch, flow_id)?;
+        batch.finish()
+    }
+    /// [`remove`](Self::remove) within a pass (one directory sync at its end).
+    fn remove_in(&self, batch: &Batch<'_>, flow_id: &str) -> std::io::Result<()> {
+        batch.remove(&Self::snapshot_name(flow_id))?;
+        if let Err(e) = batch.remove(&Self::lock_name(flow_id)) {
+            tracing::warn!(flow_id, error = %e, "a settled flow's lock file could not be removed");
         }
+        Ok(())
     }
     fn ids(&self) -> std::io::Result<Vec<String>> {
         Ok(self
@@ -263,21 +351,22 @@ impl FlowStore {
             .map(|n| n["flow-".len()..n.len() - ".json".len()].to_owned())
             .collect())
     }
-    /// Lock files whose snapshot is gone and that nobody holds.
+    /// Lock files whose snapshot is gone and that nobody holds (one directory sync for all).
     fn remove_orphan_locks(&self) {
         let Ok(names) = self.store.list("flow-", ".lock") else {
             return;
         };
+        let batch = self.store.batch();
         for name in names {
             let id = &name["flow-".len()..name.len() - ".lock".len()];
-            if matches!(
-                self.store.read(&Self::snapshot_name(id)),
-                ReadOutcome::Missing
-            ) {
+            if !self.store.exists(&Self::snapshot_name(id)) {
                 if let Ok(Some(_held)) = self.store.lock_file(&name) {
-                    let _ = self.store.remove(&name);
+                    let _ = batch.remove(&name);
                 }
             }
+        }
+        if let Err(e) = batch.finish() {
+            tracing::warn!(error = %e, "flow store directory sync failed");
         }
     }
 }
@@ -354,7 +443,7 @@ impl FlowClient {
         let outbox = Outbox::open(config.data_dir.join("finconn-outbox"))?;
         let dir = config.data_dir.join("finconn-flows");
         let store = Store::open(&dir)
-            .map_err(|e| Error::other(format!("flow store {}: {e}", dir.display())))?;
+            .map_err(|e| Error::storage("the flow store could not be opened", &e))?;
         let flows = FlowStore { store };
         flows.remove_orphan_locks();
         Ok(FlowClient {
@@ -379,8 +468,21 @@ impl FlowClient {
         id
     }
 
+    /// Removes a listener. It may still be in the middle of an event; it gets no other.
     pub fn remove_listener(&self, id: u64) {
         lock(&self.inner.listeners.list).retain(|(i, _)| *i != id);
+    }
+
+    /// Waits until the listeners have seen every event emitted so far, for at most
+    /// [`LISTENER_GRACE`] (not at all while a listener is stuck in an earlier event). `true` when
+    /// they have. The flow's async operations do this before they return.
+    pub async fn events_delivered(&self) -> bool {
+        self.inner.listeners.delivered().await
+    }
+
+    /// Events dropped because a listener was too slow and [`LISTENER_QUEUE`] events were waiting.
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.listeners.queue.dropped()
     }
 
     /// A new flow in `Idle`. The options are validated here, before any network call.
@@ -406,7 +508,7 @@ impl FlowClient {
             .inner
             .flows
             .lock(&id)
-            .map_err(|e| Error::other(format!("flow store: {e}")))?;
+            .map_err(|e| Error::storage("the flow's lock could not be taken", &e))?;
         match held {
             Some(l) => Ok(Flow::wrap(self.inner.clone(), machine, Some(l))),
             None => Err(Error::InvalidState {
@@ -418,22 +520,65 @@ impl FlowClient {
     /// The flows a previous process left unsettled in `data_dir` (interrupted, or ended with a
     /// report still owed), each locked for this client. Corrupt or forged snapshots are moved
     /// aside; unreadable ones stay for next time; flows held by another process are skipped.
+    /// Entries that are not regular files (a FIFO, a symbolic link …) or whose names are not
+    /// plain are ignored: never opened, followed, moved or counted. The pass's removals and
+    /// moves share one directory `fsync`.
     pub fn pending_flows(&self) -> Result<PendingFlows, Error> {
         let store = &self.inner.flows;
         let mut found = PendingFlows::default();
         let ids = store
             .ids()
-            .map_err(|e| Error::other(format!("flow store: {e}")))?;
+            .map_err(|e| Error::storage("the saved flows could not be listed", &e))?;
+        let batch = store.store.batch();
+        // Counts a move aside only when the file really went.
+        let quarantine = |found: &mut PendingFlows, name: &str| match batch.quarantine(name) {
+            Ok(_) => found.quarantined += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(file = %name, error = %e, "unusable flow snapshot could not be moved aside; kept for next time");
+                found.unreadable += 1;
+            }
+        };
+        let read = |name: &str, id: &str| -> Result<Option<Result<FlowMachine, String>>, ()> {
+            match store.store.read(name) {
+                ReadOutcome::Found(bytes) => Ok(Some(restore_found(&bytes, id))),
+                ReadOutcome::Missing => Ok(None),
+                ReadOutcome::Unreadable(e) => {
+                    tracing::warn!(flow_id = %id, error = %e, "flow snapshot unreadable now; kept for next time");
+                    Err(())
+                }
+            }
+        };
         for id in ids {
             if self.inner.live_flow(&id).is_some() {
                 continue;
             }
+            let name = FlowStore::snapshot_name(&id);
             if !crate::ids::is_valid(crate::ids::IdKind::Flow, &id) {
-                let _ = store.store.quarantine(&FlowStore::snapshot_name(&id));
-                found.quarantined += 1;
+                quarantine(&mut found, &name);
                 continue;
             }
-            let held = match store.lock(&id) {
+            let lock_name = FlowStore::lock_name(&id);
+            // A first look without the lock, so that garbage costs no lock file: only a usable
+            // snapshot is locked (its lock file created) and read again under the lock.
+            let held = match read(&name, &id) {
+                Err(()) => {
+                    found.unreadable += 1;
+                    continue;
+                }
+                Ok(None) => continue, // gone meanwhile, or not a regular file: not ours
+                Ok(Some(Ok(_))) => store.lock(&id),
+                // Unusable. A flow that is being driven has its lock file (created before its
+                // first write, removed after its last): with none, nobody drives this one, and a
+                // process that starts to finds the same garbage.
+                Ok(Some(Err(_))) if !store.store.exists(&lock_name) => {
+                    tracing::warn!(flow_id = %id, "unusable flow snapshot moved aside; nothing sent for it");
+                    quarantine(&mut found, &name);
+                    continue;
+                }
+                Ok(Some(Err(_))) => store.store.lock_existing(&lock_name),
+            };
+            let held = match held {
                 Ok(Some(l)) => l,
                 Ok(None) => {
                     found.busy += 1;
@@ -445,44 +590,32 @@ impl FlowClient {
                     continue;
                 }
             };
-            let name = FlowStore::snapshot_name(&id);
-            let bytes = match store.store.read(&name) {
-                ReadOutcome::Found(b) => b,
-                ReadOutcome::Missing => {
+            // Under the lock: the snapshot as it is now.
+            match read(&name, &id) {
+                Err(()) => found.unreadable += 1,
+                Ok(None) => {
                     // Settled by another process meanwhile.
-                    let _ = store.store.remove(&FlowStore::lock_name(&id));
-                    continue;
+                    let _ = batch.remove(&lock_name);
                 }
-                ReadOutcome::Unreadable(e) => {
-                    tracing::warn!(flow_id = %id, error = %e, "flow snapshot unreadable now; kept for next time");
-                    found.unreadable += 1;
-                    continue;
-                }
-            };
-            let restored = std::str::from_utf8(&bytes)
-                .map_err(|_| "not UTF-8".to_owned())
-                .and_then(|s| FlowMachine::restore(s).map_err(|e| e.to_string()))
-                .and_then(|m| {
-                    if m.flow_id() == id {
-                        Ok(m)
-                    } else {
-                        Err("the snapshot names another flow".to_owned())
-                    }
-                });
-            match restored {
-                Err(reason) => {
+                Ok(Some(Err(reason))) => {
                     tracing::warn!(flow_id = %id, reason = %reason, "unusable flow snapshot moved aside; nothing sent for it");
-                    let _ = store.store.quarantine(&name);
-                    let _ = store.store.remove(&FlowStore::lock_name(&id));
-                    found.quarantined += 1;
+                    quarantine(&mut found, &name);
+                    let _ = batch.remove(&lock_name);
                 }
-                Ok(machine) if machine.is_settled() => store.remove(&id),
-                Ok(machine) => {
+                Ok(Some(Ok(machine))) if machine.is_settled() => {
+                    if let Err(e) = store.remove_in(&batch, &id) {
+                        tracing::warn!(flow_id = %id, error = %e, "a settled flow's snapshot could not be removed");
+                    }
+                }
+                Ok(Some(Ok(machine))) => {
                     found
                         .flows
                         .push(Flow::wrap(self.inner.clone(), machine, Some(held)))
                 }
             }
+        }
+        if let Err(e) = batch.finish() {
+            tracing::warn!(error = %e, "flow store directory sync failed");
         }
         Ok(found)
     }
@@ -519,6 +652,12 @@ impl FlowClient {
     /// Sends the reports still queued (a previous run could not deliver them). Reports another
     /// client or process is sending right now are left to it.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, Error> {
+        let out = self.send_pending_reports_op().await;
+        self.inner.listeners.delivered().await;
+        out
+    }
+
+    async fn send_pending_reports_op(&self) -> Result<OutboxSummary, Error> {
         let pending = self.inner.outbox.pending()?;
         let mut summary = OutboxSummary {
             remaining: pending.unreadable.len() as u32,
@@ -538,17 +677,21 @@ impl FlowClient {
 
     /// The user's linked accounts, from the backend.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        Ok(self.inner.backend.list_accounts().await?)
+        let out = self.inner.backend.list_accounts().await;
+        self.inner.listeners.delivered().await;
+        Ok(out?)
     }
 
     /// Disconnects an account through the backend.
     pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, Error> {
         let key = new_id("fcidem_");
-        Ok(self
+        let out = self
             .inner
             .backend
             .disconnect_account(account_id, &key)
-            .await?)
+            .await;
+        self.inner.listeners.delivered().await;
+        Ok(out?)
     }
 
     /// The backend client (for the account-data API and tools).
@@ -645,7 +788,9 @@ fn settle_flow_files(inner: &ClientInner, flow_id: &str) {
     if let Some(shared) = inner.live_flow(flow_id) {
         let mut state = lock(&shared.state);
         state.machine.mark_report_settled();
-        shared.persist(&mut state);
+        if let Err(e) = shared.persist(&mut state) {
+            tracing::warn!(flow_id, error = %e, "settled report not saved; kept in memory, written with the next write");
+        }
         return;
     }
     let store = &inner.flows;
@@ -655,13 +800,33 @@ fn settle_flow_files(inner: &ClientInner, flow_id: &str) {
     if let ReadOutcome::Found(bytes) = store.store.read(&FlowStore::snapshot_name(flow_id)) {
         if let Ok(mut m) = FlowMachine::restore(&String::from_utf8_lossy(&bytes)) {
             m.mark_report_settled();
-            if m.is_settled() {
-                store.remove(flow_id);
-            } else if let Err(e) = store.save(&m) {
+            // On failure the snapshot on disk still owes the report: a relaunch sends it again
+            // (same report id: the backend counts it once).
+            let written = if m.is_settled() {
+                store.remove(flow_id)
+            } else {
+                store.save(&m)
+            };
+            if let Err(e) = written {
                 tracing::warn!(error = %e, "flow snapshot could not be updated");
             }
         }
     }
+}
+
+/// A snapshot read from the flow store: the flow, or why it is unusable (corrupt, forged, or
+/// another flow's).
+fn restore_found(bytes: &[u8], flow_id: &str) -> Result<FlowMachine, String> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| "not UTF-8".to_owned())
+        .and_then(|s| FlowMachine::restore(s).map_err(|e| e.to_string()))
+        .and_then(|m| {
+            if m.flow_id() == flow_id {
+                Ok(m)
+            } else {
+                Err("the snapshot names another flow".to_owned())
+            }
+        })
 }
 
 struct FlowInner {
@@ -679,30 +844,41 @@ struct FlowShared {
 
 impl FlowShared {
     /// Writes the snapshot (taking the flow's lock first), or removes the files once settled.
-    fn persist(&self, state: &mut FlowInner) {
+    /// On failure the previous snapshot, if any, is still on disk, unchanged.
+    fn persist(&self, state: &mut FlowInner) -> Result<(), Error> {
         let store = &self.client.flows;
         let id = state.machine.flow_id().to_owned();
         if state.machine.phase() == FlowPhase::Idle {
-            return; // nothing happened yet that a relaunch would need
+            return Ok(()); // nothing happened yet that a relaunch would need
         }
         if state.lock.is_none() {
+            if state.machine.is_settled() {
+                // Never written (the lock comes with the first write): nothing to remove.
+                return Ok(());
+            }
             match store.lock(&id) {
                 Ok(Some(l)) => state.lock = Some(l),
                 Ok(None) => {
                     tracing::error!(flow_id = %id, "flow lock held elsewhere; not persisting");
-                    return;
+                    return Err(Error::InvalidState {
+                        message: "another client or process is driving this flow".into(),
+                    });
                 }
                 Err(e) => {
                     tracing::error!(flow_id = %id, error = %e, "flow lock unavailable; not persisting");
-                    return;
+                    return Err(Error::storage("the flow's progress could not be saved", &e));
                 }
             }
         }
-        if state.machine.is_settled() {
-            store.remove(&id);
-        } else if let Err(e) = store.save(&state.machine) {
-            tracing::error!(flow_id = %id, error = %e, "flow snapshot could not be written; a kill now would lose this flow's state");
-        }
+        let written = if state.machine.is_settled() {
+            store.remove(&id)
+        } else {
+            store.save(&state.machine)
+        };
+        written.map_err(|e| {
+            tracing::error!(flow_id = %id, error = %e, "flow snapshot could not be written");
+            Error::storage("the flow's progress could not be saved", &e)
+        })
     }
 }
 
@@ -756,8 +932,19 @@ impl Flow {
     ) -> Result<R, Error> {
         let (change, flow_id, out) = {
             let mut state = lock(&self.shared.state);
+            let before = state.machine.clone();
             let (change, out) = f(&mut state.machine)?;
-            self.shared.persist(&mut state);
+            if let Err(e) = self.shared.persist(&mut state) {
+                let flow_id = state.machine.flow_id().to_owned();
+                if change.from != change.to {
+                    // Undone: memory agrees with the snapshot on disk again; the call can be
+                    // made again (see "When a write fails" in the module doc).
+                    state.machine = before;
+                    tracing::warn!(flow_id = %flow_id, from = %change.from, to = %change.to, error = %e, "phase change not saved; undone");
+                    return Err(e);
+                }
+                tracing::warn!(flow_id = %flow_id, phase = %change.to, error = %e, "change within the phase not saved; kept in memory, written with the next write");
+            }
             (change, state.machine.flow_id().to_owned(), out)
         };
         if change.from != change.to {
@@ -779,11 +966,14 @@ impl Flow {
         Ok(out)
     }
 
-    /// Changes the machine without a phase change, and persists it.
+    /// Changes the machine without a phase change, and persists it. A failed write keeps the
+    /// change in memory; the next successful write includes it.
     fn update(&self, f: impl FnOnce(&mut FlowMachine)) {
         let mut state = lock(&self.shared.state);
         f(&mut state.machine);
-        self.shared.persist(&mut state);
+        if let Err(e) = self.shared.persist(&mut state) {
+            tracing::warn!(flow_id = %state.machine.flow_id(), error = %e, "flow change not saved; kept in memory, written with the next write");
+        }
     }
 
     pub fn flow_id(&self) -> String {
@@ -827,6 +1017,12 @@ impl Flow {
     /// calling `start` again after an error never creates a second session. Calling it when the
     /// flow is already ready returns the same configuration.
     pub async fn start(&self) -> Result<SheetConfiguration, Error> {
+        let out = self.start_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn start_op(&self) -> Result<SheetConfiguration, Error> {
         let _op = self.shared.op.lock().await;
         {
             let state = lock(&self.shared.state);
@@ -978,6 +1174,12 @@ impl Flow {
     /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
     /// returns the result already reached; it is not reconciled twice.
     pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
+        let out = self.sheet_result_op(outcome).await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn sheet_result_op(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
         let _op = self.shared.op.lock().await;
         if let Some(result) = self.result() {
             return Ok(result);
@@ -995,6 +1197,12 @@ impl Flow {
     /// killed before it had a session never showed the sheet: it ends canceled, and a session the
     /// backend may have created meanwhile (same idempotency key) is reported canceled.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
+        let out = self.resume_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn resume_op(&self) -> Result<FlowResult, Error> {
         let _op = self.shared.op.lock().await;
         let (phase, create_pending, settled) = {
             let s = lock(&self.shared.state);
@@ -1078,6 +1286,12 @@ impl Flow {
     /// already has gets its `canceled` report; one still being created gets it when the create
     /// answers. Does not wait for an in-flight `start`.
     pub async fn cancel(&self) -> Result<FlowResult, Error> {
+        let out = self.cancel_op().await;
+        self.client().listeners.delivered().await;
+        out
+    }
+
+    async fn cancel_op(&self) -> Result<FlowResult, Error> {
         if let Some(result) = self.result() {
             if self.phase() == FlowPhase::Canceled {
                 return Ok(result);

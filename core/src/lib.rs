@@ -15,7 +15,7 @@
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
 //! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts |
 //! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
-//! | `backend`, `outbox`, `store`, `flow`, `account_data` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence, the account-data calls |
+//! | `backend`, `outbox`, `store`, `flow`, `account_data`, `callback` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence, the account-data calls, the host's callbacks kept off the caller's thread |
 //!
 //! Everything outside the `backend` feature is pure: no network, no files, no async runtime, no FFI
 //! types. `cargo test -p finconn-core --no-default-features` proves it. Even with it, the core
@@ -40,6 +40,8 @@ pub mod state;
 pub mod account_data;
 #[cfg(feature = "backend")]
 pub mod backend;
+#[cfg(feature = "backend")]
+pub mod callback;
 #[cfg(feature = "backend")]
 pub mod flow;
 #[cfg(feature = "backend")]

@@ -10,9 +10,12 @@
 //! Files are written through [`crate::store`]: atomic, durable, mode 0600. A file that cannot be
 //! *read* (permission, EMFILE, EIO) stays pending and is tried again; only content that cannot be
 //! *decoded* (or that breaks the report's shape rules) is moved aside, under a name that never
-//! overwrites another. A file that disappears during a scan (another process delivered it) is
-//! skipped. Sending takes the report file's advisory lock, so two clients or two processes on one
-//! directory never send the same report at the same time.
+//! overwrites another, and counted once, by the scan that moved it. A file that disappears during
+//! a scan (another process delivered it) is skipped. Anything that is not a regular file, and any
+//! name that is not plain, is ignored: never opened, never followed, never counted. A scan makes
+//! its quarantines durable with one directory `fsync`. Sending takes the report file's advisory
+//! lock, so two clients or two processes on one directory never send the same report at the same
+//! time.
 //!
 //! Nothing secret is written: a report holds ids, the sheet outcome and the backend's per-session
 //! report token, never the client secret or a key.
@@ -20,12 +23,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::backend::CompletionReport;
-use crate::store::{FileLock, ReadOutcome, Store};
+use crate::store::{Batch, FileLock, ReadOutcome, Store};
 
 const PREFIX: &str = "report-";
 const SUFFIX: &str = ".json";
 
-/// A storage failure. The app can do nothing but log it, so it maps to `Error::Other`.
+/// A storage failure ([`Error::Storage`](crate::error::Error::Storage)), or a report that cannot
+/// be stored (a bug: [`Error::Other`](crate::error::Error::Other)).
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error("outbox {path}: {source}")]
@@ -40,7 +44,14 @@ pub enum OutboxError {
 
 impl From<OutboxError> for crate::error::Error {
     fn from(e: OutboxError) -> Self {
-        crate::error::Error::other(e.to_string())
+        match e {
+            // No path in the message: the app's error says what failed, its log says where.
+            OutboxError::Io { source, .. } => crate::error::Error::storage(
+                "the completion reports could not be stored or read",
+                &source,
+            ),
+            OutboxError::InvalidReport(_) => crate::error::Error::other(e.to_string()),
+        }
     }
 }
 
@@ -48,9 +59,11 @@ impl From<OutboxError> for crate::error::Error {
 #[derive(Debug, Default)]
 pub struct PendingReports {
     pub reports: Vec<CompletionReport>,
-    /// Files whose content could not be decoded, moved aside (their new names).
+    /// Files whose content could not be decoded, moved aside by this scan (their names before;
+    /// beyond the store's limit a pass removes them instead, see [`crate::store`]).
     pub quarantined: Vec<String>,
-    /// Files that could not be read now; left in place for the next attempt.
+    /// Report files that could not be read (or moved aside) now; left in place for the next
+    /// attempt.
     pub unreadable: Vec<String>,
 }
 
@@ -61,8 +74,8 @@ pub enum ReportRead {
     Missing,
     /// Left in place; try again later.
     Unreadable(std::io::Error),
-    /// Moved aside under this name.
-    Quarantined(String),
+    /// Moved aside, under this name (`None`: removed, the pass had moved enough aside).
+    Quarantined(Option<String>),
 }
 
 /// The outbox: one JSON file per pending report.
@@ -107,6 +120,16 @@ impl Outbox {
 
     /// The report with this id.
     pub fn read(&self, report_id: &str) -> ReportRead {
+        let batch = self.store.batch();
+        let read = self.read_in(report_id, &batch);
+        if let Err(e) = batch.finish() {
+            tracing::warn!(error = %e, "outbox directory sync failed");
+        }
+        read
+    }
+
+    /// The report with this id; a quarantine is made durable when `batch` ends.
+    fn read_in(&self, report_id: &str, batch: &Batch<'_>) -> ReportRead {
         let name = file_name(report_id);
         match self.store.read(&name) {
             ReadOutcome::Missing => ReportRead::Missing,
@@ -114,7 +137,7 @@ impl Outbox {
             ReadOutcome::Found(bytes) => {
                 match serde_json::from_slice::<CompletionReport>(&bytes) {
                     Ok(r) if r.check().is_ok() && r.report_id == report_id => ReportRead::Found(r),
-                    _ => match self.store.quarantine(&name) {
+                    _ => match batch.quarantine(&name) {
                         Ok(aside) => ReportRead::Quarantined(aside),
                         // Vanished meanwhile (delivered by another process).
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => ReportRead::Missing,
@@ -134,9 +157,9 @@ impl Outbox {
         }
     }
 
-    /// Whether a file for this report exists (readable or not).
+    /// Whether a file for this report exists (readable or not; a regular file, never followed).
     pub fn contains(&self, report_id: &str) -> bool {
-        self.store.path(&file_name(report_id)).exists()
+        self.store.exists(&file_name(report_id))
     }
 
     /// Removes an acknowledged report. Removing a missing report is fine.
@@ -157,24 +180,30 @@ impl Outbox {
     }
 
     /// Every pending report, oldest file name first. Unreadable files stay (listed in
-    /// `unreadable`), undecodable ones are moved aside (`quarantined`), vanished ones skipped.
+    /// `unreadable`), undecodable ones are moved aside (`quarantined`), vanished ones skipped;
+    /// entries that are not regular files or have no plain name are ignored. One directory
+    /// `fsync` for all the quarantines.
     pub fn pending(&self) -> Result<PendingReports, OutboxError> {
         let mut found = PendingReports::default();
         let names = self
             .store
             .list(PREFIX, SUFFIX)
             .map_err(io(self.store.dir()))?;
+        let batch = self.store.batch();
         for name in names {
             let id = &name[PREFIX.len()..name.len() - SUFFIX.len()];
-            match self.read(id) {
+            match self.read_in(id, &batch) {
                 ReportRead::Found(r) => found.reports.push(r),
                 ReportRead::Missing => {}
                 ReportRead::Unreadable(e) => {
                     tracing::warn!(file = %name, error = %e, "outbox report unreadable now; kept for the next attempt");
                     found.unreadable.push(name);
                 }
-                ReportRead::Quarantined(aside) => found.quarantined.push(aside),
+                ReportRead::Quarantined(_) => found.quarantined.push(name),
             }
+        }
+        if let Err(e) = batch.finish() {
+            tracing::warn!(error = %e, "outbox directory sync failed");
         }
         Ok(found)
     }
@@ -251,15 +280,42 @@ mod tests {
     fn unreadable_reports_stay_pending() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path()).unwrap();
-        outbox.put(&report("fcidem_ok")).unwrap();
-        // An I/O error on read (EISDIR here; EACCES, EMFILE, EIO behave the same).
-        fs::create_dir(dir.path().join("report-fcidem_io-complete.json")).unwrap();
+        let r = report("fcidem_io");
+        outbox.put(&r).unwrap();
+        // An I/O error on read (EIO through the store's seam; EACCES, EMFILE behave the same).
+        let seam = crate::store::seam::watch(outbox.dir());
+        seam.fail_reads(true);
         let pending = outbox.pending().unwrap();
-        assert_eq!(pending.reports.len(), 1);
+        assert!(seam.injected() > 0, "the read really failed");
+        assert!(pending.reports.is_empty());
         assert_eq!(pending.unreadable, ["report-fcidem_io-complete.json"]);
         assert!(pending.quarantined.is_empty());
-        assert!(dir.path().join("report-fcidem_io-complete.json").exists());
-        assert!(outbox.get("fcidem_io-complete").is_err());
+        assert!(outbox.get(&r.report_id).is_err());
+        seam.fail_reads(false);
+        assert_eq!(outbox.pending().unwrap().reports, vec![r]);
+    }
+
+    #[test]
+    fn what_is_not_a_regular_file_or_a_plain_name_is_ignored_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        outbox.put(&report("fcidem_ok")).unwrap();
+        fs::create_dir(dir.path().join("report-fcidem_dir-complete.json")).unwrap();
+        fs::write(dir.path().join("report-fcidem_a b-complete.json"), b"{}").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            dir.path().join("report-fcidem_ok-complete.json"),
+            dir.path().join("report-fcidem_link-complete.json"),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            let pending = outbox.pending().unwrap();
+            assert_eq!(pending.reports, vec![report("fcidem_ok")]);
+            assert!(pending.unreadable.is_empty(), "{:?}", pending.unreadable);
+            assert!(pending.quarantined.is_empty(), "{:?}", pending.quarantined);
+        }
+        assert!(!outbox.contains("fcidem_dir-complete"));
+        assert!(!outbox.contains("fcidem_link-complete"));
     }
 
     #[test]

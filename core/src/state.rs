@@ -511,6 +511,10 @@ impl FlowMachine {
             .validate()
             .map_err(|e| SnapshotError::Inconsistent(format!("options: {e}")))?;
         check_snapshot(&data).map_err(SnapshotError::Inconsistent)?;
+        // The scrubber redacts the flow's report token wherever it appears from now on.
+        if let Some(t) = data.session.as_ref().and_then(|s| s.report_token.as_ref()) {
+            crate::network::policy::remember_secret(&t.0);
+        }
         Ok(FlowMachine {
             data,
             credentials: None,

@@ -420,11 +420,12 @@ final class SampleController {
     }
 
     /// `sheetResult` or `resume` threw. What to do is what the error case says: the temporary
-    /// ones leave the flow waiting for its result (ask again later), the others end it.
+    /// ones leave the flow waiting for its result (ask again later), the others end it. A
+    /// storage failure left the flow where it was: asking again once there is space finishes it.
     private func keepIfTemporary(_ flow: Flow, _ error: Error) {
         guard let error = error as? FinConnError else { return }
         switch error {
-        case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized:
+        case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized, .Storage:
             state.waitingFlows.append(flow)
         case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Other:
             break

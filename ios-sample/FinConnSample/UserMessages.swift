@@ -32,6 +32,8 @@ enum UserMessages {
             return "The service is unavailable. Try again later."
         case .SnapshotUnusable:
             return "The interrupted linking could not be restored. Start again."
+        case .Storage:
+            return "The device's storage is full or unavailable. Free some space and try again."
         case .Other(let reason, _):
             return "Unexpected error: \(reason)"
         }

@@ -15,6 +15,7 @@
 //! | `institution` | the test institutions and their account templates |
 //! | `faults` | [`Endpoint`], [`Fault`], the FIFO [`Faults`] queues |
 //! | `hostile` | [`HostileServer`] and [`HOSTILE_CASES`], the hostile-backend matrix every transport runs |
+//! | `lying` | [`LyingBackend`] and [`ECHO_SHAPES`]: a backend that echoes the client's secrets back in every shape a scrubber may miss |
 //! | `http` | the hand-rolled HTTP/1.1 reader/writer and the byte-level misbehaviours |
 //! | `ids` | seeded ids, the clock, [`Redacted`] |
 //!
@@ -40,6 +41,7 @@ mod hostile;
 mod http;
 mod ids;
 mod institution;
+mod lying;
 mod server;
 mod sheet;
 pub mod stripe;
@@ -55,6 +57,11 @@ pub use hostile::{
 };
 pub use ids::Redacted;
 pub use institution::Institution;
+pub use lying::{
+    EchoShape, ErrorForm, Lie, LyingBackend, ECHO_SHAPES, LYING_ACCOUNT_ID, LYING_CLIENT_SECRET,
+    LYING_PUBLISHABLE_KEY, LYING_REPORT_TOKEN, LYING_SECRET_HALF, LYING_SESSION_ID,
+    LYING_USER_TOKEN,
+};
 pub use server::{
     serve, serve_until, Headers, RecordedRequest, ServeError, ServeOptions, Simulator,
     SimulatorConfig, StripeMode,

@@ -91,23 +91,57 @@ pub struct BackendEndpoints {
 
 /// Supplies the headers of every backend call, e.g. `Authorization: Bearer <user token>`. Called
 /// before each attempt, so a refreshed token is used on retries.
+///
+/// Called on the library's own thread, never on the caller's or the async runtime's, and inside
+/// the attempt's deadline (`requestTimeoutMs` plus a short grace): it may block (to refresh a
+/// token) but an answer later than that fails the attempt with `Timeout` (retried like any
+/// timeout) and is dropped; nothing is sent without headers. While one call runs, the attempts
+/// waiting for headers get the next call's answer. Throw `CallbackError` when there are no
+/// headers to give (the user signed out, a token refresh failed): the call then fails with
+/// `InvalidConfiguration` and nothing is sent (any other throw does the same).
 #[uniffi::export(with_foreign)]
 pub trait HeadersProvider: Send + Sync {
-    fn headers(&self) -> HashMap<String, String>;
+    fn headers(&self) -> Result<HashMap<String, String>, CallbackError>;
 }
 
 /// Receives flow events (phase changes, deep links, reports, forwarded Stripe events). Called on
-/// a background thread: hop to the main thread before touching UI.
+/// the library's event thread, one event at a time, in order: hop to the main thread before
+/// touching UI. One that blocks delays only the events after it, never the flow: at most 1024
+/// wait, further ones are dropped and counted (`droppedEvents()`). An async call returns once
+/// the listeners have its events, or after at most 250 ms.
+///
+/// A throw is ignored: the flow goes on and the next event is delivered as usual.
 #[uniffi::export(with_foreign)]
 pub trait FlowListener: Send + Sync {
-    fn on_event(&self, event: FlowEvent);
+    fn on_event(&self, event: FlowEvent) -> Result<(), CallbackError>;
+}
+
+/// What a host callback (`HeadersProvider`, `FlowListener`, `Logger`) may throw. Its reason is
+/// never shown or logged by the library: it may hold anything.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CallbackError {
+    #[error("the host callback failed")]
+    Failed { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        CallbackError::Failed { reason: e.reason }
+    }
 }
 
 struct HeadersAdapter(Arc<dyn HeadersProvider>);
 
 impl HeaderProvider for HeadersAdapter {
     fn headers(&self) -> Vec<(String, String)> {
-        self.0.headers().into_iter().collect()
+        self.try_headers().unwrap_or_default()
+    }
+
+    fn try_headers(&self) -> Result<Vec<(String, String)>, String> {
+        match self.0.headers() {
+            Ok(headers) => Ok(headers.into_iter().collect()),
+            Err(CallbackError::Failed { reason }) => Err(reason),
+        }
     }
 }
 
@@ -115,7 +149,8 @@ struct ListenerAdapter(Arc<dyn FlowListener>);
 
 impl core_flow::FlowEventListener for ListenerAdapter {
     fn on_event(&self, event: &core_flow::FlowEvent) {
-        self.0.on_event(event.into());
+        // A listener that throws misses only this event (its reason is the host's: not logged).
+        let _ = self.0.on_event(event.into());
     }
 }
 
@@ -219,7 +254,7 @@ impl FlowClient {
     /// The launch step, once per process: resumes every flow a previous process left, then sends
     /// the reports still queued.
     pub async fn resume_pending(&self) -> Result<PendingRecovery, FinConnError> {
-        let r = self.inner.resume_pending().await?;
+        let r = self.settled(self.inner.resume_pending().await).await?;
         Ok(PendingRecovery {
             finished: r.finished.iter().map(FlowResult::from).collect(),
             waiting: r
@@ -240,14 +275,16 @@ impl FlowClient {
 
     /// Sends the completion reports a previous run could not deliver. Call at launch.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
-        Ok(self.inner.send_pending_reports().await?.into())
+        Ok(self
+            .settled(self.inner.send_pending_reports().await)
+            .await?
+            .into())
     }
 
     /// The user's linked accounts, from the backend.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, FinConnError> {
         Ok(self
-            .inner
-            .list_accounts()
+            .settled(self.inner.list_accounts().await)
             .await?
             .iter()
             .map(Account::from)
@@ -256,12 +293,15 @@ impl FlowClient {
 
     /// Disconnects an account through the backend; returns it with its new status.
     pub async fn disconnect_account(&self, account_id: String) -> Result<Account, FinConnError> {
-        Ok((&self.inner.disconnect_account(&account_id).await?).into())
+        Ok((&self
+            .settled(self.inner.disconnect_account(&account_id).await)
+            .await?)
+            .into())
     }
 
     /// The account as Stripe has it now (balance, refresh records, status).
     pub async fn account(&self, account_id: String) -> Result<Account, FinConnError> {
-        Ok((&self.inner.account(&account_id).await?).into())
+        Ok((&self.settled(self.inner.account(&account_id).await).await?).into())
     }
 
     /// Refreshes `features` and waits for Stripe to finish (within `refreshDeadlineMs`). Features
@@ -273,12 +313,15 @@ impl FlowClient {
         features: Vec<RefreshFeature>,
     ) -> Result<RefreshReport, FinConnError> {
         let features: Vec<_> = features.into_iter().map(Into::into).collect();
-        Ok((&self.inner.refresh(&account_id, &features).await?).into())
+        Ok((&self
+            .settled(self.inner.refresh(&account_id, &features).await)
+            .await?)
+            .into())
     }
 
     /// Every owner of the account, all pages.
     pub async fn owners(&self, account_id: String) -> Result<OwnersResult, FinConnError> {
-        Ok((&self.inner.owners(&account_id).await?).into())
+        Ok((&self.settled(self.inner.owners(&account_id).await).await?).into())
     }
 
     /// The transactions added or changed since `cursor` (`None`: all of them) and the cursor for
@@ -289,8 +332,11 @@ impl FlowClient {
         cursor: Option<String>,
     ) -> Result<TransactionSync, FinConnError> {
         Ok((&self
-            .inner
-            .sync_transactions(&account_id, cursor.as_deref())
+            .settled(
+                self.inner
+                    .sync_transactions(&account_id, cursor.as_deref())
+                    .await,
+            )
             .await?)
             .into())
     }
@@ -302,7 +348,10 @@ impl FlowClient {
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
         let features: Vec<_> = features.into_iter().map(Into::into).collect();
-        Ok((&self.inner.subscribe(&account_id, &features).await?).into())
+        Ok((&self
+            .settled(self.inner.subscribe(&account_id, &features).await)
+            .await?)
+            .into())
     }
 
     /// Turns them off.
@@ -312,7 +361,10 @@ impl FlowClient {
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
         let features: Vec<_> = features.into_iter().map(Into::into).collect();
-        Ok((&self.inner.unsubscribe(&account_id, &features).await?).into())
+        Ok((&self
+            .settled(self.inner.unsubscribe(&account_id, &features).await)
+            .await?)
+            .into())
     }
 
     /// Adds a listener for every flow of this client; returns an id for `removeListener`.
@@ -322,6 +374,21 @@ impl FlowClient {
 
     pub fn remove_listener(&self, listener_id: u64) {
         self.inner.remove_listener(listener_id)
+    }
+
+    /// Events dropped because a listener was too slow (1024 were waiting for it).
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.dropped_events()
+    }
+}
+
+impl FlowClient {
+    /// After an async call: the listeners and the logger have what it emitted (each waited for
+    /// at most 250 ms, and not at all while one is stuck).
+    async fn settled<T>(&self, out: T) -> T {
+        self.inner.events_delivered().await;
+        crate::logging::lines_delivered().await;
+        out
     }
 }
 
@@ -333,13 +400,15 @@ pub struct PendingRecovery {
     /// Flows still waiting for the backend (offline, 5xx): call `resume()` on them later.
     pub waiting: Vec<Arc<Flow>>,
     pub reports: OutboxSummary,
-    /// Corrupt or forged flow snapshots moved aside.
+    /// Corrupt or forged flow snapshots moved aside by this call (counted once, never resumed).
     pub quarantined: u32,
 }
 
 /// One Financial Connections flow: `start` → present Stripe's sheet → `handleUrl` for deep links →
 /// `sheetResult` with the sheet's outcome → the final `FlowResult`. The core keeps it in
-/// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it.
+/// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it. When that write
+/// fails, the call that changed the step throws `Storage` and the flow stays at the step before:
+/// call it again later, or let the next launch finish the flow (one report either way).
 #[derive(uniffi::Object)]
 pub struct Flow {
     inner: core_flow::Flow,
@@ -362,7 +431,7 @@ impl Flow {
     /// Asks the backend for a session; returns what the sheet needs. Safe to call again after an
     /// error: no second session is created.
     pub async fn start(&self) -> Result<Arc<SheetConfiguration>, FinConnError> {
-        Ok(Arc::new(self.inner.start().await?.into()))
+        Ok(Arc::new(logged(self.inner.start().await).await?.into()))
     }
 
     /// Call right before presenting Stripe's sheet.
@@ -377,7 +446,8 @@ impl Flow {
     }
 
     /// Every incoming deep link. Forward it to Stripe's SDK as well. Throws only if the library
-    /// itself fails (it is built never to, even on hostile input).
+    /// itself fails (it is built never to, even on hostile input). `recorded` is false when the
+    /// hints could not be saved (a failing disk); they never decide the outcome.
     pub fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
         Ok(self.inner.handle_url(&url).into())
     }
@@ -392,20 +462,20 @@ impl Flow {
     /// The sheet's outcome → reconciliation with the backend → the final result. Delivered again
     /// for a finished flow, it returns the same result.
     pub async fn sheet_result(&self, result: SheetResult) -> Result<FlowResult, FinConnError> {
-        Ok((&self.inner.sheet_result(result.into()).await?).into())
+        Ok((&logged(self.inner.sheet_result(result.into()).await).await?).into())
     }
 
     /// After a restore: the result, asked from the backend. On a finished flow, its result again;
     /// a flow killed before it had a session ends canceled.
     pub async fn resume(&self) -> Result<FlowResult, FinConnError> {
-        Ok((&self.inner.resume().await?).into())
+        Ok((&logged(self.inner.resume().await).await?).into())
     }
 
     /// Ends a flow whose sheet was never shown (the user backed out before it appeared):
     /// canceled, no accounts. A session it already has (or gets from an in-flight `start`) is
     /// reported canceled to the backend.
     pub async fn cancel(&self) -> Result<FlowResult, FinConnError> {
-        Ok((&self.inner.cancel().await?).into())
+        Ok((&logged(self.inner.cancel().await).await?).into())
     }
 
     /// The final result, once there is one.
@@ -418,6 +488,13 @@ impl Flow {
     pub fn snapshot(&self) -> String {
         self.inner.snapshot()
     }
+}
+
+/// After an async call of a flow (whose listeners the core already waited for): the logger has
+/// what it logged (waiting at most 250 ms).
+async fn logged<T>(out: T) -> T {
+    crate::logging::lines_delivered().await;
+    out
 }
 
 /// Checks a deep link against return URLs without a client (e.g. in a URL router).

@@ -45,8 +45,15 @@ pub enum FinConnError {
     /// A saved flow cannot be restored: discard the snapshot and start a new flow.
     #[error("{reason}")]
     SnapshotUnusable { reason: String },
+    /// The device's storage failed (full, read-only, an I/O error) while the library saved the
+    /// flow's progress or a report in `dataDir`. A call that changes the flow's phase and throws
+    /// this left the flow where it was: tell the user (free some space), then call it again, or
+    /// let the next launch's `resumePending()` finish the flow; its session still gets exactly
+    /// one report. Not a network condition: waiting alone will not fix it.
+    #[error("{reason}")]
+    Storage { reason: String },
     /// Anything else: a backend that broke the contract (a redirect, an oversized or malformed
-    /// answer), a storage failure, a bug. Report it; retrying as is will not help.
+    /// answer), a bug. Report it; retrying as is will not help.
     #[error("{reason}")]
     Other {
         reason: String,
@@ -89,6 +96,7 @@ impl From<Error> for FinConnError {
                 request_id,
             },
             Error::SnapshotUnusable { .. } => FinConnError::SnapshotUnusable { reason },
+            Error::Storage { .. } => FinConnError::Storage { reason },
             Error::Other { request_id, .. } => FinConnError::Other { reason, request_id },
         }
     }
@@ -134,5 +142,16 @@ mod tests {
         .into();
         assert!(matches!(e, FinConnError::Unauthorized { status: 401, .. }));
         assert!(e.to_string().contains("token expired"));
+        let e: FinConnError = Error::Storage {
+            message: "the flow's progress could not be saved: No space left on device".into(),
+        }
+        .into();
+        assert_eq!(
+            e,
+            FinConnError::Storage {
+                reason: "storage: the flow's progress could not be saved: No space left on device"
+                    .into()
+            }
+        );
     }
 }

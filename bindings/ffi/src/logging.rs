@@ -1,9 +1,16 @@
 //! Forwards the core's `tracing` logs to a logger the host implements (OSLog on iOS, Logcat on
-//! Android). The core never puts a secret in a log field, so nothing here filters content; it only
-//! formats events and routes them.
+//! Android). The core never puts a secret in a log field; each line is scrubbed once more
+//! (`policy::scrub`) before it leaves. Lines go through a bounded queue to one thread that calls
+//! the logger in order ("finconn-log", `finconn_core::callback::Dispatcher`): a logger that blocks
+//! never blocks the code that logs. When [`LOG_QUEUE`] lines wait, the next ones are dropped,
+//! counted ([`dropped_log_lines`]) and reported to the logger by one line once it catches up.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Once, RwLock};
+use std::sync::{Arc, Once, OnceLock, RwLock};
+use std::time::Duration;
+
+use finconn_core::callback::{Dispatcher, Sink};
+use finconn_core::network::policy;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -32,14 +39,80 @@ impl LogLevel {
     }
 }
 
-/// The host's log sink, e.g. `os_log` / `android.util.Log`. Called on any thread.
+/// The host's log sink, e.g. `os_log` / `android.util.Log`. Called on the library's log thread,
+/// one line at a time, in order. One that blocks delays only the lines after it (at most 4096
+/// wait; further ones are dropped and counted: `droppedLogLines()`).
 #[uniffi::export(with_foreign)]
 pub trait Logger: Send + Sync {
-    fn log(&self, level: LogLevel, target: String, message: String);
+    /// A throw is ignored: the line is lost, the next one is delivered as usual.
+    fn log(
+        &self,
+        level: LogLevel,
+        target: String,
+        message: String,
+    ) -> Result<(), crate::client::CallbackError>;
 }
 
 static LOGGER: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
 static INSTALL: Once = Once::new();
+
+/// The most lines waiting for the logger.
+pub const LOG_QUEUE: usize = 4096;
+/// The longest an async call (or `clearLogger`) waits for the logger to take the lines so far.
+const LOG_GRACE: Duration = Duration::from_millis(250);
+
+/// One line for one logger.
+struct LogLine {
+    logger: Arc<dyn Logger>,
+    level: LogLevel,
+    target: String,
+    message: String,
+}
+
+struct LoggerSink;
+
+impl Sink<LogLine> for LoggerSink {
+    fn deliver(&mut self, line: LogLine) {
+        let _ = line.logger.log(line.level, line.target, line.message);
+    }
+
+    /// Told to the logger installed now, if any (the sink keeps no logger alive).
+    fn dropped(&mut self, count: u64) {
+        let current = LOGGER
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(l, _)| l.clone());
+        if let Some(logger) = current {
+            let _ = logger.log(
+                LogLevel::Warn,
+                "finconn".into(),
+                format!("{count} log line(s) dropped: the logger was too slow"),
+            );
+        }
+    }
+}
+
+static QUEUE: OnceLock<Dispatcher<LogLine>> = OnceLock::new();
+
+fn queue() -> &'static Dispatcher<LogLine> {
+    QUEUE.get_or_init(|| Dispatcher::new("finconn-log", LOG_QUEUE, LoggerSink))
+}
+
+/// Waits (without blocking the runtime) until the logger has every line logged so far, for at
+/// most 250 ms (not at all while the logger is stuck on an earlier line). The async calls of the
+/// library do this before they return.
+pub(crate) async fn lines_delivered() {
+    if let Some(q) = QUEUE.get() {
+        q.delivered(LOG_GRACE).await;
+    }
+}
+
+/// Log lines dropped so far because the logger was too slow.
+#[uniffi::export]
+pub fn dropped_log_lines() -> u64 {
+    QUEUE.get().map_or(0, |q| q.dropped())
+}
 
 /// Sends the library's logs at `max_level` and above to `logger`. Call again to replace it.
 #[uniffi::export]
@@ -52,10 +125,13 @@ pub fn set_logger(logger: Arc<dyn Logger>, max_level: LogLevel) {
     });
 }
 
-/// Stops forwarding logs.
+/// Stops forwarding logs. Lines already logged are handed over first (waiting at most 250 ms).
 #[uniffi::export]
 pub fn clear_logger() {
     *LOGGER.write().unwrap_or_else(|p| p.into_inner()) = None;
+    if let Some(q) = QUEUE.get() {
+        q.delivered_blocking(LOG_GRACE);
+    }
 }
 
 struct HostLayer;
@@ -74,7 +150,13 @@ impl<S: Subscriber> Layer<S> for HostLayer {
         event.record(&mut line);
         let logger = logger.clone();
         drop(guard);
-        logger.log(level, event.metadata().target().to_owned(), line.finish());
+        // Queued, never waited for: a logger that blocks cannot block the code that logs.
+        queue().send(LogLine {
+            logger,
+            level,
+            target: event.metadata().target().to_owned(),
+            message: policy::scrub(&line.finish()),
+        });
     }
 }
 
@@ -112,5 +194,85 @@ impl Visit for Line {
         } else {
             let _ = write!(self.fields, " {}={value}", field.name());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    /// Blocks for a second on its first line, then keeps every line.
+    struct StuckOnce {
+        blocked: AtomicBool,
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl Logger for StuckOnce {
+        fn log(
+            &self,
+            _level: LogLevel,
+            _target: String,
+            message: String,
+        ) -> Result<(), crate::client::CallbackError> {
+            if !self.blocked.swap(true, Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            self.lines.lock().unwrap().push(message);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_blocking_logger_never_blocks_the_code_that_logs() {
+        let logger = Arc::new(StuckOnce {
+            blocked: AtomicBool::new(false),
+            lines: Mutex::new(Vec::new()),
+        });
+        set_logger(logger.clone(), LogLevel::Trace);
+        let started = Instant::now();
+        let total = LOG_QUEUE + 200;
+        for n in 0..total {
+            tracing::info!(
+                n,
+                "echo client_secret=ffiLOGsecret42 and Bearer\tffiLOGtoken42"
+            );
+        }
+        let logging = started.elapsed();
+        assert!(
+            logging < Duration::from_millis(900),
+            "logging took {logging:?}"
+        );
+        // One line in the logger, LOG_QUEUE waiting: the rest dropped and counted.
+        let dropped = dropped_log_lines();
+        assert!((199..=200).contains(&dropped), "{dropped}");
+        // clearLogger hands over what waits, for at most its grace.
+        let clearing = Instant::now();
+        clear_logger();
+        assert!(clearing.elapsed() < Duration::from_millis(600));
+        // Installed again: the report of the dropped lines goes to the logger installed then.
+        set_logger(logger.clone(), LogLevel::Warn);
+        // Once unblocked, every queued line arrives, in order, scrubbed, and one line tells of
+        // the dropped ones.
+        let until = Instant::now() + Duration::from_secs(20);
+        while logger.lines.lock().unwrap().len() < total - dropped as usize + 1 {
+            assert!(Instant::now() < until, "the queued lines never arrived");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let lines = logger.lines.lock().unwrap().clone();
+        let numbers: Vec<usize> = lines
+            .iter()
+            .filter_map(|l| l.split("n=").nth(1)?.parse().ok())
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "out of order");
+        assert!(
+            lines.iter().all(|l| !l.contains("ffiLOG")),
+            "a secret reached the logger"
+        );
+        let report = format!("{dropped} log line(s) dropped");
+        assert_eq!(lines.iter().filter(|l| l.contains(&report)).count(), 1);
+        clear_logger();
     }
 }

@@ -584,7 +584,9 @@ pub struct OutboxSummary {
     pub remaining: u32,
     /// Refused for good by the backend (unknown session, …).
     pub dropped: u32,
-    /// Files whose content could not be decoded, moved aside (never sent, never deleted).
+    /// Files whose content could not be decoded, moved aside by this call (never sent; counted
+    /// once; the newest 20 kept for 30 days at most). Entries that are not regular files or not
+    /// the library's names are ignored and not counted anywhere.
     pub quarantined: u32,
 }
 

@@ -5,6 +5,7 @@
 package io.finconn.tests
 
 import io.finconn.Account
+import io.finconn.CallbackException
 import io.finconn.AccountStatus
 import io.finconn.FinConnException
 import io.finconn.FlowClient
@@ -22,6 +23,7 @@ import io.finconn.InternalException
 import io.finconn.LogLevel
 import io.finconn.Logger
 import io.finconn.MatchKind
+import io.finconn.OutboxSummary
 import io.finconn.Permission
 import io.finconn.RelinkOutcome
 import io.finconn.RelinkRequest
@@ -36,10 +38,22 @@ import io.finconn.setLogger
 import io.finconn.testingPanic
 import java.io.File
 import java.nio.file.Files
+import java.nio.file.LinkOption
+import java.nio.file.attribute.BasicFileAttributes
 import java.util.Collections
+import java.util.concurrent.Callable
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
@@ -451,6 +465,234 @@ class FlowBindingsTest {
         }
     }
 
+    /** FlowClientConfig for the simulator with a short timeout. */
+    private fun shortConfig(requestTimeoutMs: ULong, maxAttempts: UInt) =
+        FlowClientConfig(
+            backendUrl = sim.backendUrl(),
+            returnUrls = listOf(RETURN_URL),
+            androidAppId = APP_ID,
+            dataDir = dataDir.path,
+            stripeApiUrl = sim.backendUrl(),
+            requestTimeoutMs = requestTimeoutMs,
+            maxAttempts = maxAttempts,
+        )
+
+    /** The Timeout `block` must throw (caught in this coroutine: no nested runBlocking). */
+    private suspend fun timeoutOf(block: suspend () -> Unit): FinConnException.Timeout {
+        try {
+            block()
+        } catch (e: FinConnException.Timeout) {
+            return e
+        }
+        throw AssertionError("expected FinConnException.Timeout")
+    }
+
+    /** Milliseconds since `started` (System.nanoTime()). */
+    private fun msSince(started: Long) = (System.nanoTime() - started) / 1_000_000
+
+    @Test
+    fun headersProviderBlockingThreeSecondsCannotStretchA300msCall() = runBlocking<Unit> {
+        val calls = AtomicInteger()
+        val blocking =
+            object : HeadersProvider {
+                override fun headers(): Map<String, String> {
+                    calls.incrementAndGet()
+                    Thread.sleep(3_000)
+                    return mapOf("Authorization" to "Bearer kotlin-user")
+                }
+            }
+        // Another coroutine on this very thread: it must keep running while start() waits (the
+        // provider used to be called on the thread polling the call, and starve it).
+        val ticks = AtomicInteger()
+        val ticker =
+            launch {
+                while (isActive) {
+                    delay(10)
+                    ticks.incrementAndGet()
+                }
+            }
+        try {
+            // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
+            FlowClient(shortConfig(300uL, 1u), blocking).use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    val e = timeoutOf { flow.start() }
+                    val ms = msSince(started)
+                    println("start() with a headers provider blocking 3 s, 300 ms timeout, 1 attempt: $ms ms")
+                    assertTrue("one attempt took $ms ms", ms < 1_000)
+                    assertTrue(e.message, e.message.contains("headers provider"))
+                    assertEquals(FlowPhase.CREATING_SESSION, flow.phase())
+                }
+            }
+            val ticksDuringOne = ticks.get()
+            // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
+            FlowClient(shortConfig(300uL, 2u), blocking).use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    timeoutOf { flow.start() }
+                    val ms = msSince(started)
+                    println("start() with a headers provider blocking 3 s, 300 ms timeout, 2 attempts: $ms ms")
+                    assertTrue("two attempts took $ms ms", ms < 1_800)
+                }
+            }
+            assertTrue("this thread was starved: $ticksDuringOne ticks", ticksDuringOne >= 10)
+            // Nothing was sent without headers, and the stuck provider was not called again
+            // while it was stuck: one call per client.
+            assertEquals(0uL, sim.requests("create_session"))
+            assertEquals(2, calls.get())
+        } finally {
+            ticker.cancel()
+        }
+    }
+
+    @Test
+    fun blockingListenerCannotStallAFlow() = runBlocking<Unit> {
+        val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+        val stuck = AtomicBoolean(false)
+        newClient().use { client ->
+            client.addListener(
+                object : FlowListener {
+                    override fun onEvent(event: FlowEvent) {
+                        // A listener that blocks 3 s on its first event (a UI hop gone wrong).
+                        if (!stuck.getAndSet(true)) Thread.sleep(3_000)
+                        events.add(event)
+                    }
+                },
+            )
+            client.newFlow(options()).use { flow ->
+                val started = System.nanoTime()
+                val sheet = flow.start()
+                val sync = System.nanoTime()
+                flow.sheetPresented()
+                repeat(20) { flow.recordStripeEvent("event_$it", emptyMap()) }
+                val syncMs = msSince(sync)
+                sim.completeSheet(sheet.sessionId(), "success_one")
+                val result = flow.sheetResult(SheetResult.Completed)
+                val ms = msSince(started)
+                println("a flow with a listener blocking 3 s: $ms ms (sheetPresented + 20 events: $syncMs ms)")
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                assertTrue("the flow took $ms ms", ms < 1_500)
+                assertTrue("sheetPresented and 20 events took $syncMs ms", syncMs < 1_000)
+            }
+            // Once unblocked, the listener gets every event, in order.
+            val until = System.nanoTime() + 10_000_000_000
+            while (events.none { it is FlowEvent.Finished } && System.nanoTime() < until) delay(20)
+            val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+            assertEquals(
+                listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
+                phases,
+            )
+            val names = events.filterIsInstance<FlowEvent.StripeEvent>().map { it.name }
+            assertEquals((0 until 20).map { "event_$it" }, names)
+            assertEquals(0uL, client.droppedEvents())
+        }
+    }
+
+    @Test
+    fun blockingLoggerCannotStallAFlow() = runBlocking<Unit> {
+        val lines = Collections.synchronizedList(mutableListOf<String>())
+        val stuck = AtomicBoolean(false)
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) {
+                    if (!stuck.getAndSet(true)) Thread.sleep(3_000)
+                    lines.add(message)
+                }
+            },
+            LogLevel.TRACE,
+        )
+        try {
+            newClient().use { client ->
+                client.newFlow(options()).use { flow ->
+                    val started = System.nanoTime()
+                    val sheet = flow.start()
+                    flow.sheetPresented()
+                    sim.completeSheet(sheet.sessionId(), "success_one")
+                    val result = flow.sheetResult(SheetResult.Completed)
+                    val ms = msSince(started)
+                    println("a flow with a logger blocking 3 s: $ms ms")
+                    assertEquals(FlowStatus.COMPLETED, result.status)
+                    assertTrue("the flow took $ms ms", ms < 1_500)
+                }
+            }
+            // Once unblocked, the logger gets the flow's lines (the next test's logger must not
+            // queue behind this one).
+            val until = System.nanoTime() + 10_000_000_000
+            while (lines.none { it.contains("flow phase changed") } && System.nanoTime() < until) delay(20)
+            assertTrue("the lines arrived: $lines", lines.any { it.contains("flow phase changed") })
+        } finally {
+            clearLogger()
+        }
+    }
+
+    /**
+     * A headers provider that throws (the user signed out): the call fails typed, nothing is
+     * sent, and the provider's reason (which may hold anything) is not in the error.
+     */
+    @Test
+    fun aHeadersProviderThatThrowsSendsNothingAndIsTyped() = runBlocking<Unit> {
+        val secretReason = "signed out; refresh token rt-private-4242 expired"
+        val throwing =
+            object : HeadersProvider {
+                override fun headers(): Map<String, String> = throw CallbackException.Failed(secretReason)
+            }
+        FlowClient(shortConfig(5_000uL, 3u), throwing).use { client ->
+            client.newFlow(options()).use { flow ->
+                try {
+                    val sheet = flow.start()
+                    throw AssertionError("a start without headers succeeded: $sheet")
+                } catch (e: FinConnException.InvalidConfiguration) {
+                    assertTrue(e.reason, e.reason.contains("headers provider"))
+                    assertFalse(e.toString(), e.toString().contains(secretReason))
+                }
+                // No headers is not a passing fault: the flow ends failed (a new one starts over).
+                assertEquals(FlowPhase.FAILED, flow.phase())
+            }
+        }
+        assertEquals("a request went out without headers", 0uL, sim.requests("create_session"))
+    }
+
+    /**
+     * A listener and a logger that throw on everything (any exception, not only
+     * CallbackException): the flow completes, and a well-behaved listener gets every event.
+     */
+    @Test
+    fun aListenerAndALoggerThatThrowStallNothing() = runBlocking<Unit> {
+        setLogger(
+            object : Logger {
+                override fun log(level: LogLevel, target: String, message: String) = throw IllegalStateException("disk full")
+            },
+            LogLevel.TRACE,
+        )
+        try {
+            newClient().use { client ->
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) = throw IllegalStateException("listener bug")
+                    },
+                )
+                val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
+                client.addListener(
+                    object : FlowListener {
+                        override fun onEvent(event: FlowEvent) {
+                            events.add(event)
+                        }
+                    },
+                )
+                val result = runFlow(client, "success_one")
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                val phases = events.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
+                assertEquals(
+                    listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
+                    phases,
+                )
+                assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            }
+        } finally {
+            clearLogger()
+        }
+    }
+
     /** Wraps the platform transport and keeps what a careless host transport would log. */
     private class LoggingTransport : HttpTransport {
         private val inner = PlatformHttpTransport()
@@ -550,6 +792,142 @@ class FlowBindingsTest {
             assertEquals(done.accountIds, result.accounts.map(Account::id))
             assertEquals(0u, client.resumePending().finished.size.toUInt())
         }
+        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
+    }
+
+    /** A FIFO at [path] (`mkfifo(1)`): opening it for reading blocks until a writer comes. */
+    private fun mkfifo(path: File) {
+        path.parentFile.mkdirs()
+        val status = ProcessBuilder("mkfifo", path.path).inheritIO().start().waitFor()
+        assertEquals("mkfifo ${path.path}", 0, status)
+        val attributes = Files.readAttributes(path.toPath(), BasicFileAttributes::class.java, LinkOption.NOFOLLOW_LINKS)
+        assertTrue("${path.path} is a FIFO", attributes.isOther)
+    }
+
+    /**
+     * Runs [block] on a thread of its own and fails if it has not returned within [seconds]: a
+     * thread blocked in a native `open` cannot be interrupted, so it is left behind (daemon).
+     */
+    private fun <T> within(seconds: Long, block: () -> T): T {
+        val executor = Executors.newSingleThreadExecutor { r -> Thread(r).apply { isDaemon = true } }
+        try {
+            return executor.submit(Callable { block() }).get(seconds, TimeUnit.SECONDS)
+        } catch (e: TimeoutException) {
+            throw AssertionError("still blocked after $seconds s: the launch hangs")
+        } catch (e: ExecutionException) {
+            throw e.cause ?: e
+        } finally {
+            executor.shutdownNow()
+        }
+    }
+
+    /**
+     * The flows directory refuses writes, the way the system does it even for root: a regular
+     * file where the directory was (every create and removal under it fails with ENOTDIR).
+     * Returns the repair.
+     */
+    private fun refuseFlowWrites(): () -> Unit {
+        val flows = File(dataDir, "finconn-flows")
+        val away = File(dataDir, "finconn-flows.away")
+        assertTrue(flows.renameTo(away))
+        flows.writeText("not a directory")
+        return {
+            assertTrue(flows.delete())
+            assertTrue(away.renameTo(flows))
+        }
+    }
+
+    @Test
+    fun aFifoInTheDataDirectoryHangsNeitherTheClientNorResumePending() {
+        val id = "0".repeat(31) + "7"
+        val fifos =
+            listOf(
+                File(dataDir, "finconn-outbox/.report-fcidem_a-complete.json.1.0123456789abcdef.tmp"),
+                File(dataDir, "finconn-outbox/report-fcidem_$id-complete.json"),
+                File(dataDir, "finconn-flows/.flow-flow_a.json.1.0123456789abcdef.tmp"),
+                File(dataDir, "finconn-flows/flow-flow_$id.json"),
+            )
+        fifos.forEach(::mkfifo)
+        for (launch in 1..2) {
+            val started = System.nanoTime()
+            val (recovery, again) =
+                within(20) {
+                    newClient().use { client ->
+                        runBlocking { client.resumePending() to client.sendPendingReports() }
+                    }
+                }
+            val tookMs = (System.nanoTime() - started) / 1_000_000
+            assertTrue("launch $launch took $tookMs ms", tookMs < 5_000)
+            // Not the library's files: never opened, never counted.
+            assertTrue(recovery.finished.isEmpty())
+            assertTrue(recovery.waiting.isEmpty())
+            assertEquals(0u, recovery.quarantined)
+            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), recovery.reports)
+            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), again)
+        }
+        assertTrue("left alone", fifos.all { Files.exists(it.toPath(), LinkOption.NOFOLLOW_LINKS) })
+    }
+
+    @Test
+    fun aDataDirectoryThatRefusesWritesThrowsStorageAndTheSameCallsAgainReportOnce() = runBlocking<Unit> {
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                var repair = refuseFlowWrites()
+                val e = assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.start() } }
+                assertTrue(e.reason, e.reason.startsWith("storage: "))
+                assertFalse("no path in ${e.reason}", e.reason.contains(dataDir.path))
+                assertEquals(FlowPhase.IDLE, flow.phase())
+                assertEquals("nothing sent", 0uL, sim.requests("create_session"))
+                repair()
+                val sheet = flow.start()
+
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertEquals(FlowPhase.READY, flow.phase())
+                repair()
+                flow.sheetPresented()
+                flow.userLeftApp()
+                val done = sim.completeSheet(sheet.sessionId(), "success_one")
+                assertTrue(flow.handleUrl(done.redirectUrl!!).recorded)
+
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetResult(SheetResult.Completed) } }
+                assertEquals(FlowPhase.PRESENTING, flow.phase())
+                assertEquals("nothing reported", 0uL, sim.reportsReceived(sheet.sessionId()))
+                repair()
+                val result = flow.sheetResult(SheetResult.Completed)
+                assertEquals(FlowStatus.COMPLETED, result.status)
+                assertEquals(done.accountIds, result.accounts.map(Account::id))
+                assertEquals(1uL, sim.sessionsCreated())
+                assertEquals(1uL, sim.reportsReceived(sheet.sessionId()))
+            }
+        }
+        assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
+    }
+
+    @Test
+    fun aStorageFailureBeforeAKillStillGivesTheSessionOneReportAtTheNextLaunch() = runBlocking<Unit> {
+        val sessionId: String
+        val repair: () -> Unit
+        newClient().use { client ->
+            client.newFlow(options()).use { flow ->
+                sessionId = flow.start().sessionId()
+                repair = refuseFlowWrites()
+                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertEquals(FlowPhase.READY, flow.phase())
+            }
+        } // the process dies; the disk recovers before the next launch
+        val done = sim.completeSheet(sessionId, "success_one")
+        repair()
+        newClient().use { client ->
+            val recovery = client.resumePending()
+            assertEquals(1, recovery.finished.size)
+            val result = recovery.finished.single()
+            assertEquals(FlowStatus.COMPLETED, result.status)
+            assertEquals(done.accountIds, result.accounts.map(Account::id))
+        }
+        assertEquals(1uL, sim.sessionsCreated())
         assertEquals(1uL, sim.reportsReceived(sessionId))
         assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
     }

@@ -66,6 +66,7 @@ class HostileBackendTest {
             is FinConnException.Unauthorized -> e.reason
             is FinConnException.InvalidState -> e.reason
             is FinConnException.SnapshotUnusable -> e.reason
+            is FinConnException.Storage -> e.reason
         }
 
     /** Opens HttpsURLConnections whose only trusted root is [der]. */
@@ -198,5 +199,49 @@ class HostileBackendTest {
         val peak = File("/proc/self/status").takeIf { it.exists() }?.readLines()?.firstOrNull { it.startsWith("VmHWM:") }
         println("peak RSS of the JVM after the matrix: $peak; max heap ${Runtime.getRuntime().maxMemory() / (1024 * 1024)} MB")
         assertTrue(failures.joinToString("\n"), failures.isEmpty())
+    }
+
+    /**
+     * An https backend whose certificate the JVM does not trust: refused in the handshake, nothing
+     * sent, a typed error that says TLS (the core files a TLS failure under `offline` today). The
+     * Swift twin runs on Linux too.
+     */
+    @Test
+    fun anUntrustedCertificateIsRefusedBeforeAnyRequest() = runBlocking<Unit> {
+        val case = hostileCases().first { it.tls }
+        val dir = Files.createTempDirectory("finconn-untrusted").toFile()
+        val server = TestHostileServer.start(case.name)
+        try {
+            assertTrue(server.backendUrl().startsWith("https://"))
+            val headers =
+                object : HeadersProvider {
+                    override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer ${server.userToken()}")
+                }
+            val config =
+                FlowClientConfig(
+                    backendUrl = server.backendUrl(),
+                    returnUrls = listOf(HOSTILE_RETURN_URL),
+                    dataDir = dir.path,
+                    stripeFallback = false,
+                    maxAttempts = 1u,
+                )
+            FlowClient(config, headers, PlatformHttpTransport()).use { client ->
+                val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = HOSTILE_RETURN_URL)
+                client.newFlow(options).use { flow ->
+                    try {
+                        val sheet = flow.start()
+                        throw AssertionError("an untrusted certificate was accepted: $sheet")
+                    } catch (e: FinConnException.Offline) {
+                        assertTrue(e.toString(), e.reason.contains("TLS"))
+                    }
+                }
+            }
+            assertTrue("a request went through", server.requests() == 0uL)
+            assertTrue("a connection reached the other host", server.otherHostConnections() == 0uL)
+        } finally {
+            server.shutdown()
+            server.close()
+            dir.deleteRecursively()
+        }
     }
 }

@@ -9,9 +9,9 @@
 //! | the host's headers may add, never override [`RESERVED_HEADERS`]; a name or value with a control character is a configuration error | [`check_header`], [`host_headers`] |
 //! | redirects are never followed: any 3xx is an error, and its `Location` is neither read nor logged | [`is_redirect`] |
 //! | bodies are capped ([`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one is an error, never retried | [`within_cap`] |
-//! | every transport call is bounded by the core's own timer | [`call_deadline`] |
+//! | every attempt (the host's headers provider, then the transport) is bounded by the core's own timer | [`call_deadline`] |
 //! | an error body contributes only the contract's `error.code` and a scrubbed message of at most [`MAX_ERROR_MESSAGE_CHARS`] characters | [`error_detail`] |
-//! | anything shaped like a Stripe secret, key or token is replaced by `[redacted]` in every error and log line | [`scrub`] |
+//! | anything shaped or named like a secret, and every secret the client holds whatever its shape, is replaced by `[redacted]` in every error and log line, in any encoding | [`scrub`], [`remember_secret`] |
 //! | request ids (`Request-Id`, `X-Request-Id`) are kept for support, when they look like ids | [`request_id`] |
 //! | `Retry-After` is read in seconds | [`retry_after`] |
 
@@ -392,6 +392,7 @@ pub fn error_detail(body: &[u8]) -> ErrorDetail {
                 && c.len() <= 64
                 && c.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && scrub(c) == *c
         })
         .map(str::to_owned);
     let message = v
@@ -400,11 +401,12 @@ pub fn error_detail(body: &[u8]) -> ErrorDetail {
         .or_else(|| v.get("message"))
         .and_then(serde_json::Value::as_str)
         .map(|m| {
-            // Scrub first: a cut must not leave half a secret unrecognised.
+            // Scrub first: a cut must not leave half a secret unrecognised. Control characters
+            // become spaces afterwards (removing them could join two harmless halves).
             let clean = scrub(m);
             let mut out: String = clean
                 .chars()
-                .filter(|c| !c.is_control())
+                .map(|c| if c.is_control() { ' ' } else { c })
                 .take(MAX_ERROR_MESSAGE_CHARS)
                 .collect();
             if clean.chars().count() > MAX_ERROR_MESSAGE_CHARS {
@@ -422,118 +424,494 @@ pub fn url_for_logs(url: &str) -> String {
     scrub(&url[..end])
 }
 
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'-')
+// ---- the scrubber -------------------------------------------------------------------------
+//
+// `scrub` reads the text through a *decoded view*: percent escapes (`%5F`, double-encoded
+// `%255F`), JSON and C escapes (`\u005f`, `\x5f`) and HTML character references (`&quot;`,
+// `&#61;`) become the byte they stand for, and invisible characters (control characters other
+// than whitespace, zero-width and bidi formatting characters) disappear, so an encoded or split
+// secret is seen whole. Each byte of the view remembers the source bytes it came from; what a
+// rule redacts in the view is replaced in the source text. The rules:
+//
+// 1. **Shapes**: a word holding `_secret_` (client secrets), a Stripe key (`pk_`, `sk_`, `rk_`,
+//    `ek_` + `test_`/`live_`, `whsec_`) or a report token `rt_…`, with the rest of its value.
+// 2. **Names**: the value after a name of a secret — any spelling of the contract's and the
+//    usual ones, snake_case, camelCase or kebab-case (`client_secret`, `clientSecret`,
+//    `financialConnectionsSessionClientSecret`, `publishableKey`, `reportToken`, `X-Api-Key`,
+//    `access_token`, `password`, `Authorization`, any name ending in `secret` or `token`, plurals
+//    too) — followed by `=`, `:`, `=>`, `>` (a markup tag) or, after a quoted name, `,` and a
+//    quoted value (a pair in a JSON array). The value is a quoted string (spaces included), a JSON
+//    array or object (all of it), or a run of characters up to whitespace or a delimiter. An
+//    `Authorization` value keeps its scheme (`Bearer`, `Basic`, …) and loses the credential.
+// 3. **`Bearer`**: the value after `Bearer` and any whitespace (space, tab, newline, `+`).
+// 4. **Values**: every value given to [`remember_secret`] (the client secrets, publishable keys
+//    and report tokens the client received, the credentials of the host's headers), wherever it
+//    appears and whatever its shape: values of 8 characters or more anywhere, shorter ones (4 to
+//    7) as a whole word; their JSON-escaped forms too.
+
+/// The most values [`remember_secret`] keeps (oldest forgotten first).
+const MAX_KNOWN_SECRETS: usize = 256;
+/// Values shorter than this are not redacted by value (they would match ordinary words).
+const MIN_KNOWN_SECRET: usize = 4;
+/// Values shorter than this are redacted by value only as a whole word.
+const MIN_KNOWN_SECRET_ANYWHERE: usize = 8;
+
+/// Each remembered value, with its JSON-escaped form when that differs.
+static KNOWN_SECRETS: std::sync::RwLock<Vec<(String, Option<String>)>> =
+    std::sync::RwLock::new(Vec::new());
+
+/// Makes [`scrub`] redact `value` wherever it appears, whatever its shape (rule 4 above): the
+/// client calls it with every client secret, publishable key and report token it receives or
+/// restores, and with the credentials of the host's headers. Process-wide (every client's
+/// secrets are redacted in every text), bounded to the most recent 256 values; values shorter
+/// than 4 characters or with a character outside visible ASCII are ignored.
+pub fn remember_secret(value: &str) {
+    let value = value.trim();
+    if value.len() < MIN_KNOWN_SECRET
+        || value.len() > 4096
+        || !value.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return;
+    }
+    let mut known = KNOWN_SECRETS.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(pos) = known.iter().position(|(v, _)| v == value) {
+        let v = known.remove(pos);
+        known.push(v);
+        return;
+    }
+    if known.len() >= MAX_KNOWN_SECRETS {
+        known.remove(0);
+    }
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('/', "\\/");
+    known.push((value.to_owned(), (escaped != value).then_some(escaped)));
 }
 
-/// Ends a secret value that follows a key name: whitespace and the JSON, query and markup
-/// delimiters.
-fn ends_value(b: u8) -> bool {
-    b.is_ascii_whitespace() || b"&\"',;}])<>".contains(&b)
-}
-
-/// Lower-cased, with `%5f` and `-` read as `_`, so encoded secrets and header names match too.
-fn normalized(word: &str) -> String {
-    word.to_ascii_lowercase()
-        .replace("%5f", "_")
-        .replace('-', "_")
-}
-
-fn is_secret_word(word: &str) -> bool {
-    let w = normalized(word);
-    const KEY_PREFIXES: &[&str] = &[
-        "pk_test_", "pk_live_", "sk_test_", "sk_live_", "rk_test_", "rk_live_", "whsec_",
-    ];
-    w.contains("_secret_")
-        || KEY_PREFIXES.iter().any(|p| w.starts_with(p))
-        || (w.starts_with("rt_") && w.len() > 3)
-}
-
-/// Names whose value is a secret whatever its shape (`client_secret=…`, `"report_token": "…"`,
-/// `X-Api-Key: …`, `Bearer …`).
-fn names_a_secret(word: &str) -> bool {
-    let w = normalized(word);
-    const NAMES: &[&str] = &[
-        "client_secret",
-        "report_token",
-        "publishable_key",
-        "secret_key",
-        "api_key",
-        "access_token",
-        "refresh_token",
-        "password",
-    ];
-    w == "bearer" || NAMES.iter().any(|n| w.ends_with(n))
-}
-
-/// Replaces anything shaped like a Stripe secret, key or token with [`REDACTED`]: words holding
-/// `_secret_` (client secrets), `pk_`/`sk_`/`rk_` + `test_`/`live_` keys, `whsec_…`, report tokens
-/// `rt_…`, and the value after a name such as `client_secret`, `report_token`, `api_key` or
-/// `Bearer` (separated by `=`, `:`, quotes or spaces). Percent-encoded forms (`%5F` for `_`) are
-/// recognised too.
-pub fn scrub(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    // After a name of a secret: `Some(needs_separator)`. A key name needs `=`, `:` or a quote
-    // before its value (`client_secret=…`, `"report_token": "…"`); `Bearer` only a space.
-    let mut expect_value: Option<bool> = None;
-    let mut saw_separator = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(needs_separator) = expect_value {
-            if matches!(b, b'=' | b':' | b'"' | b'\'' | b'\\') {
-                saw_separator = true;
-                out.push(b as char);
-                i += 1;
-                continue;
-            }
-            if b == b' ' {
-                out.push(' ');
-                i += 1;
-                continue;
-            }
-            let lower3 = text.get(i..i + 3).map(str::to_ascii_lowercase);
-            if matches!(lower3.as_deref(), Some("%22" | "%3d" | "%3a" | "%20")) {
-                saw_separator = true;
-                out.push_str(&text[i..i + 3]);
-                i += 3;
-                continue;
-            }
-            expect_value = None;
-            if !needs_separator || saw_separator {
-                let start = i;
-                while i < bytes.len() && !ends_value(bytes[i]) {
-                    i += 1;
-                }
-                if i > start {
-                    out.push_str(REDACTED);
-                }
-                continue;
-            }
-        }
-        if is_word(b) {
-            let start = i;
-            while i < bytes.len() && is_word(bytes[i]) {
-                i += 1;
-            }
-            let word = &text[start..i];
-            if is_secret_word(word) {
-                out.push_str(REDACTED);
-            } else {
-                out.push_str(word);
-                if names_a_secret(word) {
-                    expect_value = Some(normalized(word) != "bearer");
-                    saw_separator = false;
-                }
-            }
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            out.push(c);
-            i += c.len_utf8();
+/// [`remember_secret`] for the credentials in one of the host's headers: when the name is a
+/// secret's (`Authorization`, `Cookie`, `X-Api-Key`, anything ending in `token`, …), each part of
+/// the value but an auth scheme (`Bearer xyz` → `xyz`; `a=1; b=2` → `1`, `2`).
+pub fn remember_header_secret(name: &str, value: &str) {
+    let secret_name = matches!(name_kind(name.as_bytes()), Some(NameKind::Key))
+        || name.eq_ignore_ascii_case("cookie");
+    if !secret_name {
+        return;
+    }
+    for part in value.split(|c: char| c.is_ascii_whitespace() || c == ';' || c == ',') {
+        let part = part.split_once('=').map_or(part, |(_, v)| v);
+        if !is_auth_scheme(part.as_bytes()) {
+            remember_secret(part.trim_matches('"'));
         }
     }
-    out
+}
+
+/// The decoded view of a text: `bytes[i]` came from `text[spans[i].0..spans[i].1]`.
+struct View {
+    bytes: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn hex_pair(s: &[u8], i: usize) -> Option<u8> {
+    Some(hex_digit(*s.get(i)?)? * 16 + hex_digit(*s.get(i + 1)?)?)
+}
+
+/// The escape starting at `s[i]`, if any: the byte it stands for and its length.
+fn escape_at(s: &[u8], i: usize) -> Option<(u8, usize)> {
+    match s[i] {
+        b'%' => {
+            let b = hex_pair(s, i + 1)?;
+            // `%25XX`: double encoding.
+            if b == b'%' {
+                if let Some(inner) = hex_pair(s, i + 3) {
+                    return Some((inner, 5));
+                }
+            }
+            Some((b, 3))
+        }
+        b'\\' => match s.get(i + 1)? {
+            b'u' => {
+                let hi = hex_pair(s, i + 2)?;
+                let lo = hex_pair(s, i + 4)?;
+                (hi == 0 && lo < 0x80).then_some((lo, 6))
+            }
+            b'x' => hex_pair(s, i + 2).filter(|b| *b < 0x80).map(|b| (b, 4)),
+            _ => None,
+        },
+        b'&' => {
+            let rest = &s[i + 1..s.len().min(i + 10)];
+            let end = rest.iter().position(|b| *b == b';')?;
+            let name = &rest[..end];
+            let b = match name {
+                b"quot" => b'"',
+                b"apos" => b'\'',
+                b"amp" => b'&',
+                b"lt" => b'<',
+                b"gt" => b'>',
+                b"equals" => b'=',
+                b"colon" => b':',
+                b"lowbar" => b'_',
+                _ => {
+                    let num = name.strip_prefix(b"#")?;
+                    let n = match num.strip_prefix(b"x").or_else(|| num.strip_prefix(b"X")) {
+                        Some(h) if !h.is_empty() && h.len() <= 4 => h
+                            .iter()
+                            .try_fold(0u32, |a, b| Some(a * 16 + u32::from(hex_digit(*b)?)))?,
+                        Some(_) => return None,
+                        None if !num.is_empty() && num.len() <= 5 => {
+                            num.iter().try_fold(0u32, |a, b| {
+                                b.is_ascii_digit().then(|| a * 10 + u32::from(b - b'0'))
+                            })?
+                        }
+                        None => return None,
+                    };
+                    u8::try_from(n).ok().filter(|b| b.is_ascii())?
+                }
+            };
+            Some((b, end + 2))
+        }
+        _ => None,
+    }
+}
+
+/// Invisible characters that could split a secret: the length of the one starting at byte `i`
+/// of `text`, if any. Control characters but whitespace; soft hyphen; zero-width, bidi and
+/// word-joiner formatting characters; the byte-order mark.
+fn invisible_at(text: &str, i: usize) -> Option<usize> {
+    if !text.is_char_boundary(i) {
+        return None;
+    }
+    let c = text[i..].chars().next()?;
+    let invisible = (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{b}' | '\u{c}'))
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{feff}');
+    invisible.then(|| c.len_utf8())
+}
+
+fn decode_view(text: &str) -> View {
+    let s = text.as_bytes();
+    let mut view = View {
+        bytes: Vec::with_capacity(s.len()),
+        spans: Vec::with_capacity(s.len()),
+    };
+    let mut i = 0;
+    while i < s.len() {
+        if let Some((b, len)) = escape_at(s, i) {
+            view.bytes.push(b);
+            view.spans.push((i, i + len));
+            i += len;
+        } else if let Some(len) = invisible_at(text, i) {
+            i += len;
+        } else {
+            view.bytes.push(s[i]);
+            view.spans.push((i, i + 1));
+            i += 1;
+        }
+    }
+    view
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
+}
+
+/// Whitespace between a name or `Bearer` and its value (`+` is a space in a form).
+fn is_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'+'
+}
+
+/// Ends an unquoted value: whitespace and the JSON, query and markup delimiters.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace() || b"&\"'`,;{}[]()<>\\|".contains(&b)
+}
+
+const KEY_PREFIXES: &[&[u8]] = &[
+    b"pk_test_",
+    b"pk_live_",
+    b"sk_test_",
+    b"sk_live_",
+    b"rk_test_",
+    b"rk_live_",
+    b"ek_test_",
+    b"ek_live_",
+    b"whsec_",
+];
+
+/// A word shaped like a secret: it holds `_secret_`, or a Stripe key or a report token starts
+/// at its beginning or after a non-alphanumeric character.
+fn is_secret_shaped(word: &[u8]) -> bool {
+    let w = word.to_ascii_lowercase();
+    if w.windows(8).any(|x| x == b"_secret_") {
+        return true;
+    }
+    (0..w.len()).any(|p| {
+        (p == 0 || !w[p - 1].is_ascii_alphanumeric())
+            && (KEY_PREFIXES.iter().any(|k| w[p..].starts_with(k))
+                || (w[p..].starts_with(b"rt_")
+                    && w[p + 3..].iter().any(|b| b.is_ascii_alphanumeric())))
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    /// A name whose value is a secret.
+    Key,
+    /// `Bearer`: the next word is a token.
+    Bearer,
+}
+
+/// Lower case without `_` and `-`: `client_secret`, `clientSecret` and `Client-Secret` are one
+/// name.
+fn squashed(word: &[u8]) -> Vec<u8> {
+    word.iter()
+        .filter(|b| !matches!(b, b'_' | b'-'))
+        .map(u8::to_ascii_lowercase)
+        .collect()
+}
+
+fn name_kind(word: &[u8]) -> Option<NameKind> {
+    let w = squashed(word);
+    if w.ends_with(b"bearer") {
+        return Some(NameKind::Bearer);
+    }
+    if w == b"key" || w == b"keys" {
+        return Some(NameKind::Key);
+    }
+    const WITHIN: &[&[u8]] = &[
+        b"clientsecret",
+        b"reporttoken",
+        b"publishablekey",
+        b"secretkey",
+        b"apikey",
+        b"accesstoken",
+        b"refreshtoken",
+        b"idtoken",
+        b"authtoken",
+        b"sessiontoken",
+        b"privatekey",
+        b"accesskey",
+        b"password",
+        b"passwd",
+    ];
+    const ENDS: &[&[u8]] = &[
+        b"secret",
+        b"token",
+        b"authorization",
+        b"credential",
+        b"apikey",
+        b"pwd",
+    ];
+    let singular = w.strip_suffix(b"s").unwrap_or(&w);
+    let key = WITHIN.iter().any(|n| w.windows(n.len()).any(|x| x == *n))
+        || ENDS.iter().any(|n| w.ends_with(n) || singular.ends_with(n));
+    key.then_some(NameKind::Key)
+}
+
+/// `Bearer`, `Basic`, …: kept before a credential.
+fn is_auth_scheme(word: &[u8]) -> bool {
+    let w = word.to_ascii_lowercase();
+    matches!(
+        w.as_slice(),
+        b"bearer" | b"basic" | b"token" | b"digest" | b"negotiate" | b"apikey" | b"key"
+    )
+}
+
+fn skip(v: &[u8], mut j: usize, f: impl Fn(u8) -> bool) -> usize {
+    while j < v.len() && f(v[j]) {
+        j += 1;
+    }
+    j
+}
+
+/// The value starting at `v[j]`: `(start, end, resume)`, where `[start, end)` is redacted and
+/// scanning resumes at `resume`. A quoted string (to its closing quote), a bracketed array or
+/// object (all of it), or a run up to a delimiter.
+fn value_at(v: &[u8], j: usize) -> Option<(usize, usize, usize)> {
+    let first = *v.get(j)?;
+    match first {
+        b'"' | b'\'' | b'`' => {
+            // In plain text a backslash escapes the next byte (`"a\"b"` is one value); in text
+            // that is itself escaped JSON (`\"a\"`), the quote closes whatever precedes it.
+            let escaped_json = j > 0 && v[j - 1] == b'\\';
+            let start = j + 1;
+            let mut end = start;
+            while end < v.len() && v[end] != first {
+                end += if v[end] == b'\\' && !escaped_json {
+                    2
+                } else {
+                    1
+                };
+            }
+            let end = end.min(v.len());
+            (end > start).then_some((start, end, end))
+        }
+        b'[' | b'{' => {
+            let mut depth = 0usize;
+            let mut k = j;
+            while k < v.len() {
+                match v[k] {
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            k += 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
+            Some((j, k, k))
+        }
+        _ => {
+            let end = skip(v, j, |b| !ends_value(b));
+            (end > j).then_some((j, end, end))
+        }
+    }
+}
+
+/// After a secret's name ending at `i`: the separator, then the value (rule 2).
+fn named_value(v: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    let after_name = skip(v, i, |b| matches!(b, b'"' | b'\'' | b'`' | b'\\'));
+    let quoted_name = after_name > i && v[i..after_name].iter().any(|b| *b == b'"' || *b == b'\'');
+    let mut j = skip(v, after_name, is_space);
+    match v.get(j)? {
+        b'=' | b':' => {
+            j += 1;
+            if matches!(v.get(j), Some(b'>')) {
+                j += 1;
+            }
+        }
+        b'>' => j += 1,
+        b',' if quoted_name => {
+            j = skip(v, j + 1, is_space);
+            j = skip(v, j, |b| b == b'\\');
+            return match v.get(j)? {
+                b'"' | b'\'' => value_at(v, j),
+                _ => None,
+            };
+        }
+        // `client_secret "…"`: a quoted value after a space.
+        b'"' | b'\'' if j > after_name => {}
+        _ => return None,
+    }
+    j = skip(v, j, |b| is_space(b) || b == b'\\');
+    let (start, end, resume) = value_at(v, j)?;
+    // `Authorization: Bearer xyz`: the scheme stays, the credential goes.
+    if v[start..end].iter().all(|b| b.is_ascii_alphabetic()) && is_auth_scheme(&v[start..end]) {
+        if let Some(found) = bearer_value(v, end) {
+            return Some(found);
+        }
+    }
+    Some((start, end, resume))
+}
+
+/// After `Bearer` ending at `i`: whitespace (or `=`/`:`), then the token (rule 3).
+fn bearer_value(v: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    let j = skip(v, i, |b| is_space(b) || matches!(b, b'=' | b':' | b'\\'));
+    if j == i {
+        return None;
+    }
+    value_at(v, j)
+}
+
+/// Where the remembered values occur in the view (rule 4).
+fn known_value_ranges(v: &[u8], ranges: &mut Vec<(usize, usize)>) {
+    let known = KNOWN_SECRETS.read().unwrap_or_else(|p| p.into_inner());
+    for (value, escaped) in known.iter() {
+        for form in std::iter::once(value).chain(escaped) {
+            let needle = form.as_bytes();
+            if needle.len() > v.len() {
+                continue;
+            }
+            let whole_word = needle.len() < MIN_KNOWN_SECRET_ANYWHERE;
+            let mut from = 0;
+            while let Some(pos) = v[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .map(|p| p + from)
+            {
+                let end = pos + needle.len();
+                let bounded = !whole_word
+                    || ((pos == 0 || !v[pos - 1].is_ascii_alphanumeric())
+                        && (end == v.len() || !v[end].is_ascii_alphanumeric()));
+                if bounded {
+                    ranges.push((pos, end));
+                }
+                from = pos + 1;
+            }
+        }
+    }
+}
+
+/// Replaces anything that is or may be a secret with [`REDACTED`]: see the rules above. Text
+/// without a secret comes back unchanged.
+pub fn scrub(text: &str) -> String {
+    let view = decode_view(text);
+    let v = &view.bytes;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if !is_word(v[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i = skip(v, i, is_word);
+        let word = &v[start..i];
+        if is_secret_shaped(word) {
+            i = skip(v, i, |b| !ends_value(b));
+            ranges.push((start, i));
+            continue;
+        }
+        let found = match name_kind(word) {
+            Some(NameKind::Key) => named_value(v, i),
+            Some(NameKind::Bearer) => bearer_value(v, i),
+            None => None,
+        };
+        if let Some((s, e, resume)) = found {
+            ranges.push((s, e));
+            i = resume.max(i);
+        }
+    }
+    known_value_ranges(v, &mut ranges);
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    ranges.sort_unstable();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut last = 0;
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match merged.last_mut() {
+            Some(m) if s <= m.1 => m.1 = m.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    for (s, e) in merged {
+        if e <= s {
+            continue;
+        }
+        let (from, to) = (view.spans[s].0, view.spans[e - 1].1);
+        if from < last {
+            continue;
+        }
+        out.extend_from_slice(&text.as_bytes()[last..from]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        last = to;
+    }
+    out.extend_from_slice(&text.as_bytes()[last..]);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -672,37 +1050,258 @@ mod tests {
         assert!(e.to_string().contains("X-Bad") && !e.to_string().contains("a\r\nb"));
     }
 
+    /// No window of `window` bytes of `secret` is left in `text`.
+    fn leaks(text: &str, secret: &str, window: usize) -> Option<String> {
+        let w = window.min(secret.len());
+        (0..=secret.len() - w)
+            .map(|i| &secret[i..i + w])
+            .find(|part| text.contains(part))
+            .map(str::to_owned)
+    }
+
+    fn assert_scrubbed(shape: &str, text: &str, secret: &str) {
+        let out = scrub(text);
+        assert!(
+            leaks(&out, secret, 6).is_none() && leaks(&format!("{out:?}"), secret, 6).is_none(),
+            "shape {shape:?}: {text:?} -> {out:?} keeps part of {secret:?}"
+        );
+        assert!(
+            out.contains(REDACTED),
+            "shape {shape:?}: {text:?} -> {out:?}"
+        );
+    }
+
+    /// The value after a name or `Bearer`, whatever its shape: the names of the contract in every
+    /// spelling, encoded separators, whitespace after `Bearer`, JSON arrays and objects.
     #[test]
-    fn secrets_are_scrubbed_in_every_shape() {
-        let cases = [
-            ("client_secret=fcsess_1abc_secret_XYZ&x=1", "XYZ"),
-            ("fcsess_1abc_secret_XYZ", "XYZ"),
-            ("fcsess%5F1abc%5Fsecret%5FXYZ", "XYZ"),
-            ("key pk_test_51ABCdef and sk_live_999 rk_test_x", "51ABCdef"),
-            ("sk_live_999", "999"),
-            ("token rt_abcdef123", "abcdef123"),
-            ("{\"client_secret\": \"opaque-value-1\"}", "value"),
-            ("{\"report_token\":\"t0k.123\"}", "t0k"),
-            ("x-api-key: k3y-v4lue", "v4lue"),
-            ("client_secret: opaque2", "opaque2"),
-            ("Authorization: Bearer user-token-77", "user-token-77"),
-            ("whsec_hook", "hook"),
+    fn every_named_shape_is_scrubbed() {
+        // Shaped like nothing: only the name (or `Bearer`) before it can give it away.
+        const V: &str = "Zq7Xw9opaqueVALUE";
+        let shapes: &[(&str, &str)] = &[
+            ("query", "client_secret=V&x=1"),
+            ("colon", "client_secret: V"),
+            ("json", r#"{"client_secret": "V"}"#),
+            ("json report token", r#"{"report_token":"V"}"#),
+            ("api key header", "x-api-key: V"),
+            ("bearer space", "Authorization: Bearer V"),
+            ("bearer tab", "Authorization: Bearer\tV"),
+            ("bearer newline", "Authorization: Bearer\nV"),
+            ("bearer crlf folded", "Authorization:\r\n\tBearer   V"),
+            ("bearer alone after tab", "sent Bearer\t\tV back"),
+            ("authorization percent", "authorization%3A%20bearer%20V"),
+            ("bearer percent", "bearer%20V"),
+            ("bearer percent tab", "Bearer%09V"),
+            ("bearer form plus", "BEARER+V"),
+            ("bearer percent lower hex", "bearer%2520V"),
+            ("query percent equals", "client_secret%3DV"),
+            ("query double percent equals", "client_secret%253DV"),
+            ("name percent underscore", "client%5Fsecret%3DV"),
+            ("json array", r#"{"access_token": ["V"]}"#),
+            ("json array second", r#"{"access_token": ["x", "V"]}"#),
+            ("json object", r#"{"refresh_token": {"value": "V"}}"#),
+            ("json plural array", r#"{"tokens": ["V"]}"#),
+            ("camel client secret", "clientSecret: V"),
+            ("camel publishable key", "publishableKey=V"),
+            ("camel report token", "reportToken: V"),
+            ("camel report token json", r#""reportToken":"V""#),
+            (
+                "camel long client secret",
+                "financialConnectionsSessionClientSecret=V",
+            ),
+            (
+                "snake long client secret",
+                "financial_connections_session_client_secret: V",
+            ),
+            ("kebab report token", "report-token: V"),
+            ("header report token tab", "X-Report-Token:\tV"),
+            ("ruby hash", r#"report_token => "V""#),
+            ("markup", "<reportToken>V</reportToken>"),
+            ("escaped json", r#"\"client_secret\":\"V\""#),
+            ("unicode escaped name", r"client\u005fsecret=V"),
+            ("html entity equals", "client_secret&#61;V"),
+            (
+                "html quoted json",
+                "&quot;client_secret&quot;:&quot;V&quot;",
+            ),
+            ("json pair array", r#"["client_secret", "V"]"#),
+            ("spaces and single quotes", "client_secret = 'V'"),
+            ("percent json", "reportToken%22%3A%22V%22"),
+            ("password", r#"password="V""#),
+            ("basic auth", "Authorization: Basic V"),
+            (
+                "quoted with spaces",
+                r#"{"client_secret":"prefix V suffix"}"#,
+            ),
+            ("zero-width in the name", "client\u{200b}_secret=V"),
+            ("api key camel", "apiKey=V"),
+            ("session token", "sessionToken: V"),
+            ("upper snake", "CLIENT_SECRET=V"),
+            ("words", "client secret: V"),
+            ("key", r#"{"key": "V"}"#),
+            ("escaped quote inside", r#"{"client_secret": "ab\"V"}"#),
+            ("escaped quote before", r#"{"client_secret": "V\"cd"}"#),
         ];
-        for (text, secret) in cases {
-            let s = scrub(text);
-            assert!(!s.contains(secret), "{text:?} -> {s:?}");
-            assert!(s.contains(REDACTED), "{text:?} -> {s:?}");
+        assert!(shapes.len() >= 40);
+        for (shape, template) in shapes {
+            assert_scrubbed(shape, &template.replace('V', V), V);
         }
+    }
+
+    /// Words shaped like a Stripe secret, key or token, in any encoding or split by invisible
+    /// characters.
+    #[test]
+    fn every_secret_shaped_word_is_scrubbed() {
+        let shapes: &[(&str, &str, &str)] = &[
+            (
+                "client secret",
+                "fcsess_1abc_secret_HALFofTHEsecret",
+                "HALFofTHEsecret",
+            ),
+            (
+                "percent client secret",
+                "fcsess%5F1abc%5Fsecret%5FHALFofTHEsecret",
+                "HALFofTHEsecret",
+            ),
+            (
+                "unicode client secret",
+                r"fcsess\u005f1abc\u005fsecret\u005fHALFofTHEsecret",
+                "HALFofTHEsecret",
+            ),
+            (
+                "nul split",
+                "fcsess_1abc_sec\u{0}ret_HALFofTHEsecret",
+                "HALFofTHEsecret",
+            ),
+            (
+                "zero-width split",
+                "fcsess_1abc_sec\u{200b}ret_HALFofTHEsecret",
+                "HALFofTHEsecret",
+            ),
+            (
+                "publishable key",
+                "key pk_test_51ABCdefGHI and more",
+                "51ABCdefGHI",
+            ),
+            ("secret key", concat!("sk_", "live_", "999abcDEF"), "999abcDEF"),
+            ("restricted key", "rk_test_xyz123456", "xyz123456"),
+            ("webhook secret", concat!("whsec", "_hook123456"), "hook123456"),
+            ("report token", "token rt_abcdef123", "abcdef123"),
+            (
+                "report token with dots",
+                "rt_abc.def-123.xyz",
+                "def-123.xyz",
+            ),
+            ("percent report token", "rt%5Fabcdef123", "abcdef123"),
+            ("key after a dash", "key-pk_test_abcdef99", "abcdef99"),
+        ];
+        for (shape, text, secret) in shapes {
+            assert_scrubbed(shape, text, secret);
+        }
+    }
+
+    /// The client's own values, whatever their shape: anywhere (8 characters or more), as a whole
+    /// word (4 to 7), percent-encoded, JSON-escaped or split by an invisible character.
+    #[test]
+    fn remembered_values_are_scrubbed_whatever_their_shape() {
+        const TOKEN: &str = "opaqueREMEMBEREDrt0ken42";
+        const KEY: &str = "pubREMEMBEREDkey7777";
+        const QUOTED: &str = r#"tok"REMEMBERED\x/42"#;
+        const SHORT: &str = "qk42x";
+        for v in [TOKEN, KEY, QUOTED, SHORT] {
+            remember_secret(v);
+        }
+        remember_header_secret("Authorization", "Bearer hdrREMEMBEREDuser99");
+        remember_header_secret("Cookie", "a=ckREMEMBERED1; b=ckREMEMBERED2");
+        let pct: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let pct2: String = TOKEN.bytes().map(|b| format!("%25{b:02x}")).collect();
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("bare", format!("you sent {TOKEN}"), TOKEN),
+            ("in a word", format!("x-{TOKEN}-y"), TOKEN),
+            ("percent-encoded", format!("t={pct}"), TOKEN),
+            ("double percent-encoded", format!("t={pct2}"), TOKEN),
+            (
+                "nul split",
+                format!("{}\u{0}{}", &TOKEN[..8], &TOKEN[8..]),
+                TOKEN,
+            ),
+            ("request id", format!("Request-Id: {TOKEN}"), TOKEN),
+            ("key bare", format!("key {KEY}"), KEY),
+            (
+                "json-escaped",
+                format!("{{\"t\": \"{}\"}}", r#"tok\"REMEMBERED\\x\/42"#),
+                "REMEMBERED\\x",
+            ),
+            ("short whole word", format!("id {SHORT} here"), SHORT),
+            (
+                "host header credential",
+                "echo hdrREMEMBEREDuser99".into(),
+                "hdrREMEMBEREDuser99",
+            ),
+            (
+                "cookie value",
+                "ckREMEMBERED2 was sent".into(),
+                "ckREMEMBERED2",
+            ),
+        ];
+        for (shape, text, secret) in &cases {
+            assert_scrubbed(shape, text, secret);
+        }
+        // A short value inside another word is that word, not the value.
+        assert_eq!(scrub("xqk42xy"), "xqk42xy");
+        // Values shorter than 4 characters, or not visible ASCII, are not remembered.
+        remember_secret("a1");
+        remember_secret("two words");
+        assert_eq!(scrub("a1 two words"), "a1 two words");
+    }
+
+    #[test]
+    fn harmless_text_is_unchanged() {
         for harmless in [
             "no such session for this user",
             "report_token is wrong",
             "the secret is out",
             "pk_ alone",
             "rt_",
+            "art_x start_rt_",
             "fca_1Pgc76B7WZ01zgkWqlYVCIub",
+            "missing field `client_secret`",
+            "unknown field `report_token`, expected one of `session_id`, `id`",
+            "complete_session answered HTTP 404 (session_not_found): no such session",
+            "invalid type: integer `5`, expected a string at line 1 column 20",
+            "a basic error occurred",
+            "tokens are fine",
+            "100% done, 50%-off & more; a&b;c &amp",
+            "http://127.0.0.1:8080/financial-connections/sessions/fcsess_1/complete",
+            "tab\tand\nnewline",
+            "é ü ✓ \u{200b}",
         ] {
             assert_eq!(scrub(harmless), harmless);
         }
+    }
+
+    #[test]
+    fn the_cut_to_200_characters_comes_after_the_scrub() {
+        for tail in [
+            "fcsess_1_secret_CUTq7Zw9xHALF",
+            "client_secret=CUTq7Zw9xHALF",
+            "Bearer\tCUTq7Zw9xHALF",
+        ] {
+            for pad in [180, 190, 195, 199, 200] {
+                let body =
+                    serde_json::json!({"error": {"message": format!("{}{tail}", "x".repeat(pad))}});
+                let d = error_detail(body.to_string().as_bytes());
+                let m = d.message.unwrap();
+                assert!(m.chars().count() <= MAX_ERROR_MESSAGE_CHARS + 1, "{m}");
+                assert!(leaks(&m, "CUTq7Zw9xHALF", 4).is_none(), "{pad} {tail}: {m}");
+            }
+        }
+        // Control characters become spaces after the scrub: they cannot join two halves.
+        let body = serde_json::json!({"error": {"message": "fcsess_1_sec\nret_JOINEDhalf"}});
+        let m = error_detail(body.to_string().as_bytes()).message.unwrap();
+        assert!(!m.contains("secret_JOINED"), "{m}");
+        // A code shaped like a secret is not a code.
+        let body = serde_json::json!({"error": {"code": "rt_code123", "message": "m"}});
+        assert_eq!(error_detail(body.to_string().as_bytes()).code, None);
     }
 
     #[test]

@@ -57,6 +57,105 @@ private final class LineLogger: Logger, @unchecked Sendable {
     }
 }
 
+/// A headers provider with nothing to give: it throws.
+private final class ThrowingHeaders: HeadersProvider, @unchecked Sendable {
+    static let reason = "signed out; refresh token rt-private-4242 expired"
+
+    func headers() throws -> [String: String] {
+        throw CallbackError.Failed(reason: ThrowingHeaders.reason)
+    }
+}
+
+private struct ListenerFailure: Error {}
+
+/// A listener that throws on every event.
+private final class ThrowingListener: FlowListener, @unchecked Sendable {
+    func onEvent(event: FlowEvent) throws {
+        throw ListenerFailure()
+    }
+}
+
+/// A logger that throws on every line.
+private final class ThrowingLogger: Logger, @unchecked Sendable {
+    func log(level: LogLevel, target: String, message: String) throws {
+        throw CallbackError.Failed(reason: "disk full")
+    }
+}
+
+/// A thread-safe counter.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+    }
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+}
+
+/// A headers provider that blocks its thread for `seconds` on every call (a token refresh gone wrong).
+private final class BlockingHeaders: HeadersProvider, @unchecked Sendable {
+    private let seconds: UInt32
+    private let counter = Counter()
+
+    init(seconds: UInt32) {
+        self.seconds = seconds
+    }
+
+    var calls: Int { counter.value }
+
+    func headers() -> [String: String] {
+        counter.increment()
+        sleep(seconds)
+        return ["Authorization": "Bearer swift-user"]
+    }
+}
+
+/// A listener that blocks `seconds` on its first event (a UI hop gone wrong), then records.
+private final class BlockingListener: FlowListener, @unchecked Sendable {
+    private let seconds: UInt32
+    private let first = Counter()
+    let events = Recorder<FlowEvent>()
+
+    init(seconds: UInt32) {
+        self.seconds = seconds
+    }
+
+    func onEvent(event: FlowEvent) {
+        first.increment()
+        if first.value == 1 {
+            sleep(seconds)
+        }
+        events.append(event)
+    }
+}
+
+/// A logger that blocks `seconds` on its first line, then records the messages.
+private final class BlockingLogger: Logger, @unchecked Sendable {
+    private let seconds: UInt32
+    private let first = Counter()
+    let lines = Recorder<String>()
+
+    init(seconds: UInt32) {
+        self.seconds = seconds
+    }
+
+    func log(level: LogLevel, target: String, message: String) {
+        first.increment()
+        if first.value == 1 {
+            sleep(seconds)
+        }
+        lines.append(message)
+    }
+}
+
 /// The `FinConnError` an async call throws: `XCTAssertThrowsError` cannot `await`.
 private func finConnError<T>(
     _ call: () async throws -> T,
@@ -618,6 +717,172 @@ final class FinConnTests: XCTestCase {
         let again = try await flow.start()
         XCTAssertEqual(again.sessionId(), first, "a second start after a cancelled one made another session")
         XCTAssertEqual(try sim.sessionsCreated(), 1)
+    }
+
+    private func shortConfig(requestTimeoutMs: UInt64, maxAttempts: UInt32) -> FlowClientConfig {
+        FlowClientConfig(
+            backendUrl: sim.backendUrl(),
+            returnUrls: [returnURL],
+            androidAppId: appID,
+            dataDir: dataDir.path,
+            stripeApiUrl: sim.backendUrl(),
+            requestTimeoutMs: requestTimeoutMs,
+            maxAttempts: maxAttempts
+        )
+    }
+
+    private func msSince(_ started: UInt64) -> UInt64 {
+        (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+    }
+
+    /// The `FinConnError.Timeout` reason `call` must throw.
+    private func timeoutReason(_ call: () async throws -> Void, line: UInt = #line) async -> String {
+        do {
+            try await call()
+            XCTFail("expected FinConnError.Timeout", line: line)
+        } catch FinConnError.Timeout(let reason) {
+            return reason
+        } catch {
+            XCTFail("expected FinConnError.Timeout, got \(error)", line: line)
+        }
+        return ""
+    }
+
+    func testHeadersProviderBlockingThreeSecondsCannotStretchA300msCall() async throws {
+        let blocking = BlockingHeaders(seconds: 3)
+        // Another task keeps ticking while start() waits: the provider must not starve it.
+        let ticks = Counter()
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 10_000_000)
+                ticks.increment()
+            }
+        }
+        defer { ticker.cancel() }
+        // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
+        do {
+            let client = try FlowClient(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 1), headers: blocking)
+            let flow = try client.newFlow(options: options())
+            let started = DispatchTime.now().uptimeNanoseconds
+            let reason = await timeoutReason { _ = try await flow.start() }
+            let ms = msSince(started)
+            print("start() with a headers provider blocking 3 s, 300 ms timeout, 1 attempt: \(ms) ms")
+            XCTAssertLessThan(ms, 1_000, "one attempt took \(ms) ms")
+            XCTAssertTrue(reason.contains("headers provider"), reason)
+            XCTAssertEqual(flow.phase(), .creatingSession)
+        }
+        let ticksDuringOne = ticks.value
+        // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
+        do {
+            let client = try FlowClient(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 2), headers: blocking)
+            let flow = try client.newFlow(options: options())
+            let started = DispatchTime.now().uptimeNanoseconds
+            _ = await timeoutReason { _ = try await flow.start() }
+            let ms = msSince(started)
+            print("start() with a headers provider blocking 3 s, 300 ms timeout, 2 attempts: \(ms) ms")
+            XCTAssertLessThan(ms, 1_800, "two attempts took \(ms) ms")
+        }
+        XCTAssertGreaterThanOrEqual(ticksDuringOne, 10, "the caller's tasks were starved")
+        // Nothing was sent without headers, and the stuck provider was not called again while it
+        // was stuck: one call per client.
+        XCTAssertEqual(try sim.requests(endpointName: "create_session"), 0)
+        XCTAssertEqual(blocking.calls, 2)
+    }
+
+    func testBlockingListenerCannotStallAFlow() async throws {
+        let listener = BlockingListener(seconds: 3)
+        let client = try newClient()
+        _ = client.addListener(listener: listener)
+        let flow = try client.newFlow(options: options())
+        let started = DispatchTime.now().uptimeNanoseconds
+        let sheet = try await flow.start()
+        let sync = DispatchTime.now().uptimeNanoseconds
+        try flow.sheetPresented()
+        for i in 0..<20 {
+            flow.recordStripeEvent(name: "event_\(i)", metadata: [:])
+        }
+        let syncMs = msSince(sync)
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
+        let result = try await flow.sheetResult(result: .completed)
+        let ms = msSince(started)
+        print("a flow with a listener blocking 3 s: \(ms) ms (sheetPresented + 20 events: \(syncMs) ms)")
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertLessThan(ms, 1_500, "the flow took \(ms) ms")
+        XCTAssertLessThan(syncMs, 1_000, "sheetPresented and 20 events took \(syncMs) ms")
+        // Once unblocked, the listener gets every event, in order.
+        let until = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
+        while !listener.events.all.contains(where: { if case .finished = $0 { return true } else { return false } }),
+              DispatchTime.now().uptimeNanoseconds < until {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        let phases: [FlowPhase] = listener.events.all.compactMap {
+            if case let .phaseChanged(_, _, to) = $0 { return to } else { return nil }
+        }
+        XCTAssertEqual(phases, [.creatingSession, .ready, .presenting, .reconciling, .completed])
+        let names: [String] = listener.events.all.compactMap {
+            if case let .stripeEvent(_, name, _) = $0 { return name } else { return nil }
+        }
+        XCTAssertEqual(names, (0..<20).map { "event_\($0)" })
+        XCTAssertEqual(client.droppedEvents(), 0)
+    }
+
+    func testBlockingLoggerCannotStallAFlow() async throws {
+        let logger = BlockingLogger(seconds: 3)
+        setLogger(logger: logger, maxLevel: .trace)
+        defer { clearLogger() }
+        let client = try newClient()
+        let flow = try client.newFlow(options: options())
+        let started = DispatchTime.now().uptimeNanoseconds
+        let sheet = try await flow.start()
+        try flow.sheetPresented()
+        _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
+        let result = try await flow.sheetResult(result: .completed)
+        let ms = msSince(started)
+        print("a flow with a logger blocking 3 s: \(ms) ms")
+        XCTAssertEqual(result.status, .completed)
+        XCTAssertLessThan(ms, 1_500, "the flow took \(ms) ms")
+        // Once unblocked, the logger gets the flow's lines.
+        let until = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
+        while !logger.lines.all.contains(where: { $0.contains("flow phase changed") }),
+              DispatchTime.now().uptimeNanoseconds < until {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        XCTAssertTrue(logger.lines.all.contains { $0.contains("flow phase changed") }, "the lines arrived")
+    }
+
+    /// A headers provider that throws (the user signed out): the call fails typed, nothing is
+    /// sent, and the provider's reason (which may hold anything) is not in the error.
+    func testAHeadersProviderThatThrowsSendsNothingAndIsTyped() async throws {
+        let client = try FlowClient(config: shortConfig(requestTimeoutMs: 5_000, maxAttempts: 3), headers: ThrowingHeaders())
+        let flow = try client.newFlow(options: options())
+        do {
+            let sheet = try await flow.start()
+            XCTFail("a start without headers succeeded: \(sheet)")
+        } catch FinConnError.InvalidConfiguration(let reason) {
+            XCTAssertTrue(reason.contains("headers provider"), reason)
+            XCTAssertFalse(reason.contains(ThrowingHeaders.reason), reason)
+        }
+        XCTAssertEqual(try sim.requests(endpointName: "create_session"), 0, "a request went out without headers")
+        // No headers is not a passing fault: the flow ends failed (a new one starts over).
+        XCTAssertEqual(flow.phase(), .failed)
+    }
+
+    /// A listener and a logger that throw on everything: the flow completes, and a well-behaved
+    /// listener beside them gets every event.
+    func testAListenerAndALoggerThatThrowStallNothing() async throws {
+        setLogger(logger: ThrowingLogger(), maxLevel: .trace)
+        defer { clearLogger() }
+        let client = try newClient()
+        _ = client.addListener(listener: ThrowingListener())
+        let good = EventListener()
+        _ = client.addListener(listener: good)
+        let result = try await runFlow(client, "success_one")
+        XCTAssertEqual(result.status, .completed)
+        let phases: [FlowPhase] = good.events.all.compactMap {
+            if case let .phaseChanged(_, _, to) = $0 { return to } else { return nil }
+        }
+        XCTAssertEqual(phases, [.creatingSession, .ready, .presenting, .reconciling, .completed])
+        XCTAssertEqual(try sim.reportsReceived(sessionId: XCTUnwrap(result.sessionId)), 1)
     }
 
     func testResumePendingFindsTheFlowOfAKilledProcess() async throws {

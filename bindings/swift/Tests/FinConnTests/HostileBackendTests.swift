@@ -101,6 +101,7 @@ private func code(_ error: FinConnError) -> String {
     case .Unauthorized: return "unauthorized"
     case .InvalidState: return "invalid_state"
     case .SnapshotUnusable: return "snapshot_unusable"
+    case .Storage: return "storage"
     }
 }
 

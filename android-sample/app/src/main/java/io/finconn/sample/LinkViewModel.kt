@@ -289,14 +289,16 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
 
     /**
      * `sheetResult` or `resume` threw. What to do is what the exception class says: the temporary
-     * ones leave the flow waiting for its result (ask again later), the others end it.
+     * ones leave the flow waiting for its result (ask again later), the others end it. A storage
+     * failure left the flow where it was: asking again once there is space finishes it.
      */
     private fun failed(operation: String, unfinished: Flow, e: Exception) {
         val temporary = when (e) {
             is FinConnException.Offline,
             is FinConnException.Timeout,
             is FinConnException.ServiceUnavailable,
-            is FinConnException.Unauthorized -> true
+            is FinConnException.Unauthorized,
+            is FinConnException.Storage -> true
             else -> false
         }
         if (temporary) waitingFlows += unfinished

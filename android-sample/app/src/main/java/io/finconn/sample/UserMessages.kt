@@ -45,6 +45,7 @@ object UserMessages {
             }
         }
         is FinConnException.SnapshotUnusable -> context.getString(R.string.error_snapshot)
+        is FinConnException.Storage -> context.getString(R.string.error_storage)
         is FinConnException.Other -> context.getString(R.string.error_other, error.reason)
         // A panic inside the Rust library, reported by UniFFI.
         is InternalException -> context.getString(R.string.error_other, error.message)

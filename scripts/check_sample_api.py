@@ -10,15 +10,18 @@
                     build/kotlin-tests/generated/io/finconn/finconn_ffi.kt, written by
                     scripts/kotlin-tests.sh; that build has the test-only `testing` exports, so
                     on the Kotlin side they count as present)
-    --ios DIR       Swift sources checked against --swift (default ios-sample)
+    --ios DIR       Swift sources checked against --swift (default ios-sample): only its UI files
+                    (those importing SwiftUI or UIKit); see "Swift: UI files only" below
     --android DIR   Kotlin sources checked against --kotlin (default android-sample)
     -v              list every FinConn name found in the samples
     --self-test     check built-in mini bindings + snippets: a correct one must pass and each of
                     ~25 broken copies (a misspelt method, label, case, import, override …) must
-                    be reported; needs no generated bindings
+                    be reported; the Swift split too (which files are UI files, only those are
+                    walked); needs no generated bindings
 
-Neither Swift nor Kotlin can be compiled here (no Xcode, no Android SDK), so this is the check
-that the samples still match the API the Rust core exports. Both the bindings and the samples are
+The Android sample cannot be compiled here (no Android SDK), so this is the check that it still
+matches the API the Rust core exports. For the iOS sample it is the check of the UI files only
+(see "Swift: UI files only" below). Both the bindings and the samples are
 parsed with tree-sitter (the pinned grammars of scripts/parse_check.py, same venv), then:
 
   * the bindings give the API: every public type (classes, structs, enums, protocols, sealed
@@ -40,6 +43,14 @@ parsed with tree-sitter (the pinned grammars of scripts/parse_check.py, same ven
       - protocol / interface implementations: a sample class conforming to `HeadersProvider`,
         `FlowListener` or `Logger` implements every requirement, and Kotlin `override`s exist;
       - names that are unknown everywhere but within a typo of a FinConn name (`FlowClint`).
+
+Swift: UI files only. Every ios-sample file that imports neither SwiftUI nor UIKit is compiled on
+Linux by scripts/ios-sample-check.sh against the real FinConn module (and stubs of Stripe's API),
+which checks far more than this script can; those files are parsed here only for what they declare
+(so that `model.details[id]` in a view is typed by the struct a compiled file declares) and are not
+walked. The UI files (SwiftUI views, the App, the UIKit presenter, AppModel) cannot be compiled
+without Apple's SDKs: they are walked as before. ios-sample/LinuxCheck (the stubs and the Linux
+tests) is not sample code and is skipped. UI_IMPORT below is the same rule as the shell script's.
 
 Any miss is printed as `file:line:col: message` and the exit status is 1. The last line is the
 summary, e.g. `sample-api-check: 222 names used, all present`. Exit status 2: bad usage or a
@@ -1887,18 +1898,36 @@ class KotlinWalker:
 # ==============================================================================================
 
 
+# ios-sample/LinuxCheck: the Stripe stubs and the Linux tests of scripts/ios-sample-check.sh.
+SKIPPED_DIRS = {".git", "build", ".gradle", "DerivedData", "LinuxCheck"}
+
+# An import of SwiftUI or UIKit in any form (`import SwiftUI`, `@preconcurrency import UIKit`,
+# `import struct SwiftUI.Color`): the same rule as UI_IMPORT in scripts/ios-sample-check.sh.
+UI_IMPORT = re.compile(
+    r"^[ \t]*(@\w+(\([^)]*\))?[ \t]+)*import[ \t]+((typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?"
+    r"(SwiftUI|UIKit)([ \t.]|$)",
+    re.MULTILINE,
+)
+
+
+def is_ui_swift(source: str) -> bool:
+    """A Swift file that imports SwiftUI or UIKit: not compiled on Linux, so walked here."""
+    return UI_IMPORT.search(source) is not None
+
+
 def sample_files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in {".git", "build", ".gradle", "DerivedData"} and not d.endswith(".xcodeproj"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".xcodeproj"))
         for f in sorted(filenames):
             if f.endswith(suffixes) and not f.endswith(".gradle.kts"):
                 files.append(Path(dirpath) / f)
     return files
 
 
-def analyze(language: str, api: Api, sources: list[tuple[Path, str]]) -> Checker:
-    """Check sample sources (path, text) against an API; the checker holds what was found."""
+def analyze(language: str, api: Api, sources: list[tuple[Path, str]], walk: set[Path] | None = None) -> Checker:
+    """Check sample sources (path, text) against an API; the checker holds what was found. Every
+    source is read for its declarations; only those in `walk` (default: all) are checked."""
     parser = parse_check._parser(language)
     trees = []
     for path, source in sources:
@@ -1915,6 +1944,8 @@ def analyze(language: str, api: Api, sources: list[tuple[Path, str]]) -> Checker
     checker = Checker(api, decls, SWIFT_BUILTINS if language == "swift" else KOTLIN_BUILTINS)
     walker = walker_cls(checker)
     for path, tree in trees:
+        if walk is not None and path not in walk:
+            continue
         checker.path = path
         walker.walk_file(tree)
     return checker
@@ -1953,12 +1984,18 @@ def check_language(language: str, bindings: Path, sample_root: Path, verbose: bo
     files = sample_files(sample_root, (".swift",) if language == "swift" else (".kt",))
     if not files:
         sys.exit(f"sample-api-check: no {language} source under {sample_root}")
-    checker = analyze(language, api, [(f, f.read_text(encoding="utf-8")) for f in files])
+    sources = [(f, f.read_text(encoding="utf-8")) for f in files]
+    # Swift: the files without a SwiftUI/UIKit import are compiled by scripts/ios-sample-check.sh.
+    walk = {f for f, text in sources if is_ui_swift(text)} if language == "swift" else None
+    checker = analyze(language, api, sources, walk)
     if verbose:
         print(f"{language}: {len(api.types)} types and {len(api.functions)} functions in {bindings}")
+        for f, _ in sources:
+            if walk is not None and f not in walk:
+                print(f"  {language}: {f}: compiled by scripts/ios-sample-check.sh, not walked")
         for name in sorted(checker.used):
             print(f"  {language}: {name}")
-    return checker, len(files)
+    return checker, len(files) if walk is None else len(walk), 0 if walk is None else len(files) - len(walk)
 
 
 # ==============================================================================================
@@ -2149,8 +2186,67 @@ SELF_TEST_KOTLIN_CASES = [
 ]
 
 
-def self_test() -> int:
+# The Swift split (UI files walked, the others left to the compiler): a compiled file declares a
+# type, a UI file uses a FinConn member through it.
+SELF_TEST_SPLIT_COMPILED = """
+import FinConn
+struct Holder {
+    var client: FlowClient
+}
+func compiledOnLinux(client: FlowClient) -> String {
+    client.dataDir()
+}
+"""
+
+SELF_TEST_SPLIT_UI = """
+import FinConn
+import SwiftUI
+func show(holder: Holder) -> String {
+    holder.client.dataDir()
+}
+"""
+
+# (source, is it a UI file)
+SELF_TEST_UI_IMPORTS = [
+    ("import SwiftUI\n", True),
+    ("import UIKit\n", True),
+    ("@preconcurrency import UIKit\n", True),
+    ("import struct SwiftUI.Color\n", True),
+    ("import Foundation\n  import SwiftUI // indented\n", True),
+    ("import SwiftUIIntrospect\n", False),
+    ("// import SwiftUI\n", False),
+    ("import FinConn\nlet name = \"import UIKit\"\n", False),
+]
+
+
+def self_test_split() -> int:
+    """The Swift split: which files are UI files, and that only those are walked, typed by the
+    declarations of all."""
     failures = 0
+    for source, expected in SELF_TEST_UI_IMPORTS:
+        ok = is_ui_swift(source) == expected
+        print(f"{'ok  ' if ok else 'FAIL'} swift: {source.strip()!r} is {'a UI file' if expected else 'compiled'}")
+        failures += not ok
+    api = parse_swift_api(SELF_TEST_SWIFT_API)
+    compiled, ui = Path("Compiled.swift"), Path("View.swift")
+    for name, compiled_src, ui_src, expect_path in (
+        ("UI file walked with a compiled file's types", SELF_TEST_SPLIT_COMPILED, SELF_TEST_SPLIT_UI.replace("dataDir()", "dataDirr()"), ui),
+        ("compiled file not walked", SELF_TEST_SPLIT_COMPILED.replace("dataDir()", "dataDirr()"), SELF_TEST_SPLIT_UI, None),
+    ):
+        sources = [(compiled, compiled_src), (ui, ui_src)]
+        checker = analyze("swift", api, sources, {p for p, text in sources if is_ui_swift(text)})
+        found = [(p.path, p.message) for p in checker.problems]
+        if expect_path is None:
+            ok = not found and checker.used == {"FlowClient.dataDir"}  # the UI file's use only
+        else:
+            ok = any(path == expect_path and "no member `dataDirr`" in message for path, message in found)
+        print(f"{'ok  ' if ok else 'FAIL'} swift: {name}: {found[0][1] if found else 'nothing reported'}")
+        failures += not ok
+    return failures
+
+
+def self_test() -> int:
+    failures = self_test_split()
     for language, api_text, ok_source, cases in (
         ("swift", SELF_TEST_SWIFT_API, SELF_TEST_SWIFT_OK, SELF_TEST_SWIFT_CASES),
         ("kotlin", SELF_TEST_KOTLIN_API, SELF_TEST_KOTLIN_OK, SELF_TEST_KOTLIN_CASES),
@@ -2170,7 +2266,7 @@ def self_test() -> int:
             ok = any(expected in m for m in messages)
             print(f"{'ok  ' if ok else 'FAIL'} {language}: {name}: {messages[0] if messages else 'not reported'}")
             failures += not ok
-    total = 2 + len(SELF_TEST_SWIFT_CASES) + len(SELF_TEST_KOTLIN_CASES)
+    total = 2 + len(SELF_TEST_SWIFT_CASES) + len(SELF_TEST_KOTLIN_CASES) + len(SELF_TEST_UI_IMPORTS) + 2
     print(f"sample-api-check self-test: {total - failures} passed, {failures} failed")
     return 1 if failures else 0
 
@@ -2204,10 +2300,11 @@ def main() -> int:
     problems: list[Problem] = []
     used = 0
     for language, bindings, root in (("swift", args.swift, args.ios), ("kotlin", args.kotlin, args.android)):
-        checker, nfiles = check_language(language, bindings, root, args.verbose)
+        checker, nfiles, ncompiled = check_language(language, bindings, root, args.verbose)
         problems += checker.problems
         used += len(checker.used)
-        print(f"sample-api-check: {language}: {nfiles} files, {len(checker.used)} names used, {len(checker.problems)} missing")
+        files = f"{nfiles} UI files ({ncompiled} others compiled by scripts/ios-sample-check.sh)" if language == "swift" else f"{nfiles} files"
+        print(f"sample-api-check: {language}: {files}, {len(checker.used)} names used, {len(checker.problems)} missing")
     for p in sorted(problems, key=lambda p: (str(p.path), p.line, p.col)):
         try:
             shown = p.path.relative_to(ROOT)

@@ -10,7 +10,9 @@
 #      builds and passes with no network, files or async runtime
 #   3. the Kotlin bindings on the JVM against the real cdylib (JUnit)
 #   4. the Swift package with SwiftPM against the real library (XCTest, then the release build
-#      linked statically): mandatory wherever `swift` exists; without it, said plainly
+#      linked statically), then the iOS sample's non-UI files compiled against it and Stripe stubs,
+#      with XCTests of its SampleController: mandatory wherever `swift` exists; without it, said
+#      plainly
 #   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the sample apps'
 #      API-name check, and the packaging layout check
 # Needs: cargo, java 17, python3 (PyPI for tree-sitter), apt's libjna-java + junit4, and either the
@@ -64,6 +66,8 @@ bash scripts/kotlin-tests.sh
 if command -v swift >/dev/null; then
   step "Swift package on Linux: swift build + XCTest against the real library, release build linked statically"
   bash scripts/swift-tests.sh
+  step "iOS sample's logic on Linux: every non-UI file compiled against FinConn and the Stripe stubs, SampleController XCTests"
+  bash scripts/ios-sample-check.sh
 else
   loud "THE SWIFT TESTS DID NOT RUN: this machine has no swift. Only generation, a clang import of the C module and a parse of the Swift sources run below."
 fi

@@ -1,4 +1,3 @@
-import StripeFinancialConnections
 import SwiftUI
 
 @main
@@ -14,9 +13,9 @@ struct FinConnSampleApp: App {
                     await model.launch()
                 }
                 .onOpenURL { url in
-                    // Every URL goes to Stripe's SDK and to the core; neither is parsed here.
-                    let handledByStripe = StripeAPI.handleURLCallback(with: url)
-                    model.handleOpenURL(url, handledByStripe: handledByStripe)
+                    // Every URL goes to Stripe's SDK and to the core (SampleController); neither
+                    // is parsed here.
+                    model.handleOpenURL(url)
                 }
         }
         .onChange(of: scenePhase) { phase in

@@ -1,6 +1,5 @@
 import Foundation
 import StripeFinancialConnections
-import SwiftUI
 
 /// Fixed values of the sample: the return URL registered in Info.plist (CFBundleURLTypes) and the
 /// keys of what the Settings screen stores in UserDefaults.
@@ -25,7 +24,7 @@ enum SampleConfig {
 }
 
 /// Light/dark appearance of Stripe's sheet (FinancialConnectionsSheet.Configuration.style), also
-/// applied to the sample's own screens.
+/// applied to the sample's own screens (`colorScheme`, in AppModel.swift: SwiftUI).
 enum SheetStyle: String, CaseIterable, Identifiable {
     case automatic
     case alwaysLight
@@ -46,14 +45,6 @@ enum SheetStyle: String, CaseIterable, Identifiable {
         case .automatic: return .automatic
         case .alwaysLight: return .alwaysLight
         case .alwaysDark: return .alwaysDark
-        }
-    }
-
-    var colorScheme: ColorScheme? {
-        switch self {
-        case .automatic: return nil
-        case .alwaysLight: return .light
-        case .alwaysDark: return .dark
         }
     }
 }

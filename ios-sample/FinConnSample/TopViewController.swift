@@ -1,3 +1,4 @@
+import StripeFinancialConnections
 import UIKit
 
 extension UIApplication {
@@ -14,5 +15,16 @@ extension UIApplication {
             top = presented
         }
         return top
+    }
+}
+
+/// The app's `SheetPresenter`: Stripe's sheet on top of whatever the key window shows.
+@MainActor
+final class TopViewControllerPresenter: SheetPresenter {
+    func presentation() -> SheetPresentation? {
+        guard let presenter = UIApplication.shared.topViewController else { return nil }
+        return { sheet, completion in
+            sheet.present(from: presenter, completion: completion)
+        }
     }
 }

@@ -1258,7 +1258,8 @@ impl Flow {
     /// killed before it had a session never showed the sheet: it ends canceled, and a session the
     /// backend may have created meanwhile (same idempotency key) is reported canceled.
     pub async fn resume(&self) -> Result<FlowResult, Error> {
-        let out = within_call_deadline(&self.client().data_limits, "resume", self.resume_op()).await;
+        let out =
+            within_call_deadline(&self.client().data_limits, "resume", self.resume_op()).await;
         self.client().listeners.delivered().await;
         out
     }
@@ -1347,7 +1348,8 @@ impl Flow {
     /// already has gets its `canceled` report; one still being created gets it when the create
     /// answers. Does not wait for an in-flight `start`.
     pub async fn cancel(&self) -> Result<FlowResult, Error> {
-        let out = within_call_deadline(&self.client().data_limits, "cancel", self.cancel_op()).await;
+        let out =
+            within_call_deadline(&self.client().data_limits, "cancel", self.cancel_op()).await;
         self.client().listeners.delivered().await;
         out
     }

@@ -16,7 +16,9 @@ use support::*;
 
 /// Each attempt alone is within the request timeout (1.5 s); four of them are not within 1 s.
 fn slow_opts() -> Opts {
-    let mut o = Opts::default().attempts(4).timeout(Duration::from_millis(1_500));
+    let mut o = Opts::default()
+        .attempts(4)
+        .timeout(Duration::from_millis(1_500));
     o.data_limits.call_deadline = Duration::from_millis(1_000);
     o
 }
@@ -27,26 +29,40 @@ fn assert_timeout_within(out: Result<impl std::fmt::Debug, Error>, started: Inst
         Err(Error::Timeout { message }) => assert!(message.contains(what), "{message}"),
         other => panic!("{what}: expected a Timeout, got {other:?}"),
     }
-    assert!(took < Duration::from_millis(1_400), "{what} took {took:?} against a 1 s deadline");
+    assert!(
+        took < Duration::from_millis(1_400),
+        "{what} took {took:?} against a 1 s deadline"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_backend_cannot_stretch_start_past_its_deadline_and_start_again_makes_no_second_session() {
+async fn a_slow_backend_cannot_stretch_start_past_its_deadline_and_start_again_makes_no_second_session(
+) {
     let env = Env::start().await;
     let client = env.client(&slow_opts());
     for _ in 0..4 {
-        env.sim.faults().push(Endpoint::CreateSession, Fault::Delay(Duration::from_millis(1_200)));
+        env.sim.faults().push(
+            Endpoint::CreateSession,
+            Fault::Delay(Duration::from_millis(1_200)),
+        );
     }
     let flow = client.new_flow(options()).unwrap();
     let started = Instant::now();
     assert_timeout_within(flow.start().await, started, "start");
-    assert_eq!(flow.phase(), FlowPhase::CreatingSession, "the phase reached is kept");
+    assert_eq!(
+        flow.phase(),
+        FlowPhase::CreatingSession,
+        "the phase reached is kept"
+    );
     // The backend recovers: the same call again gets the one session (same idempotency key).
     env.sim.faults().clear();
     let sheet = flow.start().await.expect("start again");
     assert_eq!(env.sim.sessions_created(), 1, "one session for one flow");
     flow.sheet_presented().unwrap();
-    let done = env.sim.complete_sheet(&sheet.session_id, Institution::SuccessOne).unwrap();
+    let done = env
+        .sim
+        .complete_sheet(&sheet.session_id, Institution::SuccessOne)
+        .unwrap();
     let result = flow.sheet_result(sheet_outcome(&done)).await.unwrap();
     assert_eq!(result.status, FlowStatus::Completed);
     assert_eq!(env.sim.reports_received(&sheet.session_id), 1);
@@ -57,7 +73,10 @@ async fn a_slow_backend_cannot_stretch_list_accounts_or_the_result_past_their_de
     let env = Env::start().await;
     let client = env.client(&slow_opts());
     for _ in 0..4 {
-        env.sim.faults().push(Endpoint::ListAccounts, Fault::Delay(Duration::from_millis(1_200)));
+        env.sim.faults().push(
+            Endpoint::ListAccounts,
+            Fault::Delay(Duration::from_millis(1_200)),
+        );
     }
     let started = Instant::now();
     assert_timeout_within(client.list_accounts().await, started, "list_accounts");
@@ -65,12 +84,22 @@ async fn a_slow_backend_cannot_stretch_list_accounts_or_the_result_past_their_de
     let flow = client.new_flow(options()).unwrap();
     let sheet = flow.start().await.unwrap();
     flow.sheet_presented().unwrap();
-    let done = env.sim.complete_sheet(&sheet.session_id, Institution::SuccessOne).unwrap();
+    let done = env
+        .sim
+        .complete_sheet(&sheet.session_id, Institution::SuccessOne)
+        .unwrap();
     for _ in 0..4 {
-        env.sim.faults().push(Endpoint::Complete, Fault::Delay(Duration::from_millis(1_200)));
+        env.sim.faults().push(
+            Endpoint::Complete,
+            Fault::Delay(Duration::from_millis(1_200)),
+        );
     }
     let started = Instant::now();
-    assert_timeout_within(flow.sheet_result(sheet_outcome(&done)).await, started, "sheet_result");
+    assert_timeout_within(
+        flow.sheet_result(sheet_outcome(&done)).await,
+        started,
+        "sheet_result",
+    );
     // Nothing lost: the next launch finishes the flow with its one report.
     env.sim.faults().clear();
     drop(flow);

@@ -248,6 +248,7 @@ class AccountDataTest {
             is FinConnException.Unauthorized -> e.reason
             is FinConnException.InvalidState -> e.reason
             is FinConnException.SnapshotUnusable -> e.reason
+            is FinConnException.Storage -> e.reason
         }
 
     private fun code(e: FinConnException): String =
@@ -261,6 +262,7 @@ class AccountDataTest {
             is FinConnException.Unauthorized -> "unauthorized"
             is FinConnException.InvalidState -> "invalid_state"
             is FinConnException.SnapshotUnusable -> "snapshot_unusable"
+            is FinConnException.Storage -> "storage"
         }
 
     /** Runs one case of the table; returns what went wrong (empty when all held). */

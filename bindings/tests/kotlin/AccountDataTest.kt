@@ -237,34 +237,6 @@ class AccountDataTest {
             user,
         )
 
-    private fun reason(e: FinConnException): String =
-        when (e) {
-            is FinConnException.Other -> e.reason
-            is FinConnException.Timeout -> e.reason
-            is FinConnException.Offline -> e.reason
-            is FinConnException.ServiceUnavailable -> e.reason
-            is FinConnException.Rejected -> e.reason
-            is FinConnException.InvalidConfiguration -> e.reason
-            is FinConnException.Unauthorized -> e.reason
-            is FinConnException.InvalidState -> e.reason
-            is FinConnException.SnapshotUnusable -> e.reason
-            is FinConnException.Storage -> e.reason
-        }
-
-    private fun code(e: FinConnException): String =
-        when (e) {
-            is FinConnException.Other -> "other"
-            is FinConnException.Timeout -> "timeout"
-            is FinConnException.Offline -> "offline"
-            is FinConnException.ServiceUnavailable -> "service_unavailable"
-            is FinConnException.Rejected -> "rejected"
-            is FinConnException.InvalidConfiguration -> "invalid_configuration"
-            is FinConnException.Unauthorized -> "unauthorized"
-            is FinConnException.InvalidState -> "invalid_state"
-            is FinConnException.SnapshotUnusable -> "snapshot_unusable"
-            is FinConnException.Storage -> "storage"
-        }
-
     /** Runs one case of the table; returns what went wrong (empty when all held). */
     private suspend fun runLying(case: TestLyingCase): List<String> {
         val wrong = mutableListOf<String>()
@@ -306,12 +278,12 @@ class AccountDataTest {
                     expected != null && thrown == null -> wrong.add("expected $expected, got success")
                     thrown != null && thrown !is FinConnException -> wrong.add("not a FinConnException: $thrown")
                     thrown is FinConnException -> {
-                        if (code(thrown) != expected) wrong.add("expected $expected, got ${code(thrown)}: ${reason(thrown)}")
-                        if (!reason(thrown).contains(case.messageContains)) {
-                            wrong.add("the reason does not say '${case.messageContains}': ${reason(thrown)}")
+                        if (errorCode(thrown) != expected) wrong.add("expected $expected, got ${errorCode(thrown)}: ${errorReason(thrown)}")
+                        if (!errorReason(thrown).contains(case.messageContains)) {
+                            wrong.add("the reason does not say '${case.messageContains}': ${errorReason(thrown)}")
                         }
                         texts.add(thrown.toString())
-                        texts.add(reason(thrown))
+                        texts.add(errorReason(thrown))
                     }
                 }
                 outcome.getOrNull()?.let { texts.add(it) }

@@ -55,20 +55,6 @@ class HostileBackendTest {
             else -> throw AssertionError("unknown error code $code in the table")
         }
 
-    private fun reason(e: FinConnException): String =
-        when (e) {
-            is FinConnException.Other -> e.reason
-            is FinConnException.Timeout -> e.reason
-            is FinConnException.Offline -> e.reason
-            is FinConnException.ServiceUnavailable -> e.reason
-            is FinConnException.Rejected -> e.reason
-            is FinConnException.InvalidConfiguration -> e.reason
-            is FinConnException.Unauthorized -> e.reason
-            is FinConnException.InvalidState -> e.reason
-            is FinConnException.SnapshotUnusable -> e.reason
-            is FinConnException.Storage -> e.reason
-        }
-
     /** Opens HttpsURLConnections whose only trusted root is [der]. */
     private fun trustingOnly(der: ByteArray): (URL) -> HttpURLConnection {
         val certificate = CertificateFactory.getInstance("X.509").generateCertificate(der.inputStream())
@@ -138,7 +124,7 @@ class HostileBackendTest {
                         expected != null && thrown != null -> {
                             if (!errorClass(expected).isInstance(thrown)) {
                                 failures.add("${case.name}: expected $expected, got $thrown")
-                            } else if (!reason(thrown as FinConnException).contains(case.messageContains)) {
+                            } else if (!errorReason(thrown as FinConnException).contains(case.messageContains)) {
                                 failures.add("${case.name}: the reason does not say '${case.messageContains}': ${thrown.message}")
                             }
                             texts.add("${case.name}: exception toString" to thrown.toString())

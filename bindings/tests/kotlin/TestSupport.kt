@@ -1,0 +1,37 @@
+// Helpers shared by the JUnit classes (the Swift tests have theirs in TestSupport.swift).
+package io.finconn.tests
+
+import io.finconn.FinConnException
+
+/** The reason every FinConnException carries. */
+internal fun errorReason(e: FinConnException): String =
+    when (e) {
+        is FinConnException.Other -> e.reason
+        is FinConnException.Timeout -> e.reason
+        is FinConnException.Offline -> e.reason
+        is FinConnException.ServiceUnavailable -> e.reason
+        is FinConnException.Rejected -> e.reason
+        is FinConnException.InvalidConfiguration -> e.reason
+        is FinConnException.Unauthorized -> e.reason
+        is FinConnException.InvalidState -> e.reason
+        is FinConnException.SnapshotUnusable -> e.reason
+        is FinConnException.Storage -> e.reason
+    }
+
+/**
+ * The public error code (`Error::code()` in Rust) of a FinConnException. Exhaustive on purpose:
+ * a new error case must be given its code here.
+ */
+internal fun errorCode(e: FinConnException): String =
+    when (e) {
+        is FinConnException.Other -> "other"
+        is FinConnException.Timeout -> "timeout"
+        is FinConnException.Offline -> "offline"
+        is FinConnException.ServiceUnavailable -> "service_unavailable"
+        is FinConnException.Rejected -> "rejected"
+        is FinConnException.InvalidConfiguration -> "invalid_configuration"
+        is FinConnException.Unauthorized -> "unauthorized"
+        is FinConnException.InvalidState -> "invalid_state"
+        is FinConnException.SnapshotUnusable -> "snapshot_unusable"
+        is FinConnException.Storage -> "storage"
+    }

@@ -120,8 +120,8 @@ class PlatformHttpTransport(
     }
 
     companion object {
-        /** The response headers the core reads; the transport returns only these. */
-        val RESPONSE_HEADERS = listOf("Retry-After", "Content-Type", "Request-Id", "X-Request-Id")
+        /** The response headers the core reads (`responseHeaderNames()`, decided by the core); the transport returns only these. */
+        val RESPONSE_HEADERS: List<String> = responseHeaderNames()
 
         private fun clampMs(ms: Long): Int = ms.coerceIn(1, Int.MAX_VALUE.toLong()).toInt()
 

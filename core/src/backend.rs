@@ -287,7 +287,9 @@ impl From<BackendError> for Error {
         let request_id = e.request_id().map(str::to_owned);
         match e {
             BackendError::InvalidConfiguration(_) => Error::InvalidConfiguration { message },
-            BackendError::Offline { .. } | BackendError::Tls { .. } => Error::Offline { message },
+            BackendError::Offline { .. } => Error::Offline { message },
+            // Never "offline, retry later": a pinning or certificate failure must stay loud.
+            BackendError::Tls { .. } => Error::Tls { message },
             BackendError::Timeout { .. } | BackendError::HeadersTimeout { .. } => {
                 Error::Timeout { message }
             }

@@ -23,6 +23,12 @@ pub enum Error {
     /// The backend did not answer in time: retry.
     #[error("timed out: {message}")]
     Timeout { message: String },
+    /// The secure connection failed: the TLS handshake, an untrusted, expired or wrong
+    /// certificate, or a pinning mismatch (the host transport's own pinning included). Not
+    /// offline, and not retried: a network that intercepts TLS stays one. Tell the user the
+    /// connection is not secure (another network may help) and report it.
+    #[error("TLS failure: {message}")]
+    Tls { message: String },
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("unauthorized ({status}): {message}")]
     Unauthorized {
@@ -73,6 +79,7 @@ impl Error {
             Error::InvalidState { .. } => "invalid_state",
             Error::Offline { .. } => "offline",
             Error::Timeout { .. } => "timeout",
+            Error::Tls { .. } => "tls",
             Error::Unauthorized { .. } => "unauthorized",
             Error::Rejected { .. } => "rejected",
             Error::ServiceUnavailable { .. } => "service_unavailable",
@@ -110,7 +117,8 @@ impl Error {
     }
 
     /// True when retrying the same call later may succeed (a network condition). A
-    /// [`Error::Storage`] is not: the device's storage must recover first.
+    /// [`Error::Storage`] is not: the device's storage must recover first; nor is
+    /// [`Error::Tls`]: a certificate that fails now fails again.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,

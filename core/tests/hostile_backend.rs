@@ -226,7 +226,11 @@ async fn an_untrusted_certificate_is_refused_before_any_request() {
     let client = client(case, &server, dir.path(), transport()); // Web PKI roots only
     let flow = client.new_flow(options()).unwrap();
     let err = flow.start().await.expect_err("an untrusted certificate");
-    assert_eq!(err.code(), "offline", "{err}");
+    assert_eq!(err.code(), "tls", "{err}");
+    assert!(
+        !err.is_retryable(),
+        "a certificate failure is not offline: {err}"
+    );
     assert!(err.to_string().contains("TLS"), "{err}");
     assert_eq!(server.requests(), 0, "a request went through");
     assert_eq!(server.other_host_connections(), 0);

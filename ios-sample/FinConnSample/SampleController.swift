@@ -427,7 +427,7 @@ final class SampleController {
         switch error {
         case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized, .Storage:
             state.waitingFlows.append(flow)
-        case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Other:
+        case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Tls, .Other:
             break
         }
     }

@@ -21,6 +21,8 @@ enum UserMessages {
             return "You are offline or the server cannot be reached. Try again later."
         case .Timeout:
             return "The server took too long to answer. Try again."
+        case .Tls:
+            return "The connection to the server is not secure. Try another network."
         case .Unauthorized(let status, _, _):
             return "Your session has expired (HTTP \(status)). Sign in again."
         case .Rejected(let status, let reason, _):

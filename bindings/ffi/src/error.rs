@@ -19,6 +19,12 @@ pub enum FinConnError {
     /// The backend did not answer in time: retry.
     #[error("{reason}")]
     Timeout { reason: String },
+    /// The secure connection failed: the TLS handshake, an untrusted, expired or wrong
+    /// certificate, or a pinning mismatch (your transport's pinning included). Not offline, and
+    /// not retried: tell the user the connection is not secure (another network may help) and
+    /// report it.
+    #[error("{reason}")]
+    Tls { reason: String },
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("{reason}")]
     Unauthorized {
@@ -69,6 +75,7 @@ impl From<Error> for FinConnError {
             Error::InvalidConfiguration { .. } => FinConnError::InvalidConfiguration { reason },
             Error::InvalidState { .. } => FinConnError::InvalidState { reason },
             Error::Offline { .. } => FinConnError::Offline { reason },
+            Error::Tls { .. } => FinConnError::Tls { reason },
             Error::Timeout { .. } => FinConnError::Timeout { reason },
             Error::Unauthorized {
                 status, request_id, ..

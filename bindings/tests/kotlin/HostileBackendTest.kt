@@ -189,8 +189,8 @@ class HostileBackendTest {
 
     /**
      * An https backend whose certificate the JVM does not trust: refused in the handshake, nothing
-     * sent, a typed error that says TLS (the core files a TLS failure under `offline` today). The
-     * Swift twin runs on Linux too.
+     * sent, and `FinConnException.Tls`: never "offline, retry later". The Swift twin runs on
+     * Linux too.
      */
     @Test
     fun anUntrustedCertificateIsRefusedBeforeAnyRequest() = runBlocking<Unit> {
@@ -217,7 +217,7 @@ class HostileBackendTest {
                     try {
                         val sheet = flow.start()
                         throw AssertionError("an untrusted certificate was accepted: $sheet")
-                    } catch (e: FinConnException.Offline) {
+                    } catch (e: FinConnException.Tls) {
                         assertTrue(e.toString(), e.reason.contains("TLS"))
                     }
                 }

@@ -9,6 +9,7 @@ internal fun errorReason(e: FinConnException): String =
         is FinConnException.Other -> e.reason
         is FinConnException.Timeout -> e.reason
         is FinConnException.Offline -> e.reason
+        is FinConnException.Tls -> e.reason
         is FinConnException.ServiceUnavailable -> e.reason
         is FinConnException.Rejected -> e.reason
         is FinConnException.InvalidConfiguration -> e.reason
@@ -27,6 +28,7 @@ internal fun errorCode(e: FinConnException): String =
         is FinConnException.Other -> "other"
         is FinConnException.Timeout -> "timeout"
         is FinConnException.Offline -> "offline"
+        is FinConnException.Tls -> "tls"
         is FinConnException.ServiceUnavailable -> "service_unavailable"
         is FinConnException.Rejected -> "rejected"
         is FinConnException.InvalidConfiguration -> "invalid_configuration"

@@ -203,8 +203,8 @@ final class HostileBackendTests: XCTestCase {
     }
 
     /// An https backend whose certificate the system does not trust: refused in the handshake,
-    /// nothing sent, a typed error that says TLS (the core files a TLS failure under `offline`
-    /// today). Runs on Linux too: the system trust store is what libcurl uses.
+    /// nothing sent, and `FinConnError.Tls`: never "offline, retry later". Runs on Linux too:
+    /// the system trust store is what libcurl uses.
     func testAnUntrustedCertificateIsRefusedBeforeAnyRequest() async throws {
         let hostile = try XCTUnwrap(hostileCases().first { $0.tls }, "the table has an https row")
         let server = try TestHostileServer.start(caseName: hostile.name)
@@ -230,7 +230,7 @@ final class HostileBackendTests: XCTestCase {
             let sheet = try await flow.start()
             XCTFail("an untrusted certificate was accepted: \(sheet)")
         } catch let error as FinConnError {
-            XCTAssertEqual(errorCode(error), "offline", "\(error)")
+            XCTAssertEqual(errorCode(error), "tls", "a certificate failure is not offline: \(error)")
             XCTAssertTrue(error.localizedDescription.contains("TLS"), "\(error)")
         }
         XCTAssertEqual(try server.requests(), 0, "a request went through")

@@ -8,6 +8,7 @@ func errorCode(_ error: FinConnError) -> String {
     case .Other: return "other"
     case .Timeout: return "timeout"
     case .Offline: return "offline"
+    case .Tls: return "tls"
     case .ServiceUnavailable: return "service_unavailable"
     case .Rejected: return "rejected"
     case .InvalidConfiguration: return "invalid_configuration"

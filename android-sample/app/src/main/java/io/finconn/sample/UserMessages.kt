@@ -34,6 +34,7 @@ object UserMessages {
         is FinConnException.InvalidState -> context.getString(R.string.error_state, error.reason)
         is FinConnException.Offline -> context.getString(R.string.error_offline)
         is FinConnException.Timeout -> context.getString(R.string.error_timeout)
+        is FinConnException.Tls -> context.getString(R.string.error_tls)
         is FinConnException.Unauthorized -> context.getString(R.string.error_unauthorized, error.status.toInt())
         is FinConnException.Rejected -> context.getString(R.string.error_rejected, error.status.toInt(), error.reason)
         is FinConnException.ServiceUnavailable -> {

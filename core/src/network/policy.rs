@@ -1182,9 +1182,17 @@ mod tests {
                 "key pk_test_51ABCdefGHI and more",
                 "51ABCdefGHI",
             ),
-            ("secret key", concat!("sk_", "live_", "999abcDEF"), "999abcDEF"),
+            (
+                "secret key",
+                concat!("sk_", "live_", "999abcDEF"),
+                "999abcDEF",
+            ),
             ("restricted key", "rk_test_xyz123456", "xyz123456"),
-            ("webhook secret", concat!("whsec", "_hook123456"), "hook123456"),
+            (
+                "webhook secret",
+                concat!("whsec", "_hook123456"),
+                "hook123456",
+            ),
             ("report token", "token rt_abcdef123", "abcdef123"),
             (
                 "report token with dots",

@@ -14,10 +14,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_core::backend::HeaderProvider;
 use finconn_core::data::RefreshFeature;
 use finconn_core::error::Error;
-use finconn_core::flow::{FlowClient, FlowConfig, FlowEvent};
+use finconn_core::flow::{FlowClient, FlowEvent};
 use finconn_core::network::policy::{scrub, REDACTED};
 use finconn_core::reconcile::SheetOutcome;
 use finconn_core::state::{FlowMachine, ReportToken, SessionInfo, SheetCredentials};
@@ -39,34 +39,22 @@ impl HeaderProvider for UserToken {
 }
 
 fn client(server: &LyingBackend, dir: &std::path::Path) -> FlowClient {
-    let mut backend = BackendConfig::new(server.base_url());
-    backend.stripe_api_base = server.base_url();
-    backend.connect_timeout = Duration::from_secs(1);
-    backend.request_timeout = Duration::from_millis(1500);
-    backend.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(10),
-        max_retry_after: Duration::from_secs(1),
-    };
-    FlowClient::new(
-        FlowConfig {
-            backend,
-            return_urls: vec![RETURN_URL.into()],
-            android_app_id: None,
-            data_dir: dir.to_path_buf(),
-            stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy {
+    server_client(
+        server.base_url(),
+        dir,
+        Arc::new(UserToken),
+        transport(),
+        |config| {
+            config.backend.request_timeout = Duration::from_millis(1500);
+            config.backend.retry.initial_backoff = Duration::from_millis(5);
+            config.backend.retry.max_backoff = Duration::from_millis(10);
+            config.refresh = finconn_core::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(300),
                 first_poll: Duration::from_millis(10),
                 max_poll: Duration::from_millis(20),
-            },
-            data_limits: finconn_core::data::DataLimits::default(),
+            };
         },
-        Some(Arc::new(UserToken)),
-        transport(),
     )
-    .expect("valid client")
 }
 
 /// Texts that must hold no secret, with where they came from.

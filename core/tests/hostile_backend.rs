@@ -15,9 +15,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_core::backend::HeaderProvider;
 use finconn_core::error::Error;
-use finconn_core::flow::{FlowClient, FlowConfig};
+use finconn_core::flow::FlowClient;
 use finconn_core::network::HttpTransport;
 use finconn_core::reconcile::SheetOutcome;
 use finconn_testkit::{
@@ -59,33 +59,13 @@ fn client(
     dir: &std::path::Path,
     transport: Arc<dyn HttpTransport>,
 ) -> FlowClient {
-    let mut backend = BackendConfig::new(server.base_url());
-    backend.stripe_api_base = server.base_url();
-    backend.connect_timeout = Duration::from_secs(1);
-    backend.request_timeout = Duration::from_millis(1500);
-    backend.max_response_bytes = case.max_response_bytes;
-    backend.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(1),
-    };
-    FlowClient::new(
-        FlowConfig {
-            backend,
-            return_urls: vec![RETURN_URL.into()],
-            android_app_id: None,
-            data_dir: dir.to_path_buf(),
-            stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy::default(),
-            data_limits: finconn_core::data::DataLimits::default(),
-        },
-        Some(Arc::new(HostHeaders {
-            crlf: case.crlf_header,
-        })),
-        transport,
-    )
-    .expect("valid client")
+    let headers = Arc::new(HostHeaders {
+        crlf: case.crlf_header,
+    });
+    server_client(server.base_url(), dir, headers, transport, |config| {
+        config.backend.request_timeout = Duration::from_millis(1500);
+        config.backend.max_response_bytes = case.max_response_bytes;
+    })
 }
 
 /// Texts that must hold no secret, with where they came from.

@@ -15,46 +15,33 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use finconn_core::backend::{BackendConfig, RetryPolicy};
 use finconn_core::data::{DataLimits, FeatureOutcome, RefreshFeature};
 use finconn_core::error::Error;
-use finconn_core::flow::{FlowClient, FlowConfig};
+use finconn_core::flow::FlowClient;
 use finconn_testkit::{
     DataCall, Lie, LyingCase, LyingServer, ENDLESS_HONEST_PAGES, LYING_ACCOUNT_ID, LYING_CASES,
 };
 use support::*;
 
 fn client(server: &LyingServer, dir: &std::path::Path, case: &LyingCase) -> FlowClient {
-    let mut backend = BackendConfig::new(server.base_url());
-    backend.request_timeout = Duration::from_secs(5);
-    backend.connect_timeout = Duration::from_secs(1);
-    backend.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(1),
-    };
-    FlowClient::new(
-        FlowConfig {
-            backend,
-            return_urls: vec![RETURN_URL.into()],
-            android_app_id: None,
-            data_dir: dir.to_path_buf(),
-            stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy {
+    server_client(
+        server.base_url(),
+        dir,
+        Arc::new(BearerToken(USER_TOKEN.into())),
+        transport(),
+        |config| {
+            config.backend.request_timeout = Duration::from_secs(5);
+            config.refresh = finconn_core::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(case.refresh_deadline_ms),
                 first_poll: Duration::from_millis(20),
                 max_poll: Duration::from_millis(100),
-            },
-            data_limits: DataLimits {
+            };
+            config.data_limits = DataLimits {
                 call_deadline: Duration::from_millis(case.call_deadline_ms),
                 ..DataLimits::default()
-            },
+            };
         },
-        Some(Arc::new(BearerToken(USER_TOKEN.into()))),
-        transport(),
     )
-    .expect("valid client")
 }
 
 /// Runs one case; returns what went wrong (empty when all held).

@@ -414,3 +414,36 @@ pub fn logs() -> &'static Capture {
         capture
     })
 }
+
+/// A client of a test server of its own at `base_url` (the hostile, echoing and lying backends;
+/// not the simulator): Stripe's API at the same base, a 1 s connect timeout, two attempts with
+/// 10–20 ms backoffs, no Stripe fallback, default refresh policy and data limits. `tune` adjusts
+/// the configuration to a case before the client is made.
+pub fn server_client(
+    base_url: String,
+    dir: &std::path::Path,
+    headers: Arc<dyn HeaderProvider>,
+    transport: Arc<dyn HttpTransport>,
+    tune: impl FnOnce(&mut FlowConfig),
+) -> FlowClient {
+    let mut backend = BackendConfig::new(base_url.clone());
+    backend.stripe_api_base = base_url;
+    backend.connect_timeout = Duration::from_secs(1);
+    backend.retry = RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(1),
+    };
+    let mut config = FlowConfig {
+        backend,
+        return_urls: vec![RETURN_URL.into()],
+        android_app_id: None,
+        data_dir: dir.to_path_buf(),
+        stripe_fallback: false,
+        refresh: finconn_core::account_data::RefreshPolicy::default(),
+        data_limits: finconn_core::data::DataLimits::default(),
+    };
+    tune(&mut config);
+    FlowClient::new(config, Some(headers), transport).expect("valid client")
+}

@@ -6,8 +6,8 @@
 #   1. formatting and lints (cargo fmt --check, cargo clippy -D warnings); a machine whose Rust
 #      toolchain lacks rustfmt or clippy says so loudly and goes on
 #   2. every Rust test of the workspace (core, cli — including `fc demo --json` for every scenario —,
-#      testkit, ffi), then the core again without its `backend` feature to prove the pure core
-#      builds and passes with no network, files or async runtime
+#      testkit, ffi), then the pure core alone: `cargo tree` must show no runtime, randomness or FFI
+#      crate in it (scripts/check-pure-core.sh), and its tests pass built with its own features only
 #   3. the Kotlin bindings on the JVM against the real cdylib (JUnit)
 #   4. the Swift package with SwiftPM against the real library (XCTest, then the release build
 #      linked statically), then the iOS sample's non-UI files compiled against it and Stripe stubs,
@@ -50,12 +50,9 @@ fi
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
-step "cargo test -p finconn-core --no-default-features (the pure core)"
-# `--cfg finconn_pure` drops the dev-dependencies that depend on finconn-core itself (the reqwest
-# transport, the testkit's client side): through feature unification they would turn `backend`
-# back on (core/Cargo.toml). Its own target dir: other RUSTFLAGS must not rebuild the main one.
-RUSTFLAGS="--cfg finconn_pure" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/pure" \
-  cargo test -p finconn-core --no-default-features --locked --lib --test fixtures --test deep_links
+step "the pure core: its dependency graph, then its tests built alone (no feature unification)"
+bash scripts/check-pure-core.sh
+cargo test -p finconn-core --locked
 
 step "kill soak: child processes SIGKILLed at random instants on one data directory (finconn-soak)"
 cargo run -p finconn-testkit --locked --bin finconn-soak -- --kills 200 --json

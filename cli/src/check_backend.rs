@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use finconn_core::backend::{
+use finconn_client::backend::{
     BackendClient, BackendConfig, EndpointPath, HeaderProvider, RawCall, RetryPolicy,
 };
 use finconn_core::model::Account;
@@ -143,7 +143,7 @@ impl Checker {
         session_id: &str,
         report_id: &str,
         report_token: Option<&str>,
-    ) -> Result<finconn_core::backend::Exchange, String> {
+    ) -> Result<finconn_client::backend::Exchange, String> {
         let mut body = json!({
             "report_id": report_id,
             "flow_id": format!("flow_{}", self.run_id),
@@ -306,7 +306,7 @@ impl Checker {
                 created.report_token.as_deref(),
             )
             .await;
-        let session_of = |x: &finconn_core::backend::Exchange| {
+        let session_of = |x: &finconn_client::backend::Exchange| {
             x.json().and_then(|v| {
                 let s = v.get("session").cloned().unwrap_or(v);
                 s.get("id").and_then(Value::as_str).map(str::to_owned)

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_core::flow::{Flow, FlowClient, FlowConfig};
+use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_client::flow::{Flow, FlowClient, FlowConfig};
 use finconn_core::model::{Account, Permission};
 use finconn_core::options::{RelinkRequest, SessionOptions};
 use finconn_core::reconcile::{FlowResult, FlowStatus, RelinkOutcome, SheetOutcome};
@@ -128,7 +128,7 @@ impl Demo {
                 android_app_id: None,
                 data_dir: self.data_dir.path().to_path_buf(),
                 stripe_fallback: true,
-                refresh: finconn_core::account_data::RefreshPolicy {
+                refresh: finconn_client::account_data::RefreshPolicy {
                     deadline: Duration::from_secs(10),
                     first_poll: Duration::from_millis(20),
                     max_poll: Duration::from_millis(200),

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use finconn_client::flow::FlowClient;
 use finconn_core::data::{AccountAction, BalanceView, FeatureOutcome, RefreshFeature};
-use finconn_core::flow::FlowClient;
 use finconn_core::model::Account;
 use finconn_testkit::Simulator;
 use serde::Serialize;

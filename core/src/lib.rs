@@ -15,15 +15,12 @@
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
 //! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts, the per-call limits (`DataLimits`, paging loops, sync cursors) and the shape of every value handed to the app |
 //! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
-//! | `backend`, `outbox`, `store`, `flow`, `account_data`, `callback` (feature `backend`) | the networked flow: backend client, durable completion reports, durable files and locks, the async flow and its persistence, the account-data calls, the host's callbacks kept off the caller's thread |
 //!
-//! Everything outside the `backend` feature is pure: no network, no files, no async runtime, no FFI
-//! types. `cargo test -p finconn-core --no-default-features` proves it. Even with it, the core
-//! holds no HTTP or TLS stack: the host's transport carries every byte.
-
-// The pure test run sets `--cfg finconn_pure` (see Cargo.toml): it must really be pure.
-#[cfg(all(finconn_pure, feature = "backend"))]
-compile_error!("the pure test run resolved the `backend` feature through a dev-dependency");
+//! This crate is pure: no network, no files, no async runtime. Its dependencies say so (`cargo tree
+//! -p finconn-core` shows no tokio and no HTTP crate), and the networked half is another crate,
+//! `finconn-client`, built on this one. Even there the core holds no HTTP or TLS stack: the host's
+//! transport carries every byte. With the `uniffi` feature (the FFI crate's), the records, enums
+//! and the public error also derive UniFFI, so Swift and Kotlin see these types, not copies.
 
 pub mod data;
 pub mod error;
@@ -36,15 +33,5 @@ pub mod return_url;
 pub mod secret;
 pub mod state;
 
-#[cfg(feature = "backend")]
-pub mod account_data;
-#[cfg(feature = "backend")]
-pub mod backend;
-#[cfg(feature = "backend")]
-pub mod callback;
-#[cfg(feature = "backend")]
-pub mod flow;
-#[cfg(feature = "backend")]
-pub mod outbox;
-#[cfg(feature = "backend")]
-pub mod store;
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_core::backend::{BackendConfig, BackendPaths, HeaderProvider, RetryPolicy};
-use finconn_core::flow as core_flow;
+use finconn_client::backend::{BackendConfig, BackendPaths, HeaderProvider, RetryPolicy};
+use finconn_client::flow as core_flow;
 use finconn_core::return_url::ReturnUrlRules;
 
 use crate::data::{OwnersResult, RefreshFeature, RefreshReport, TransactionSync};
@@ -208,7 +208,7 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
             android_app_id: c.android_app_id,
             data_dir: PathBuf::from(c.data_dir),
             stripe_fallback: c.stripe_fallback,
-            refresh: finconn_core::account_data::RefreshPolicy {
+            refresh: finconn_client::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(c.refresh_deadline_ms),
                 ..Default::default()
             },

@@ -1,12 +1,12 @@
 //! The account-data records and enums Swift and Kotlin see (balances, refresh reports, owners,
 //! transactions, the action an account needs, duplicates), converted from `finconn_core::data`
-//! and `finconn_core::account_data`. Nothing is decided here.
+//! and `finconn_client::account_data`. Nothing is decided here.
 //!
 //! Money is `Money { amountMinor, currency }`: integer minor units (`1234` usd is $12.34), never a
 //! float. A balance's `current` is positive when owed to the account holder and negative when
 //! owed by them (a credit card with a debt).
 
-use finconn_core::account_data as core_ad;
+use finconn_client::account_data as core_ad;
 use finconn_core::data as core_data;
 use finconn_core::model as core_model;
 

@@ -1,7 +1,7 @@
 //! Forwards the core's `tracing` logs to a logger the host implements (OSLog on iOS, Logcat on
 //! Android). The core never puts a secret in a log field; each line is scrubbed once more
 //! (`policy::scrub`) before it leaves. Lines go through a bounded queue to one thread that calls
-//! the logger in order ("finconn-log", `finconn_core::callback::Dispatcher`): a logger that blocks
+//! the logger in order ("finconn-log", `finconn_client::callback::Dispatcher`): a logger that blocks
 //! never blocks the code that logs. When [`LOG_QUEUE`] lines wait, the next ones are dropped,
 //! counted ([`dropped_log_lines`]) and reported to the logger by one line once it catches up.
 
@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Once, OnceLock, RwLock};
 use std::time::Duration;
 
-use finconn_core::callback::{Dispatcher, Sink};
+use finconn_client::callback::{Dispatcher, Sink};
 use finconn_core::network::policy;
 
 use tracing::field::{Field, Visit};

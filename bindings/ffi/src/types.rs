@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use finconn_client::flow as core_flow;
 use finconn_core::data as core_data;
-use finconn_core::flow as core_flow;
 use finconn_core::model as core_model;
 use finconn_core::options as core_options;
 use finconn_core::reconcile as core_reconcile;

@@ -19,9 +19,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use finconn_core::backend::{BackendConfig, RetryPolicy};
+use finconn_client::backend::{BackendConfig, RetryPolicy};
+use finconn_client::flow::{FlowClient, FlowConfig};
 use finconn_core::data::DataLimits;
-use finconn_core::flow::{FlowClient, FlowConfig};
 use finconn_transport_reqwest::ReqwestTransport;
 
 /// A `/proc/self/status` field in KiB (0 when unavailable).

@@ -32,8 +32,8 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_core::flow::{FlowClient, FlowConfig, FlowEvent, FlowEventListener};
+use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_client::flow::{FlowClient, FlowConfig, FlowEvent, FlowEventListener};
 use finconn_core::model::Permission;
 use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
 use finconn_core::options::SessionOptions;
@@ -175,7 +175,7 @@ fn client(backend: &str, data_dir: &Path) -> Result<FlowClient, String> {
             android_app_id: None,
             data_dir: data_dir.to_owned(),
             stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy::default(),
+            refresh: finconn_client::account_data::RefreshPolicy::default(),
             data_limits: finconn_core::data::DataLimits::default(),
         },
         Some(Arc::new(Bearer)),

@@ -3,7 +3,6 @@
 //! session, settled flows leave no file, two clients on one data directory never drive the same
 //! flow or send the same report at the same time, and a forged or corrupt snapshot is refused (or
 //! moved aside) without sending anything.
-#![cfg(feature = "backend")]
 
 mod support;
 
@@ -160,7 +159,7 @@ async fn resume_pending_settles_every_phase_a_kill_can_leave() {
     assert!(files(&env).is_empty(), "{:?}", files(&env));
 }
 
-async fn client_start_fails(flow: &finconn_core::flow::Flow) -> Error {
+async fn client_start_fails(flow: &finconn_client::flow::Flow) -> Error {
     flow.start().await.expect_err("start fails")
 }
 

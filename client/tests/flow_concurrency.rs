@@ -5,14 +5,13 @@
 //! every pair of operations from two threads at once, many times, and checks the invariants: no
 //! panic, no stuck flow, at most one session per flow, exactly one report per session of a
 //! finished flow.
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::time::Duration;
 
+use finconn_client::flow::{Flow, FlowClient};
 use finconn_core::error::Error;
-use finconn_core::flow::{Flow, FlowClient};
 use finconn_core::reconcile::{FlowStatus, SheetOutcome};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution};

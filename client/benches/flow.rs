@@ -28,8 +28,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use finconn_core::backend::{BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_core::flow::{FlowClient, FlowConfig};
+use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_client::flow::{FlowClient, FlowConfig};
 use finconn_core::model::Permission;
 use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
 use finconn_core::options::SessionOptions;
@@ -164,7 +164,7 @@ fn flow_client(sim: &Simulator, data_dir: &std::path::Path, user: &Bearer) -> Fl
             android_app_id: None,
             data_dir: data_dir.to_path_buf(),
             stripe_fallback: false,
-            refresh: finconn_core::account_data::RefreshPolicy::default(),
+            refresh: finconn_client::account_data::RefreshPolicy::default(),
             data_limits: finconn_core::data::DataLimits::default(),
         },
         Some(Arc::new(user.clone())),

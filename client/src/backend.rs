@@ -5,8 +5,8 @@
 //! `Retry-After`, idempotency keys, the host's headers (read again on every attempt), and turning
 //! every failure into a typed [`BackendError`]. The bytes travel through the host's
 //! [`HttpTransport`]; every rule about them (URLs, headers, redirects, the response cap, timeouts,
-//! what an error may say) is [`crate::network::policy`]. What the answers *mean* is decided by
-//! [`crate::reconcile`].
+//! what an error may say) is [`finconn_core::network::policy`]. What the answers *mean* is decided by
+//! [`finconn_core::reconcile`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::callback::{HeadersFailure, HeadersWorker};
-use crate::data;
-use crate::error::Error;
-use crate::ids::{self, IdKind};
-use crate::model::{Account, AccountOwner, List, Session, Transaction};
-use crate::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
-use crate::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
-use crate::options::SessionOptions;
-use crate::secret::Secret;
+use finconn_core::data;
+use finconn_core::error::Error;
+use finconn_core::ids::{self, IdKind};
+use finconn_core::model::{Account, AccountOwner, List, Session, Transaction};
+use finconn_core::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
+use finconn_core::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
+use finconn_core::options::SessionOptions;
+use finconn_core::secret::Secret;
 
 /// Where the backend's endpoints live, relative to the base URL. `{id}` is one path segment,
 /// replaced by a session or account id. Checked by [`PathTemplate::parse`] when the client is
@@ -1029,7 +1029,7 @@ impl BackendClient {
                     auth,
                 )
                 .await?;
-            let page: crate::model::List<Account> = decode_answer(
+            let page: finconn_core::model::List<Account> = decode_answer(
                 "stripe_list_accounts",
                 &page,
                 Wrapper::None,
@@ -1502,7 +1502,7 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 fn create_session_body(options: &SessionOptions) -> Vec<u8> {
     #[derive(Serialize)]
     struct Filters<'a> {
-        account_subcategories: &'a [crate::model::AccountSubcategory],
+        account_subcategories: &'a [finconn_core::model::AccountSubcategory],
     }
     #[derive(Serialize)]
     struct Relink<'a> {
@@ -1512,9 +1512,9 @@ fn create_session_body(options: &SessionOptions) -> Vec<u8> {
     }
     #[derive(Serialize)]
     struct Body<'a> {
-        permissions: &'a [crate::model::Permission],
+        permissions: &'a [finconn_core::model::Permission],
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        prefetch: &'a [crate::model::DataFeature],
+        prefetch: &'a [finconn_core::model::DataFeature],
         #[serde(skip_serializing_if = "Option::is_none")]
         filters: Option<Filters<'a>>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -1775,14 +1775,15 @@ mod tests {
 
     #[test]
     fn create_body_follows_the_contract() {
-        let mut o = SessionOptions::with_permissions(vec![crate::model::Permission::Balances]);
+        let mut o =
+            SessionOptions::with_permissions(vec![finconn_core::model::Permission::Balances]);
         assert_eq!(body(&o), json!({"permissions": ["balances"]}));
-        o.relink = Some(crate::options::RelinkRequest {
+        o.relink = Some(finconn_core::options::RelinkRequest {
             authorization: "fcauth_1".into(),
             account: None,
             known_account_ids: vec!["fca_9".into()],
         });
-        o.account_subcategories = vec![crate::model::AccountSubcategory::Checking];
+        o.account_subcategories = vec![finconn_core::model::AccountSubcategory::Checking];
         o.return_url = Some("myapp://r".into());
         assert_eq!(
             body(&o),
@@ -1797,7 +1798,8 @@ mod tests {
             fn send(
                 &self,
                 _: HttpRequest,
-            ) -> crate::network::BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            ) -> finconn_core::network::BoxFuture<'_, Result<HttpResponse, TransportError>>
+            {
                 Box::pin(async { Err(TransportError::Cancelled) })
             }
         }

@@ -7,14 +7,13 @@
 //!
 //! Also: the snapshot lost but the outbox kept (the report still reaches the backend), a flow
 //! killed twice, and a corrupted outbox file (quarantined, not lost, not blocking the others).
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::time::{Duration, Instant};
 
+use finconn_client::flow::{Flow, FlowClient};
 use finconn_core::error::Error;
-use finconn_core::flow::{Flow, FlowClient};
 use finconn_core::reconcile::{FlowResult, FlowStatus, ResultSource};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution, SheetCompletion};

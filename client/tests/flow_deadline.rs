@@ -2,7 +2,6 @@
 //! attempt just inside the request timeout cannot stretch `start`, `sheet_result` or
 //! `list_accounts` to attempts × timeout. What must not happen: a call past its deadline, a
 //! second session when the same call runs again, a lost report.
-#![cfg(feature = "backend")]
 
 mod support;
 

@@ -8,16 +8,15 @@
 //! user's token) in the error's `Display` or `Debug`, in any event or in any log line; and, after
 //! the whole table (1 GiB bodies included), a peak resident memory under 256 MB. The `tls` cases
 //! (an https server redirecting to plain http) trust the server's self-signed certificate only.
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_core::backend::HeaderProvider;
+use finconn_client::backend::HeaderProvider;
+use finconn_client::flow::FlowClient;
 use finconn_core::error::Error;
-use finconn_core::flow::FlowClient;
 use finconn_core::network::HttpTransport;
 use finconn_core::reconcile::SheetOutcome;
 use finconn_testkit::{

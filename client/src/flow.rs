@@ -13,7 +13,7 @@
 //! ```
 //!
 //! ## Persistence
-//! Every phase change writes the flow's snapshot (secret-free, see [`crate::state`]) atomically to
+//! Every phase change writes the flow's snapshot (secret-free, see [`finconn_core::state`]) atomically to
 //! `<data_dir>/finconn-flows/flow-<id>.json` (mode 0600). The file goes once the flow is settled:
 //! ended, with its completion report acknowledged (or refused for good) by the backend. A flow
 //! holds an advisory lock (`flow-<id>.lock`) while an object drives it, so two clients or two
@@ -69,18 +69,18 @@ use crate::backend::{
     BackendClient, BackendConfig, BackendError, CallObserver, CallRecord, CompletionReport,
     HeaderProvider,
 };
-use crate::error::Error;
-use crate::model::{Account, Session};
-use crate::network::HttpTransport;
-use crate::options::SessionOptions;
 use crate::outbox::Outbox;
-use crate::reconcile::{reconcile, FlowResult, FlowStatus, ReconcileInput, SheetOutcome};
-use crate::return_url::{ReturnUrlHints, ReturnUrlRules, UrlClassification};
-use crate::secret::Secret;
-use crate::state::{
+use crate::store::{Batch, FileLock, ReadOutcome, Store};
+use finconn_core::error::Error;
+use finconn_core::model::{Account, Session};
+use finconn_core::network::HttpTransport;
+use finconn_core::options::SessionOptions;
+use finconn_core::reconcile::{reconcile, FlowResult, FlowStatus, ReconcileInput, SheetOutcome};
+use finconn_core::return_url::{ReturnUrlHints, ReturnUrlRules, UrlClassification};
+use finconn_core::secret::Secret;
+use finconn_core::state::{
     FlowFailure, FlowMachine, FlowPhase, PhaseChange, ReportToken, SessionInfo, SheetCredentials,
 };
-use crate::store::{Batch, FileLock, ReadOutcome, Store};
 
 /// Everything a [`FlowClient`] needs besides the host's headers and transport.
 #[derive(Debug, Clone)]
@@ -100,8 +100,8 @@ pub struct FlowConfig {
     /// whole call).
     pub refresh: crate::account_data::RefreshPolicy,
     /// What one account-data call may read and how long it may take
-    /// ([`DataLimits`](crate::data::DataLimits): 10,000 items, 8 MiB, 1,000 pages, 60 s).
-    pub data_limits: crate::data::DataLimits,
+    /// ([`DataLimits`](finconn_core::data::DataLimits): 10,000 items, 8 MiB, 1,000 pages, 60 s).
+    pub data_limits: finconn_core::data::DataLimits,
 }
 
 /// Something that happened, for the host's listeners.
@@ -378,7 +378,7 @@ impl FlowStore {
 struct ClientInner {
     backend: BackendClient,
     refresh: crate::account_data::RefreshPolicy,
-    data_limits: crate::data::DataLimits,
+    data_limits: finconn_core::data::DataLimits,
     rules: ReturnUrlRules,
     outbox: Outbox,
     flows: FlowStore,
@@ -564,7 +564,7 @@ impl FlowClient {
                 continue;
             }
             let name = FlowStore::snapshot_name(&id);
-            if !crate::ids::is_valid(crate::ids::IdKind::Flow, &id) {
+            if !finconn_core::ids::is_valid(finconn_core::ids::IdKind::Flow, &id) {
                 quarantine(&mut found, &name);
                 continue;
             }
@@ -735,7 +735,7 @@ impl FlowClient {
     }
 
     /// What one account-data call may read and how long it may take.
-    pub fn data_limits(&self) -> &crate::data::DataLimits {
+    pub fn data_limits(&self) -> &finconn_core::data::DataLimits {
         &self.inner.data_limits
     }
 }
@@ -746,7 +746,7 @@ impl FlowClient {
 /// every phase reached is persisted, every report queued is sent again later, and the same call
 /// again picks up where it stopped (the flow's idempotency key is kept).
 async fn within_call_deadline<T>(
-    limits: &crate::data::DataLimits,
+    limits: &finconn_core::data::DataLimits,
     call: &'static str,
     op: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
@@ -984,7 +984,9 @@ impl Flow {
     /// Runs one transition, persists it, logs it and tells the listeners.
     fn transition<R>(
         &self,
-        f: impl FnOnce(&mut FlowMachine) -> Result<(PhaseChange, R), crate::state::TransitionError>,
+        f: impl FnOnce(
+            &mut FlowMachine,
+        ) -> Result<(PhaseChange, R), finconn_core::state::TransitionError>,
     ) -> Result<R, Error> {
         let (change, flow_id, out) = {
             let mut state = lock(&self.shared.state);

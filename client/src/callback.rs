@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
 
 use crate::backend::HeaderProvider;
-use crate::network::policy::Headers;
+use finconn_core::network::policy::Headers;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())

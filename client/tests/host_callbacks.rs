@@ -4,7 +4,6 @@
 //! deadline, a starved runtime (the FFI's is a current-thread runtime), a request sent without
 //! the host's headers or with a late answer's, a flow held up by its listener, events out of
 //! order.
-#![cfg(feature = "backend")]
 
 mod support;
 
@@ -12,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use finconn_core::backend::HeaderProvider;
+use finconn_client::backend::HeaderProvider;
+use finconn_client::flow::{FlowEvent, FlowEventListener, LISTENER_QUEUE};
 use finconn_core::error::Error;
-use finconn_core::flow::{FlowEvent, FlowEventListener, LISTENER_QUEUE};
 use finconn_core::reconcile::FlowStatus;
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Institution};

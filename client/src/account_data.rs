@@ -1,6 +1,6 @@
 //! The account-data API of [`FlowClient`]: one call per concern, over the backend's account
 //! endpoints (`docs/backend-contract.md`), with the decisions made by the pure rules of
-//! [`crate::data`]:
+//! [`finconn_core::data`]:
 //!
 //! | call | what it does |
 //! |---|---|
@@ -11,7 +11,7 @@
 //! | [`FlowClient::subscribe`] / [`FlowClient::unsubscribe`] | daily transaction refreshes on or off |
 //!
 //! Every call is bounded as a whole, whatever the backend does ([`DataLimits`], the module doc of
-//! [`crate::data`]): one deadline covers every request, retry and poll of the call; a list call
+//! [`finconn_core::data`]): one deadline covers every request, retry and poll of the call; a list call
 //! reads at most `max_items` items, `max_bytes` bytes and `max_pages` pages, asks `limit=100` and
 //! refuses a larger page, and stops at the first page that ends where an earlier one did. Every
 //! value of an answer is shape-checked before the app sees it.
@@ -24,15 +24,15 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::backend::BackendError;
-use crate::data::{
+use crate::flow::FlowClient;
+use finconn_core::data::{
     account_action, any_pending, item_capacity, keep_first_by_key, plan_refresh, settled_outcomes,
     sync_cursor, AccountAction, DataLimits, FeatureRefresh, HeldBytes, PageStep, PageWalk,
     RefreshFeature, RelinkReason, SyncCursor, TransactionMerge, PAGE_LIMIT,
 };
-use crate::error::Error;
-use crate::flow::FlowClient;
-use crate::ids::{self, IdKind};
-use crate::model::{Account, AccountOwner, Transaction};
+use finconn_core::error::Error;
+use finconn_core::ids::{self, IdKind};
+use finconn_core::model::{Account, AccountOwner, Transaction};
 
 /// How [`FlowClient::refresh`] waits for Stripe's asynchronous refreshes.
 #[derive(Debug, Clone, PartialEq, Eq)]

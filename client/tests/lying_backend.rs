@@ -8,16 +8,15 @@
 //! CR/LF, 200 KB, a client secret, a bad currency key) reaching the app in an error, a result or
 //! a cursor. Then: a sync stopped at the cap continues from its cursor until the list ends, and a
 //! continuation cursor is checked like any other.
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use finconn_client::flow::FlowClient;
 use finconn_core::data::{DataLimits, FeatureOutcome, RefreshFeature};
 use finconn_core::error::Error;
-use finconn_core::flow::FlowClient;
 use finconn_testkit::{
     DataCall, Lie, LyingCase, LyingServer, ENDLESS_HONEST_PAGES, LYING_ACCOUNT_ID, LYING_CASES,
 };
@@ -31,7 +30,7 @@ fn client(server: &LyingServer, dir: &std::path::Path, case: &LyingCase) -> Flow
         transport(),
         |config| {
             config.backend.request_timeout = Duration::from_secs(5);
-            config.refresh = finconn_core::account_data::RefreshPolicy {
+            config.refresh = finconn_client::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(case.refresh_deadline_ms),
                 first_poll: Duration::from_millis(20),
                 max_poll: Duration::from_millis(100),

@@ -10,7 +10,6 @@
 //!
 //! Cases of one table run concurrently, each on its own simulator and data directory; failures
 //! are collected and reported together.
-#![cfg(feature = "backend")]
 
 mod support;
 
@@ -18,8 +17,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use finconn_client::flow::FlowEvent;
 use finconn_core::error::Error;
-use finconn_core::flow::FlowEvent;
 use finconn_core::reconcile::{FlowStatus, ResultSource, ResultWarning};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution, SimulatorConfig};
@@ -175,7 +174,7 @@ async fn settle(started: Instant) {
 
 /// The rest of a flow after `start`: the sheet links three accounts, the result comes back
 /// completed with what the backend has, and exactly one report reached the backend.
-async fn finish_flow(env: &Env, flow: &finconn_core::flow::Flow, session_id: &str) {
+async fn finish_flow(env: &Env, flow: &finconn_client::flow::Flow, session_id: &str) {
     flow.sheet_presented().expect("present");
     let done = env.sheet(session_id, Institution::SuccessThree);
     come_back(flow, &done);

@@ -6,7 +6,7 @@
 //! - FIFOs, symbolic links and 20,000 junk files in the data directory: the launch neither hangs
 //!   nor slows down, nothing outside the directory is followed, and the counts are true on every
 //!   launch (a file moved aside is counted once; what is not ours is never counted).
-#![cfg(all(feature = "backend", unix))]
+#![cfg(unix)]
 
 mod support;
 
@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use finconn_core::backend::CompletionReport;
+use finconn_client::backend::CompletionReport;
+use finconn_client::flow::{Flow, FlowClient, FlowConfig, FlowEvent, OutboxSummary};
+use finconn_client::outbox::Outbox;
+use finconn_client::store::{seam, CORRUPT_KEEP};
 use finconn_core::error::Error;
-use finconn_core::flow::{Flow, FlowClient, FlowConfig, FlowEvent, OutboxSummary};
-use finconn_core::outbox::Outbox;
 use finconn_core::reconcile::FlowStatus;
 use finconn_core::state::FlowPhase;
-use finconn_core::store::{seam, CORRUPT_KEEP};
 use finconn_testkit::{Endpoint, Institution};
 use support::*;
 

@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use finconn_core::backend::{BackendClient, BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_core::error::Error;
-use finconn_core::flow::{
+use finconn_client::backend::{BackendClient, BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_client::flow::{
     Flow, FlowClient, FlowConfig, FlowEvent, FlowEventListener, SheetConfiguration,
 };
+use finconn_core::error::Error;
 use finconn_core::model::Permission;
 use finconn_core::network::HttpTransport;
 use finconn_core::options::SessionOptions;
@@ -179,7 +179,7 @@ impl Env {
             android_app_id: None,
             data_dir: self.dir.path().to_path_buf(),
             stripe_fallback: o.stripe_fallback,
-            refresh: finconn_core::account_data::RefreshPolicy {
+            refresh: finconn_client::account_data::RefreshPolicy {
                 deadline: o.refresh_deadline,
                 first_poll: Duration::from_millis(20),
                 max_poll: Duration::from_millis(100),
@@ -441,7 +441,7 @@ pub fn server_client(
         android_app_id: None,
         data_dir: dir.to_path_buf(),
         stripe_fallback: false,
-        refresh: finconn_core::account_data::RefreshPolicy::default(),
+        refresh: finconn_client::account_data::RefreshPolicy::default(),
         data_limits: finconn_core::data::DataLimits::default(),
     };
     tune(&mut config);

@@ -3,14 +3,13 @@
 //! inactive accounts, a permission never granted, disconnected accounts, owners and transactions
 //! across pages, an incremental sync that sees new, posted and voided transactions, and duplicate
 //! accounts flagged at the end of a flow.
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::time::Duration;
 
+use finconn_client::flow::FlowClient;
 use finconn_core::data::{AccountAction, FeatureOutcome, RefreshFeature, RelinkReason};
-use finconn_core::flow::FlowClient;
 use finconn_core::model::{Permission, TransactionStatus};
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowResult, FlowStatus, SheetOutcome};
@@ -42,7 +41,7 @@ async fn link(env: &Env, client: &FlowClient, institution: Institution) -> FlowR
 }
 
 fn outcome(
-    report: &finconn_core::account_data::RefreshReport,
+    report: &finconn_client::account_data::RefreshReport,
     f: RefreshFeature,
 ) -> FeatureOutcome {
     report

@@ -9,14 +9,13 @@
 //!
 //! The subscriber is global for this test binary (the runtimes' worker threads log too); every
 //! test checks the whole capture, which includes its own lines.
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::path::PathBuf;
 
+use finconn_client::flow::{Flow, FlowClient, SheetConfiguration};
 use finconn_core::error::Error;
-use finconn_core::flow::{Flow, FlowClient, SheetConfiguration};
 use finconn_core::options::RelinkRequest;
 use finconn_core::reconcile::{FlowStatus, RelinkOutcome};
 use finconn_testkit::{Endpoint, Fault, Institution, SimulatorConfig};

@@ -7,17 +7,16 @@
 //! What must not happen: any byte run of a secret in an error's `Display` or `Debug`, a result,
 //! an event, a log line (everything logged at TRACE), a snapshot or an outbox file (those two
 //! hold the report token by design, once, in its own field: nowhere else).
-#![cfg(feature = "backend")]
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_core::backend::HeaderProvider;
+use finconn_client::backend::HeaderProvider;
+use finconn_client::flow::{FlowClient, FlowEvent};
 use finconn_core::data::RefreshFeature;
 use finconn_core::error::Error;
-use finconn_core::flow::{FlowClient, FlowEvent};
 use finconn_core::network::policy::{scrub, REDACTED};
 use finconn_core::reconcile::SheetOutcome;
 use finconn_core::state::{FlowMachine, ReportToken, SessionInfo, SheetCredentials};
@@ -48,7 +47,7 @@ fn client(server: &LyingBackend, dir: &std::path::Path) -> FlowClient {
             config.backend.request_timeout = Duration::from_millis(1500);
             config.backend.retry.initial_backoff = Duration::from_millis(5);
             config.backend.retry.max_backoff = Duration::from_millis(10);
-            config.refresh = finconn_core::account_data::RefreshPolicy {
+            config.refresh = finconn_client::account_data::RefreshPolicy {
                 deadline: Duration::from_millis(300),
                 first_poll: Duration::from_millis(10),
                 max_poll: Duration::from_millis(20),
@@ -144,7 +143,7 @@ fn percent_decode(text: &str) -> String {
 fn flow_texts(
     texts: &mut Texts,
     place: &str,
-    flow: &finconn_core::flow::Flow,
+    flow: &finconn_client::flow::Flow,
     dir: &std::path::Path,
 ) {
     texts.add(format!("{place}: flow Debug"), format!("{flow:?}"));

@@ -7,7 +7,8 @@
 #                instead of building the host cdylib (build-xcframework.sh passes an iOS .a)
 #   --out DIR    output root (default build/swift), replaced on every run:
 #                  DIR/Sources/FinConn/FinConn.swift   high-level Swift API (module FinConn)
-#                  DIR/Headers/FinConnFFI.h            C declarations
+#                  DIR/Sources/FinConn/FinConnCore.swift  the core's types (same module FinConn)
+#                  DIR/Headers/FinConnFFI.h            C declarations (+ FinConnCoreFFI.h)
 #                  DIR/Modules/module.modulemap        `framework module FinConnFFI` (written here,
 #                                                      not by UniFFI: see uniffi.toml)
 #                Headers/ and Modules/ are those of the FinConnFFI.framework bundles that
@@ -17,7 +18,7 @@
 #                XCFramework's Headers/, and one at the top of Headers/ collides with any other
 #                such XCFramework in the app's include/ ("Multiple commands produce
 #                .../include/module.modulemap"); a framework's Modules/ has neither problem.
-#   --package    also install FinConn.swift into bindings/swift/Sources/FinConn/ (gitignored),
+#   --package    also install FinConn.swift and FinConnCore.swift into bindings/swift/Sources/FinConn/ (gitignored),
 #                where Package.swift's FinConn target expects it
 #
 # Generated files are never edited by hand and never committed: rerun this script instead.
@@ -55,13 +56,21 @@ cd "$FINCONN_ROOT"
 
 SWIFT_MODULE="FinConn"
 FFI_MODULE="FinConnFFI"
+# The UniFFI components of the library, in dependency order: the pure core's types
+# (FinConnCore.swift, FinConnCoreFFI.h), then the FFI crate's API (FinConn.swift, FinConnFFI.h).
+# Every .swift file goes into the one Swift module FinConn; every header into the one clang module
+# FinConnFFI (uniffi.toml).
+SWIFT_FILES=(FinConnCore FinConn)
+HEADERS=(FinConnCoreFFI FinConnFFI)
 PACKAGE_SOURCES="$FINCONN_ROOT/bindings/swift/Sources/$SWIFT_MODULE"
 
 # Only ever replace what this script wrote: refuse an --out whose Sources/, Headers/ or Modules/
 # hold anything else (e.g. --out bindings/swift would otherwise delete hand-written sources).
 foreign="$(find "$OUT/Sources" "$OUT/Headers" "$OUT/Modules" -type f \
   ! -path "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift" \
+  ! -path "$OUT/Sources/$SWIFT_MODULE/FinConnCore.swift" \
   ! -path "$OUT/Headers/$FFI_MODULE.h" \
+  ! -path "$OUT/Headers/FinConnCoreFFI.h" \
   ! -path "$OUT/Modules/module.modulemap" \
   ! -path "$OUT/Headers/$FFI_MODULE/$FFI_MODULE.h" ! -path "$OUT/Headers/$FFI_MODULE/module.modulemap" \
   2>/dev/null | head -n 3 || true)" # (the last two: the layout of earlier versions of this script)
@@ -75,28 +84,36 @@ BINDGEN="$(build_bindgen)"
 
 RAW="$OUT/.uniffi-out"
 run_bindgen "$BINDGEN" "$LIB" swift "$RAW"
-for f in "$SWIFT_MODULE.swift" "$FFI_MODULE.h"; do
-  [[ -f "$RAW/$f" ]] || die "uniffi-bindgen did not write $f: was uniffi.toml ([crates.finconn_ffi.bindings.swift]) applied?"
+for f in "${SWIFT_FILES[@]/%/.swift}" "${HEADERS[@]/%/.h}"; do
+  [[ -f "$RAW/$f" ]] || die "uniffi-bindgen did not write $f: was uniffi.toml ([crates.*.bindings.swift]) applied?"
 done
-[[ ! -e "$RAW/$FFI_MODULE.modulemap" ]] ||
-  die "uniffi-bindgen wrote $FFI_MODULE.modulemap: uniffi.toml must keep generate_module_map = false"
+for h in "${HEADERS[@]}"; do
+  [[ ! -e "$RAW/$h.modulemap" ]] ||
+    die "uniffi-bindgen wrote $h.modulemap: uniffi.toml must keep generate_module_map = false"
+done
 
 rm -rf "$OUT/Sources" "$OUT/Headers" "$OUT/Modules"
 mkdir -p "$OUT/Sources/$SWIFT_MODULE" "$OUT/Headers" "$OUT/Modules"
-mv "$RAW/$SWIFT_MODULE.swift" "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
-mv "$RAW/$FFI_MODULE.h" "$OUT/Headers/$FFI_MODULE.h"
-# The framework's module map. No `use "Darwin"` / `use "_Builtin_std*"` lines, which UniFFI's
-# own map has had since 0.29 (mozilla/uniffi-rs#2917): the header includes <stdbool.h>,
-# <stddef.h> and <stdint.h> itself, which is all a module of one header needs.
-cat >"$OUT/Modules/module.modulemap" <<MODULEMAP
-framework module $FFI_MODULE {
-    umbrella header "$FFI_MODULE.h"
-    export *
-}
-MODULEMAP
+for f in "${SWIFT_FILES[@]}"; do
+  mv "$RAW/$f.swift" "$OUT/Sources/$SWIFT_MODULE/$f.swift"
+done
+for h in "${HEADERS[@]}"; do
+  mv "$RAW/$h.h" "$OUT/Headers/$h.h"
+done
+# The framework's module map: both headers in one module (UniFFI guards what they share with
+# UNIFFI_SHARED_H). No `use "Darwin"` / `use "_Builtin_std*"` lines, which UniFFI's own map has
+# had since 0.29 (mozilla/uniffi-rs#2917): each header includes <stdbool.h>, <stddef.h> and
+# <stdint.h> itself, which is all the module needs.
+{
+  printf 'framework module %s {\n' "$FFI_MODULE"
+  for h in "${HEADERS[@]}"; do printf '    header "%s.h"\n' "$h"; done
+  printf '    export *\n}\n'
+} >"$OUT/Modules/module.modulemap"
 rmdir "$RAW" 2>/dev/null || die "unexpected extra files from uniffi-bindgen in $RAW: $(ls -A "$RAW")"
-grep -q "import $FFI_MODULE" "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift" ||
-  die "$SWIFT_MODULE.swift does not import $FFI_MODULE"
+for f in "${SWIFT_FILES[@]}"; do
+  grep -q "import $FFI_MODULE" "$OUT/Sources/$SWIFT_MODULE/$f.swift" ||
+    die "$f.swift does not import $FFI_MODULE"
+done
 
 # --- checks ------------------------------------------------------------------------------------
 CHECK="$OUT/.module-check"
@@ -115,7 +132,7 @@ if command -v clang >/dev/null; then
 elif command -v cc >/dev/null; then
   log "no clang: C syntax check of $FFI_MODULE.h only (cc)"
   mkdir -p "$CHECK"
-  printf '#include "%s.h"\nint main(void) { return 0; }\n' "$FFI_MODULE" >"$CHECK/header.c"
+  printf '#include "%s.h"\n#include "%s.h"\nint main(void) { return 0; }\n' "${HEADERS[@]}" >"$CHECK/header.c"
   cc -fsyntax-only -std=c11 -Wall -Wextra -Werror -D_Nullable= -D_Nonnull= -D_Null_unspecified= \
     -I "$OUT/Headers" "$CHECK/header.c" || die "$FFI_MODULE.h does not compile"
 else
@@ -125,8 +142,10 @@ rm -rf "$CHECK"
 
 if [[ $INSTALL_PACKAGE -eq 1 ]]; then
   mkdir -p "$PACKAGE_SOURCES"
-  cp "$OUT/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift" "$PACKAGE_SOURCES/$SWIFT_MODULE.swift"
-  log "installed $PACKAGE_SOURCES/$SWIFT_MODULE.swift"
+  for f in "${SWIFT_FILES[@]}"; do
+    cp "$OUT/Sources/$SWIFT_MODULE/$f.swift" "$PACKAGE_SOURCES/$f.swift"
+    log "installed $PACKAGE_SOURCES/$f.swift"
+  done
 fi
 
 log "Swift bindings in $OUT (from $LIB)"

@@ -44,7 +44,7 @@ log "$(swift --version 2>&1 | head -n 1)"
 # gen_package LIB: FinConn.swift into the package, the header beside the Linux module map.
 gen_package() {
   bash "$FINCONN_ROOT/scripts/gen-swift.sh" --lib "$1" --out "$WORK/generated" --package >&2
-  cp "$WORK/generated/Headers/FinConnFFI.h" "$LINUX_MODULE/FinConnFFI.h"
+  cp "$WORK/generated/Headers/FinConnCoreFFI.h" "$WORK/generated/Headers/FinConnFFI.h" "$LINUX_MODULE/"
 }
 
 # check_warnings LOG: no compiler warning in hand-written Swift (the generated FinConn.swift is

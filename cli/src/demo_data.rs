@@ -105,7 +105,7 @@ pub async fn run(
         match &balance {
             Some(b) => println!(
                 "    balance ({}): current {}{}",
-                b.type_,
+                b.balance_type,
                 shown(&b.current),
                 b.available
                     .as_ref()
@@ -160,7 +160,7 @@ pub async fn run(
             id: a.id.clone(),
             balance: balance.as_ref().map(|b| BalanceJson {
                 as_of: b.as_of,
-                type_: b.type_.clone(),
+                type_: b.balance_type.clone(),
                 current: amounts(&b.current),
                 available: b.available.as_deref().map(amounts),
             }),

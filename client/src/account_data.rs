@@ -30,7 +30,7 @@ use finconn_core::data::{
     sync_cursor, AccountAction, DataLimits, FeatureRefresh, HeldBytes, PageStep, PageWalk,
     RefreshFeature, RelinkReason, SyncCursor, TransactionMerge, PAGE_LIMIT,
 };
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::ids::{self, IdKind};
 use finconn_core::model::{Account, AccountOwner, Transaction};
 
@@ -99,10 +99,8 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-fn bad_id(kind: IdKind, value: &str) -> Result<(), Error> {
-    ids::check(kind, value).map_err(|e| Error::InvalidConfiguration {
-        message: e.to_string(),
-    })
+fn bad_id(kind: IdKind, value: &str) -> Result<(), FinConnError> {
+    ids::check(kind, value).map_err(|e| FinConnError::invalid_configuration(e.to_string()))
 }
 
 /// The one deadline of a public call: every backend request of the call runs within what is
@@ -137,14 +135,12 @@ impl Deadline {
             .saturating_duration_since(tokio::time::Instant::now())
     }
 
-    fn timeout(&self) -> Error {
-        Error::Timeout {
-            message: format!(
-                "{} did not finish within its deadline of {} ms",
-                self.call,
-                self.total.as_millis()
-            ),
-        }
+    fn timeout(&self) -> FinConnError {
+        FinConnError::timeout(format!(
+            "{} did not finish within its deadline of {} ms",
+            self.call,
+            self.total.as_millis()
+        ))
     }
 
     /// Runs `call` within what is left.
@@ -158,11 +154,11 @@ impl Deadline {
         }
     }
 
-    /// Runs `call` within what is left; the deadline passing is a [`Error::Timeout`].
+    /// Runs `call` within what is left; the deadline passing is a [`FinConnError::Timeout`].
     async fn run<T>(
         &self,
         call: impl Future<Output = Result<T, BackendError>>,
-    ) -> Result<T, Error> {
+    ) -> Result<T, FinConnError> {
         self.within(call).await.map_err(|c| match c {
             Cut::Failed(e) => e.into(),
             Cut::Deadline => self.timeout(),
@@ -176,16 +172,20 @@ fn held<T: HeldBytes>(items: &[T]) -> u64 {
 }
 
 /// A paging error as the invalid response of `endpoint`.
-fn paging(endpoint: &'static str, e: impl std::fmt::Display, request_id: Option<String>) -> Error {
-    Error::Other {
-        message: format!("{endpoint} sent a response this SDK cannot read: {e}"),
+fn paging(
+    endpoint: &'static str,
+    e: impl std::fmt::Display,
+    request_id: Option<String>,
+) -> FinConnError {
+    FinConnError::Other {
+        reason: format!("{endpoint} sent a response this SDK cannot read: {e}"),
         request_id,
     }
 }
 
 impl FlowClient {
     /// The account as Stripe has it now: balance, refresh records, status.
-    pub async fn account(&self, account_id: &str) -> Result<Account, Error> {
+    pub async fn account(&self, account_id: &str) -> Result<Account, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         let deadline = Deadline::after(self.data_limits().call_deadline, "account");
         deadline.run(self.backend().get_account(account_id)).await
@@ -200,12 +200,12 @@ impl FlowClient {
         &self,
         account_id: &str,
         features: &[RefreshFeature],
-    ) -> Result<RefreshReport, Error> {
+    ) -> Result<RefreshReport, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         if features.is_empty() {
-            return Err(Error::InvalidConfiguration {
-                message: "refresh needs at least one feature".into(),
-            });
+            return Err(FinConnError::invalid_configuration(
+                "refresh needs at least one feature",
+            ));
         }
         let backend = self.backend();
         let policy = self.refresh_policy().clone();
@@ -263,7 +263,7 @@ impl FlowClient {
     /// permission nothing is read and the action asks for a relink. A list longer than the
     /// per-call caps ([`DataLimits`]) is an invalid response (no real account has 10,000 owners);
     /// the deadline passing is a `Timeout`.
-    pub async fn owners(&self, account_id: &str) -> Result<OwnersResult, Error> {
+    pub async fn owners(&self, account_id: &str) -> Result<OwnersResult, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         let limits = self.data_limits().clone();
         let cap = self.backend().config().max_response_bytes;
@@ -323,12 +323,11 @@ impl FlowClient {
         &self,
         account_id: &str,
         cursor: Option<&str>,
-    ) -> Result<TransactionSync, Error> {
+    ) -> Result<TransactionSync, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         let start = match cursor {
-            Some(c) => SyncCursor::parse(c).map_err(|e| Error::InvalidConfiguration {
-                message: e.to_string(),
-            })?,
+            Some(c) => SyncCursor::parse(c)
+                .map_err(|e| FinConnError::invalid_configuration(e.to_string()))?,
             None => SyncCursor::default(),
         };
         let limits: DataLimits = self.data_limits().clone();
@@ -413,7 +412,7 @@ impl FlowClient {
         &self,
         account_id: &str,
         features: &[RefreshFeature],
-    ) -> Result<Account, Error> {
+    ) -> Result<Account, FinConnError> {
         self.subscription(account_id, features, true).await
     }
 
@@ -422,7 +421,7 @@ impl FlowClient {
         &self,
         account_id: &str,
         features: &[RefreshFeature],
-    ) -> Result<Account, Error> {
+    ) -> Result<Account, FinConnError> {
         self.subscription(account_id, features, false).await
     }
 
@@ -431,12 +430,12 @@ impl FlowClient {
         account_id: &str,
         features: &[RefreshFeature],
         on: bool,
-    ) -> Result<Account, Error> {
+    ) -> Result<Account, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         if features.is_empty() || features.iter().any(|f| *f != RefreshFeature::Transactions) {
-            return Err(Error::InvalidConfiguration {
-                message: "only `transactions` can be subscribed to".into(),
-            });
+            return Err(FinConnError::invalid_configuration(
+                "only `transactions` can be subscribed to",
+            ));
         }
         let key = crate::flow::new_idempotency_key();
         let call = if on { "subscribe" } else { "unsubscribe" };

@@ -16,53 +16,13 @@ use serde_json::Value;
 
 use crate::callback::{HeadersFailure, HeadersWorker};
 use finconn_core::data;
-use finconn_core::error::Error;
 use finconn_core::ids::{self, IdKind};
 use finconn_core::model::{Account, AccountOwner, List, Session, Transaction};
+use finconn_core::network::endpoints::BackendEndpoints;
 use finconn_core::network::policy::{self, BaseUrl, PathTemplate, PolicyError};
 use finconn_core::network::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 use finconn_core::options::SessionOptions;
 use finconn_core::secret::Secret;
-
-/// Where the backend's endpoints live, relative to the base URL. `{id}` is one path segment,
-/// replaced by a session or account id. Checked by [`PathTemplate::parse`] when the client is
-/// created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackendPaths {
-    pub create_session: String,
-    pub complete_session: String,
-    pub list_accounts: String,
-    pub disconnect_account: String,
-    /// `GET`: one account with its balance and refresh records.
-    pub account: String,
-    /// `POST {"features": [...]}`: starts Stripe's asynchronous refreshes.
-    pub refresh_account: String,
-    /// `GET ?starting_after=`: a Stripe list of the account's owners.
-    pub account_owners: String,
-    /// `GET ?starting_after=&limit=&after_refresh=`: a Stripe list of transactions.
-    pub account_transactions: String,
-    /// `POST {"features": ["transactions"]}`.
-    pub subscribe: String,
-    /// `POST {"features": ["transactions"]}`.
-    pub unsubscribe: String,
-}
-
-impl Default for BackendPaths {
-    fn default() -> Self {
-        BackendPaths {
-            create_session: "/financial-connections/sessions".into(),
-            complete_session: "/financial-connections/sessions/{id}/complete".into(),
-            list_accounts: "/financial-connections/accounts".into(),
-            disconnect_account: "/financial-connections/accounts/{id}/disconnect".into(),
-            account: "/financial-connections/accounts/{id}".into(),
-            refresh_account: "/financial-connections/accounts/{id}/refresh".into(),
-            account_owners: "/financial-connections/accounts/{id}/owners".into(),
-            account_transactions: "/financial-connections/accounts/{id}/transactions".into(),
-            subscribe: "/financial-connections/accounts/{id}/subscribe".into(),
-            unsubscribe: "/financial-connections/accounts/{id}/unsubscribe".into(),
-        }
-    }
-}
 
 /// How failed calls are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +51,7 @@ impl Default for RetryPolicy {
 pub struct BackendConfig {
     /// `https://api.example.com` (http only for loopback hosts).
     pub base_url: String,
-    pub paths: BackendPaths,
+    pub paths: BackendEndpoints,
     pub connect_timeout: Duration,
     /// Total time for one attempt, body included.
     pub request_timeout: Duration,
@@ -106,7 +66,7 @@ impl BackendConfig {
     pub fn new(base_url: impl Into<String>) -> Self {
         BackendConfig {
             base_url: base_url.into(),
-            paths: BackendPaths::default(),
+            paths: BackendEndpoints::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -154,7 +114,7 @@ pub trait CallObserver: Send + Sync {
     fn on_call(&self, record: &CallRecord);
 }
 
-/// A failed call, flat. Converted into [`Error`] for the app. Every message is scrubbed
+/// A failed call, flat. Converted into [`FinConnError`] for the app. Every message is scrubbed
 /// ([`policy::scrub`]): no secret, no raw body, no `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackendError {
@@ -214,7 +174,7 @@ impl From<PolicyError> for BackendError {
 }
 
 impl BackendError {
-    fn retryable(&self) -> bool {
+    pub(crate) fn retryable(&self) -> bool {
         match self {
             BackendError::Offline { .. }
             | BackendError::Timeout { .. }
@@ -277,51 +237,6 @@ impl BackendError {
             endpoint: endpoint.into(),
             message: policy::scrub(message.as_ref()),
             request_id,
-        }
-    }
-}
-
-impl From<BackendError> for Error {
-    fn from(e: BackendError) -> Self {
-        let message = e.to_string();
-        let request_id = e.request_id().map(str::to_owned);
-        match e {
-            BackendError::InvalidConfiguration(_) => Error::InvalidConfiguration { message },
-            BackendError::Offline { .. } => Error::Offline { message },
-            // Never "offline, retry later": a pinning or certificate failure must stay loud.
-            BackendError::Tls { .. } => Error::Tls { message },
-            BackendError::Timeout { .. } | BackendError::HeadersTimeout { .. } => {
-                Error::Timeout { message }
-            }
-            BackendError::Status {
-                status,
-                retry_after_ms,
-                ..
-            } => match status {
-                401 | 403 => Error::Unauthorized {
-                    status,
-                    message,
-                    request_id,
-                },
-                429 | 500..=599 => Error::ServiceUnavailable {
-                    status: Some(status),
-                    message,
-                    retry_after_ms,
-                    request_id,
-                },
-                _ => Error::Rejected {
-                    status,
-                    message,
-                    request_id,
-                },
-            },
-            BackendError::Redirect { .. }
-            | BackendError::TooLarge { .. }
-            | BackendError::InvalidResponse { .. }
-            | BackendError::Cancelled { .. } => Error::Other {
-                message,
-                request_id,
-            },
         }
     }
 }
@@ -519,7 +434,7 @@ struct Templates {
 }
 
 impl Templates {
-    fn parse(p: &BackendPaths) -> Result<Templates, BackendError> {
+    fn parse(p: &BackendEndpoints) -> Result<Templates, BackendError> {
         let t = |raw: &str, ids: usize, name: &str| -> Result<PathTemplate, BackendError> {
             let t = PathTemplate::parse(raw)?;
             if t.placeholders() != ids {
@@ -1113,7 +1028,7 @@ impl BackendClient {
                 Err(e) => e,
             };
             if !err.retryable() || attempt >= policy_retry.max_attempts {
-                tracing::warn!(endpoint, attempt, error = %err, "backend call failed");
+                crate::errors::log_backend_failure(endpoint, attempt, &err);
                 return Err(err);
             }
             let delay = match &err {
@@ -1134,7 +1049,7 @@ impl BackendClient {
                 }
                 _ => backoff(policy_retry, attempt),
             };
-            tracing::info!(endpoint, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying backend call");
+            crate::errors::log_backend_retry(endpoint, attempt, delay, &err);
             tokio::time::sleep(delay).await;
         }
     }
@@ -1349,14 +1264,16 @@ fn transport_error(endpoint: &'static str, e: TransportError, url: &str) -> Back
             .collect()
     };
     match e {
-        TransportError::Offline(m) | TransportError::Other(m) => BackendError::Offline {
+        TransportError::Offline { reason: m } | TransportError::Other { reason: m } => {
+            BackendError::Offline {
+                endpoint: endpoint.into(),
+                message: clean(m),
+            }
+        }
+        TransportError::Timeout { .. } => BackendError::Timeout {
             endpoint: endpoint.into(),
-            message: clean(m),
         },
-        TransportError::Timeout => BackendError::Timeout {
-            endpoint: endpoint.into(),
-        },
-        TransportError::Tls(m) => BackendError::Tls {
+        TransportError::Tls { reason: m } => BackendError::Tls {
             endpoint: endpoint.into(),
             message: clean(m),
         },
@@ -1739,38 +1656,6 @@ mod tests {
                 .min(p.max_backoff);
             assert!(d >= base / 2);
         }
-    }
-
-    #[test]
-    fn status_errors_map_to_actions() {
-        let status = |s| BackendError::Status {
-            endpoint: "e".into(),
-            status: s,
-            code: None,
-            message: Some("m".into()),
-            retry_after_ms: Some(1000),
-            request_id: Some("req_1".into()),
-        };
-        assert_eq!(Error::from(status(401)).code(), "unauthorized");
-        assert_eq!(Error::from(status(403)).code(), "unauthorized");
-        assert_eq!(Error::from(status(404)).code(), "rejected");
-        assert!(matches!(
-            Error::from(status(429)),
-            Error::ServiceUnavailable {
-                retry_after_ms: Some(1000),
-                ..
-            }
-        ));
-        assert_eq!(Error::from(status(503)).code(), "service_unavailable");
-        assert_eq!(Error::from(status(503)).request_id(), Some("req_1"));
-        assert!(status(503).retryable() && status(429).retryable() && !status(400).retryable());
-        let redirect = BackendError::Redirect {
-            endpoint: "e".into(),
-            status: 307,
-            request_id: None,
-        };
-        assert!(!redirect.retryable());
-        assert_eq!(Error::from(redirect).code(), "other");
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //!
 //! **When a write fails** (a full disk, a directory that refuses writes, an I/O error):
 //! - A call that changes the phase (`start`, `sheet_presented`, `user_left_app`, `sheet_result`,
-//!   `resume`, `cancel`) returns [`Error::Storage`] and the change is **undone in memory**: the
+//!   `resume`, `cancel`) returns [`FinConnError::Storage`] and the change is **undone in memory**: the
 //!   flow stays in the phase it had, the one its snapshot on disk holds (the write is atomic, the
 //!   old snapshot is intact; a flow that never left `Idle` has none). Memory and disk agree, so
 //!   the call can simply be made again once the storage recovers, and a kill at any moment leaves
@@ -37,7 +37,7 @@
 //!   the next successful write; the earlier state on disk is one a relaunch recovers from the
 //!   same way (same key, same report id).
 //! - At launch, `FlowClient::new`, `pending_flows`, `resume_pending` and `send_pending_reports`
-//!   return [`Error::Storage`] when the data directory cannot be created or listed.
+//!   return [`FinConnError::Storage`] when the data directory cannot be created or listed.
 //!
 //! ## Concurrency
 //! Async operations of one flow (`start`, `sheet_result`, `resume`) run one at a time; the others
@@ -71,7 +71,8 @@ use crate::backend::{
 };
 use crate::outbox::Outbox;
 use crate::store::{Batch, FileLock, ReadOutcome, Store};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
+use finconn_core::events::{FlowEvent, OutboxSummary};
 use finconn_core::model::{Account, Session};
 use finconn_core::network::HttpTransport;
 use finconn_core::options::SessionOptions;
@@ -104,57 +105,6 @@ pub struct FlowConfig {
     pub data_limits: finconn_core::data::DataLimits,
 }
 
-/// Something that happened, for the host's listeners.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FlowEvent {
-    /// The flow moved from one phase to another.
-    PhaseChanged {
-        flow_id: String,
-        from: FlowPhase,
-        to: FlowPhase,
-    },
-    /// A deep link was checked against the flow's return URLs.
-    ReturnUrlChecked {
-        flow_id: String,
-        matched: bool,
-        /// Why it was rejected (`host_mismatch`, …); `None` when it matched.
-        reason: Option<String>,
-    },
-    /// A completion report was written to the outbox.
-    ReportQueued {
-        session_id: String,
-        report_id: String,
-    },
-    /// The backend acknowledged a report; it left the outbox.
-    ReportDelivered {
-        session_id: String,
-        report_id: String,
-    },
-    /// The backend refused a report for good (e.g. unknown session); it left the outbox.
-    ReportDropped {
-        session_id: String,
-        report_id: String,
-        reason: String,
-    },
-    /// An event of Stripe's SDK forwarded by the host (`open`, `institution_selected`, …).
-    StripeEvent {
-        flow_id: String,
-        name: String,
-        metadata: Vec<(String, String)>,
-    },
-    /// One HTTP exchange with the backend or Stripe, with the server's request id for support.
-    BackendCall {
-        endpoint: String,
-        attempt: u32,
-        status: Option<u16>,
-        request_id: Option<String>,
-        /// `None` on a 2xx; else a short code (`offline`, `redirect`, `http_error`, …).
-        error: Option<String>,
-    },
-    /// The flow ended.
-    Finished { flow_id: String, status: FlowStatus },
-}
-
 /// Receives [`FlowEvent`]s, one at a time and in order, on the client's event thread
 /// ("finconn-events"), never on the thread that caused the event. A listener that blocks delays
 /// only the events after it: the flow goes on. At most [`LISTENER_QUEUE`] events wait; beyond
@@ -185,19 +135,6 @@ pub struct UrlHandling {
     pub hints: Option<ReturnUrlHints>,
     /// Why the link was rejected, as a stable code.
     pub reject_reason: Option<String>,
-}
-
-/// What [`FlowClient::send_pending_reports`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutboxSummary {
-    pub delivered: u32,
-    /// Still pending: the backend could not be reached, another client or process is sending
-    /// them right now, or their file could not be read at the moment.
-    pub remaining: u32,
-    pub dropped: u32,
-    /// Files whose content could not be decoded, moved aside by this call (never sent; counted
-    /// once; pruned by the store's limits, see [`crate::store`]).
-    pub quarantined: u32,
 }
 
 /// The flows a previous process left, found by [`FlowClient::pending_flows`].
@@ -440,19 +377,19 @@ impl FlowClient {
         config: FlowConfig,
         headers: Option<Arc<dyn HeaderProvider>>,
         transport: Arc<dyn HttpTransport>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, FinConnError> {
         let rules = ReturnUrlRules::new(&config.return_urls, config.android_app_id.as_deref())?;
         config
             .data_limits
             .check(config.backend.max_response_bytes)
-            .map_err(|message| Error::InvalidConfiguration { message })?;
+            .map_err(FinConnError::invalid_configuration)?;
         let listeners = Arc::new(Listeners::default());
         let backend = BackendClient::new(config.backend, headers, transport)?
             .with_observer(listeners.clone());
         let outbox = Outbox::open(config.data_dir.join("finconn-outbox"))?;
         let dir = config.data_dir.join("finconn-flows");
         let store = Store::open(&dir)
-            .map_err(|e| Error::storage("the flow store could not be opened", &e))?;
+            .map_err(|e| FinConnError::storage("the flow store could not be opened", &e))?;
         let flows = FlowStore { store };
         flows.remove_orphan_locks();
         Ok(FlowClient {
@@ -496,7 +433,7 @@ impl FlowClient {
     }
 
     /// A new flow in `Idle`. The options are validated here, before any network call.
-    pub fn new_flow(&self, options: SessionOptions) -> Result<Flow, Error> {
+    pub fn new_flow(&self, options: SessionOptions) -> Result<Flow, FinConnError> {
         let options = options.validate()?;
         let machine = FlowMachine::new(new_id("flow_"), new_id("fcidem_"), options);
         Ok(Flow::wrap(self.inner.clone(), machine, None))
@@ -504,26 +441,26 @@ impl FlowClient {
 
     /// A flow from [`Flow::snapshot`] kept in the host's own storage. Call [`Flow::resume`] to
     /// get its result. The snapshot is validated (a forged or corrupt one is
-    /// [`Error::SnapshotUnusable`]); a flow another client or process is driving right now is
-    /// [`Error::InvalidState`].
-    pub fn restore_flow(&self, snapshot: &str) -> Result<Flow, Error> {
+    /// [`FinConnError::SnapshotUnusable`]); a flow another client or process is driving right now is
+    /// [`FinConnError::InvalidState`].
+    pub fn restore_flow(&self, snapshot: &str) -> Result<Flow, FinConnError> {
         let machine = FlowMachine::restore(snapshot)?;
         let id = machine.flow_id().to_owned();
         if self.inner.live_flow(&id).is_some() {
-            return Err(Error::InvalidState {
-                message: "this flow is already open in this client".into(),
-            });
+            return Err(FinConnError::invalid_state(
+                "this flow is already open in this client",
+            ));
         }
         let held = self
             .inner
             .flows
             .lock(&id)
-            .map_err(|e| Error::storage("the flow's lock could not be taken", &e))?;
+            .map_err(|e| FinConnError::storage("the flow's lock could not be taken", &e))?;
         match held {
             Some(l) => Ok(Flow::wrap(self.inner.clone(), machine, Some(l))),
-            None => Err(Error::InvalidState {
-                message: "another client or process is driving this flow".into(),
-            }),
+            None => Err(FinConnError::invalid_state(
+                "another client or process is driving this flow",
+            )),
         }
     }
 
@@ -533,12 +470,12 @@ impl FlowClient {
     /// Entries that are not regular files (a FIFO, a symbolic link …) or whose names are not
     /// plain are ignored: never opened, followed, moved or counted. The pass's removals and
     /// moves share one directory `fsync`.
-    pub fn pending_flows(&self) -> Result<PendingFlows, Error> {
+    pub fn pending_flows(&self) -> Result<PendingFlows, FinConnError> {
         let store = &self.inner.flows;
         let mut found = PendingFlows::default();
         let ids = store
             .ids()
-            .map_err(|e| Error::storage("the saved flows could not be listed", &e))?;
+            .map_err(|e| FinConnError::storage("the saved flows could not be listed", &e))?;
         let batch = store.store.batch();
         // Counts a move aside only when the file really went.
         let quarantine = |found: &mut PendingFlows, name: &str| match batch.quarantine(name) {
@@ -635,7 +572,7 @@ impl FlowClient {
     ///
     /// [`pending_flows`]: Self::pending_flows
     /// [`send_pending_reports`]: Self::send_pending_reports
-    pub async fn resume_pending(&self) -> Result<PendingRecovery, Error> {
+    pub async fn resume_pending(&self) -> Result<PendingRecovery, FinConnError> {
         within_call_deadline(
             &self.inner.data_limits,
             "resume_pending",
@@ -644,7 +581,7 @@ impl FlowClient {
         .await
     }
 
-    async fn resume_pending_op(&self) -> Result<PendingRecovery, Error> {
+    async fn resume_pending_op(&self) -> Result<PendingRecovery, FinConnError> {
         let pending = self.pending_flows()?;
         let mut recovery = PendingRecovery {
             quarantined: pending.quarantined,
@@ -670,7 +607,7 @@ impl FlowClient {
 
     /// Sends the reports still queued (a previous run could not deliver them). Reports another
     /// client or process is sending right now are left to it.
-    pub async fn send_pending_reports(&self) -> Result<OutboxSummary, Error> {
+    pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
         let out = within_call_deadline(
             &self.inner.data_limits,
             "send_pending_reports",
@@ -681,7 +618,7 @@ impl FlowClient {
         out
     }
 
-    async fn send_pending_reports_op(&self) -> Result<OutboxSummary, Error> {
+    async fn send_pending_reports_op(&self) -> Result<OutboxSummary, FinConnError> {
         let pending = self.inner.outbox.pending()?;
         let mut summary = OutboxSummary {
             remaining: pending.unreadable.len() as u32,
@@ -700,7 +637,7 @@ impl FlowClient {
     }
 
     /// The user's linked accounts, from the backend.
-    pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, FinConnError> {
         let out = within_call_deadline(&self.inner.data_limits, "list_accounts", async {
             Ok(self.inner.backend.list_accounts().await?)
         })
@@ -710,7 +647,7 @@ impl FlowClient {
     }
 
     /// Disconnects an account through the backend.
-    pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, Error> {
+    pub async fn disconnect_account(&self, account_id: &str) -> Result<Account, FinConnError> {
         let key = new_id("fcidem_");
         let out = within_call_deadline(&self.inner.data_limits, "disconnect_account", async {
             Ok(self
@@ -742,22 +679,20 @@ impl FlowClient {
 
 /// One deadline for a whole public call of a flow or of the client (`DataLimits::call_deadline`,
 /// 60 s by default): every attempt, backoff, poll and report of it. When it passes, the call ends
-/// with [`Error::Timeout`] and its work is dropped there. That is as safe as a killed process:
+/// with [`FinConnError::Timeout`] and its work is dropped there. That is as safe as a killed process:
 /// every phase reached is persisted, every report queued is sent again later, and the same call
 /// again picks up where it stopped (the flow's idempotency key is kept).
 async fn within_call_deadline<T>(
     limits: &finconn_core::data::DataLimits,
     call: &'static str,
-    op: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
+    op: impl std::future::Future<Output = Result<T, FinConnError>>,
+) -> Result<T, FinConnError> {
     match tokio::time::timeout(limits.call_deadline, op).await {
         Ok(out) => out,
-        Err(_) => Err(Error::Timeout {
-            message: format!(
-                "{call} did not finish within its deadline of {} ms",
-                limits.call_deadline.as_millis()
-            ),
-        }),
+        Err(_) => Err(FinConnError::timeout(format!(
+            "{call} did not finish within its deadline of {} ms",
+            limits.call_deadline.as_millis()
+        ))),
     }
 }
 
@@ -901,7 +836,7 @@ struct FlowShared {
 impl FlowShared {
     /// Writes the snapshot (taking the flow's lock first), or removes the files once settled.
     /// On failure the previous snapshot, if any, is still on disk, unchanged.
-    fn persist(&self, state: &mut FlowInner) -> Result<(), Error> {
+    fn persist(&self, state: &mut FlowInner) -> Result<(), FinConnError> {
         let store = &self.client.flows;
         let id = state.machine.flow_id().to_owned();
         if state.machine.phase() == FlowPhase::Idle {
@@ -916,13 +851,16 @@ impl FlowShared {
                 Ok(Some(l)) => state.lock = Some(l),
                 Ok(None) => {
                     tracing::error!(flow_id = %id, "flow lock held elsewhere; not persisting");
-                    return Err(Error::InvalidState {
-                        message: "another client or process is driving this flow".into(),
-                    });
+                    return Err(FinConnError::invalid_state(
+                        "another client or process is driving this flow",
+                    ));
                 }
                 Err(e) => {
                     tracing::error!(flow_id = %id, error = %e, "flow lock unavailable; not persisting");
-                    return Err(Error::storage("the flow's progress could not be saved", &e));
+                    return Err(FinConnError::storage(
+                        "the flow's progress could not be saved",
+                        &e,
+                    ));
                 }
             }
         }
@@ -933,7 +871,7 @@ impl FlowShared {
         };
         written.map_err(|e| {
             tracing::error!(flow_id = %id, error = %e, "flow snapshot could not be written");
-            Error::storage("the flow's progress could not be saved", &e)
+            FinConnError::storage("the flow's progress could not be saved", &e)
         })
     }
 }
@@ -987,7 +925,7 @@ impl Flow {
         f: impl FnOnce(
             &mut FlowMachine,
         ) -> Result<(PhaseChange, R), finconn_core::state::TransitionError>,
-    ) -> Result<R, Error> {
+    ) -> Result<R, FinConnError> {
         let (change, flow_id, out) = {
             let mut state = lock(&self.shared.state);
             let before = state.machine.clone();
@@ -1074,13 +1012,13 @@ impl Flow {
     /// Asks the backend for a session. Retries happen inside with the flow's idempotency key, so
     /// calling `start` again after an error never creates a second session. Calling it when the
     /// flow is already ready returns the same configuration.
-    pub async fn start(&self) -> Result<SheetConfiguration, Error> {
+    pub async fn start(&self) -> Result<SheetConfiguration, FinConnError> {
         let out = within_call_deadline(&self.client().data_limits, "start", self.start_op()).await;
         self.client().listeners.delivered().await;
         out
     }
 
-    async fn start_op(&self) -> Result<SheetConfiguration, Error> {
+    async fn start_op(&self) -> Result<SheetConfiguration, FinConnError> {
         let _op = self.shared.op.lock().await;
         {
             let state = lock(&self.shared.state);
@@ -1095,7 +1033,7 @@ impl Flow {
 
     /// Begins (or repeats, with the same key) the create call and applies its answer. Call with
     /// the op lock held.
-    async fn create_now(&self) -> Result<SheetConfiguration, Error> {
+    async fn create_now(&self) -> Result<SheetConfiguration, FinConnError> {
         let (options, key) = self.transition(|m| {
             let change = m.begin_create()?;
             Ok((
@@ -1134,9 +1072,7 @@ impl Flow {
                 })?;
                 if canceled_meanwhile {
                     self.settle_report().await;
-                    return Err(Error::InvalidState {
-                        message: "the flow was canceled while its session was being created; that session was reported canceled".into(),
-                    });
+                    return Err(FinConnError::invalid_state("the flow was canceled while its session was being created; that session was reported canceled"));
                 }
                 Ok(SheetConfiguration {
                     session_id: created.session_id,
@@ -1147,13 +1083,13 @@ impl Flow {
                 })
             }
             Err(e) => {
-                let error = Error::from(e);
+                let error = FinConnError::from(e);
                 // Only a refusal ends the flow. Anything else — offline, timeout, 5xx, 401, an
                 // unreadable answer (the backend may have committed a session) — leaves it in
                 // CreatingSession: `start` again reuses the key and gets that same session.
                 let refused = matches!(
                     error,
-                    Error::Rejected { .. } | Error::InvalidConfiguration { .. }
+                    FinConnError::Rejected { .. } | FinConnError::InvalidConfiguration { .. }
                 );
                 if self.phase() == FlowPhase::Canceled {
                     if refused {
@@ -1174,12 +1110,12 @@ impl Flow {
     }
 
     /// The host is presenting Stripe's sheet now.
-    pub fn sheet_presented(&self) -> Result<(), Error> {
+    pub fn sheet_presented(&self) -> Result<(), FinConnError> {
         self.transition(|m| Ok((m.present()?, ())))
     }
 
     /// The user left the app (to the bank's app or browser) while the sheet was up.
-    pub fn user_left_app(&self) -> Result<(), Error> {
+    pub fn user_left_app(&self) -> Result<(), FinConnError> {
         self.transition(|m| Ok((m.user_left_app()?, ())))
     }
 
@@ -1218,7 +1154,11 @@ impl Flow {
     }
 
     /// Forwards an event of Stripe's SDK to the listeners (and the logs).
-    pub fn record_stripe_event(&self, name: &str, metadata: Vec<(String, String)>) {
+    pub fn record_stripe_event(
+        &self,
+        name: &str,
+        metadata: std::collections::HashMap<String, String>,
+    ) {
         let flow_id = self.flow_id();
         tracing::debug!(flow_id = %flow_id, name, "stripe sdk event");
         self.client().emit(FlowEvent::StripeEvent {
@@ -1231,7 +1171,7 @@ impl Flow {
     /// What the sheet reported → reconciliation with the server → the final result. A sheet
     /// result delivered again for a finished flow (Android re-delivers it to a recreated activity)
     /// returns the result already reached; it is not reconciled twice.
-    pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
+    pub async fn sheet_result(&self, outcome: SheetOutcome) -> Result<FlowResult, FinConnError> {
         let out = within_call_deadline(
             &self.client().data_limits,
             "sheet_result",
@@ -1242,7 +1182,7 @@ impl Flow {
         out
     }
 
-    async fn sheet_result_op(&self, outcome: SheetOutcome) -> Result<FlowResult, Error> {
+    async fn sheet_result_op(&self, outcome: SheetOutcome) -> Result<FlowResult, FinConnError> {
         let _op = self.shared.op.lock().await;
         if let Some(result) = self.result() {
             return Ok(result);
@@ -1259,14 +1199,14 @@ impl Flow {
     /// backend. On a finished flow, its result again, after settling a report still owed. A flow
     /// killed before it had a session never showed the sheet: it ends canceled, and a session the
     /// backend may have created meanwhile (same idempotency key) is reported canceled.
-    pub async fn resume(&self) -> Result<FlowResult, Error> {
+    pub async fn resume(&self) -> Result<FlowResult, FinConnError> {
         let out =
             within_call_deadline(&self.client().data_limits, "resume", self.resume_op()).await;
         self.client().listeners.delivered().await;
         out
     }
 
-    async fn resume_op(&self) -> Result<FlowResult, Error> {
+    async fn resume_op(&self) -> Result<FlowResult, FinConnError> {
         let _op = self.shared.op.lock().await;
         let (phase, create_pending, settled) = {
             let s = lock(&self.shared.state);
@@ -1305,7 +1245,7 @@ impl Flow {
     /// A flow canceled while its create call was unanswered: the same create again (same
     /// idempotency key) tells whether the backend holds a session; if so it gets its `canceled`
     /// report.
-    async fn settle_canceled_create(&self) -> Result<(), Error> {
+    async fn settle_canceled_create(&self) -> Result<(), FinConnError> {
         let (options, key) = {
             let s = lock(&self.shared.state);
             (
@@ -1331,10 +1271,10 @@ impl Flow {
                 Ok(())
             }
             Err(e) => {
-                let error = Error::from(e);
+                let error = FinConnError::from(e);
                 if matches!(
                     error,
-                    Error::Rejected { .. } | Error::InvalidConfiguration { .. }
+                    FinConnError::Rejected { .. } | FinConnError::InvalidConfiguration { .. }
                 ) {
                     self.update(FlowMachine::create_refused_after_cancel);
                     Ok(())
@@ -1349,14 +1289,14 @@ impl Flow {
     /// accounts. Use it when the user backs out before the sheet appears. A session the flow
     /// already has gets its `canceled` report; one still being created gets it when the create
     /// answers. Does not wait for an in-flight `start`.
-    pub async fn cancel(&self) -> Result<FlowResult, Error> {
+    pub async fn cancel(&self) -> Result<FlowResult, FinConnError> {
         let out =
             within_call_deadline(&self.client().data_limits, "cancel", self.cancel_op()).await;
         self.client().listeners.delivered().await;
         out
     }
 
-    async fn cancel_op(&self) -> Result<FlowResult, Error> {
+    async fn cancel_op(&self) -> Result<FlowResult, FinConnError> {
         if let Some(result) = self.result() {
             if self.phase() == FlowPhase::Canceled {
                 return Ok(result);
@@ -1369,10 +1309,10 @@ impl Flow {
         Ok(self.result().unwrap_or(result))
     }
 
-    fn cancel_now(&self) -> Result<FlowResult, Error> {
+    fn cancel_now(&self) -> Result<FlowResult, FinConnError> {
         self.transition(|m| Ok((m.cancel()?, ())))?;
         self.result()
-            .ok_or_else(|| Error::other("a canceled flow has no result"))
+            .ok_or_else(|| FinConnError::other("a canceled flow has no result"))
     }
 
     /// The completion report of the flow's current state (the queued one, if a run already
@@ -1454,12 +1394,12 @@ impl Flow {
     /// Reconciling → final. With no evidence at all and the report still queued (any failure but
     /// a refusal for good) the flow stays in Reconciling and the error is returned: call
     /// [`resume`](Self::resume) later.
-    async fn reconcile_now(&self) -> Result<FlowResult, Error> {
+    async fn reconcile_now(&self) -> Result<FlowResult, FinConnError> {
         let (session, credentials, sheet, hints, relink) = {
             let state = lock(&self.shared.state);
             let m = &state.machine;
-            let session = m.session().cloned().ok_or_else(|| Error::InvalidState {
-                message: "the flow has no session to reconcile".into(),
+            let session = m.session().cloned().ok_or_else(|| {
+                FinConnError::invalid_state("the flow has no session to reconcile")
             })?;
             (
                 session,
@@ -1469,9 +1409,9 @@ impl Flow {
                 m.options().relink.clone(),
             )
         };
-        let report = self.report().ok_or_else(|| Error::InvalidState {
-            message: "the flow has no session to report".into(),
-        })?;
+        let report = self
+            .report()
+            .ok_or_else(|| FinConnError::invalid_state("the flow has no session to report"))?;
 
         let mut server_session = None;
         let mut last_error = None;
@@ -1519,10 +1459,10 @@ impl Flow {
         let sheet_has_session = matches!(sheet, SheetOutcome::Completed { session: Some(_) });
         if server_session.is_none() && !sheet_has_session {
             if let Some(e) = last_error {
-                let error = Error::from(e);
+                let error = FinConnError::from(e);
                 if report_kept
                     || error.is_retryable()
-                    || matches!(error, Error::Unauthorized { .. })
+                    || matches!(error, FinConnError::Unauthorized { .. })
                 {
                     // Nothing to go on yet: stay in Reconciling, the report stays queued.
                     return Err(error);

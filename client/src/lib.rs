@@ -12,13 +12,12 @@
 //! | [`outbox`] | durable completion reports, sent exactly once per session |
 //! | [`store`] | durable files and locks in the app's data directory |
 //! | [`callback`] | the host's callbacks (headers, listeners, logs) kept off the caller's thread |
+//! | [`errors`] | the one place that turns internal errors into the public [`finconn_core::error::FinConnError`] and decides what is logged at which level |
 
 pub mod account_data;
 pub mod backend;
 pub mod callback;
+pub mod errors;
 pub mod flow;
 pub mod outbox;
 pub mod store;
-
-#[cfg(feature = "uniffi")]
-uniffi::setup_scaffolding!();

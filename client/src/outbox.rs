@@ -28,8 +28,8 @@ use crate::store::{Batch, FileLock, ReadOutcome, Store};
 const PREFIX: &str = "report-";
 const SUFFIX: &str = ".json";
 
-/// A storage failure ([`Error::Storage`](finconn_core::error::Error::Storage)), or a report that cannot
-/// be stored (a bug: [`Error::Other`](finconn_core::error::Error::Other)).
+/// A storage failure, or a report that cannot be stored (a bug). [`crate::errors`] turns it into
+/// the public error.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error("outbox {path}: {source}")]
@@ -40,19 +40,6 @@ pub enum OutboxError {
     },
     #[error("the completion report cannot be stored: {0}")]
     InvalidReport(String),
-}
-
-impl From<OutboxError> for finconn_core::error::Error {
-    fn from(e: OutboxError) -> Self {
-        match e {
-            // No path in the message: the app's error says what failed, its log says where.
-            OutboxError::Io { source, .. } => finconn_core::error::Error::storage(
-                "the completion reports could not be stored or read",
-                &source,
-            ),
-            OutboxError::InvalidReport(_) => finconn_core::error::Error::other(e.to_string()),
-        }
-    }
 }
 
 /// What [`Outbox::pending`] found.

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use finconn_client::backend::HeaderProvider;
-use finconn_client::flow::{FlowClient, FlowEvent};
+use finconn_client::flow::FlowClient;
 use finconn_core::data::RefreshFeature;
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
+use finconn_core::events::FlowEvent;
 use finconn_core::network::policy::{scrub, REDACTED};
 use finconn_core::reconcile::SheetOutcome;
 use finconn_core::state::{FlowMachine, ReportToken, SessionInfo, SheetCredentials};
@@ -65,7 +66,7 @@ impl Texts {
         self.0.push((place.into(), text.into()));
     }
 
-    fn error(&mut self, place: &str, e: &Error) {
+    fn error(&mut self, place: &str, e: &FinConnError) {
         self.add(format!("{place}: error Display"), e.to_string());
         self.add(format!("{place}: error Debug"), format!("{e:?} {e:#?}"));
     }
@@ -171,7 +172,7 @@ fn flow_texts(
 /// Returns how many failed.
 async fn account_calls(texts: &mut Texts, place: &str, client: &FlowClient) -> usize {
     let mut failed = 0;
-    let mut note = |texts: &mut Texts, call: &str, r: Result<String, Error>| match r {
+    let mut note = |texts: &mut Texts, call: &str, r: Result<String, FinConnError>| match r {
         Ok(debug) => texts.add(format!("{place}: {call} answer"), debug),
         Err(e) => {
             failed += 1;
@@ -202,7 +203,7 @@ async fn run(
     lie: EchoLie,
     place: &str,
     texts: &mut Texts,
-) -> (Vec<FlowEvent>, usize, Option<Error>) {
+) -> (Vec<FlowEvent>, usize, Option<FinConnError>) {
     let server = LyingBackend::start(lie)
         .await
         .expect("the lying backend listens on 127.0.0.1");

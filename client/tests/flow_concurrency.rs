@@ -11,7 +11,7 @@ mod support;
 use std::time::Duration;
 
 use finconn_client::flow::{Flow, FlowClient};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::reconcile::{FlowStatus, SheetOutcome};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution};
@@ -55,7 +55,7 @@ enum Outcome {
     Err(&'static str),
 }
 
-fn err(e: Error) -> Outcome {
+fn err(e: FinConnError) -> Outcome {
     Outcome::Err(e.code())
 }
 

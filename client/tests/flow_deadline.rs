@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::reconcile::FlowStatus;
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution};
@@ -22,10 +22,16 @@ fn slow_opts() -> Opts {
     o
 }
 
-fn assert_timeout_within(out: Result<impl std::fmt::Debug, Error>, started: Instant, what: &str) {
+fn assert_timeout_within(
+    out: Result<impl std::fmt::Debug, FinConnError>,
+    started: Instant,
+    what: &str,
+) {
     let took = started.elapsed();
     match out {
-        Err(Error::Timeout { message }) => assert!(message.contains(what), "{message}"),
+        Err(FinConnError::Timeout { reason: message }) => {
+            assert!(message.contains(what), "{message}")
+        }
         other => panic!("{what}: expected a Timeout, got {other:?}"),
     }
     assert!(

@@ -9,7 +9,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::reconcile::{FlowStatus, SheetOutcome};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution};
@@ -159,7 +159,7 @@ async fn resume_pending_settles_every_phase_a_kill_can_leave() {
     assert!(files(&env).is_empty(), "{:?}", files(&env));
 }
 
-async fn client_start_fails(flow: &finconn_client::flow::Flow) -> Error {
+async fn client_start_fails(flow: &finconn_client::flow::Flow) -> FinConnError {
     flow.start().await.expect_err("start fails")
 }
 
@@ -188,7 +188,7 @@ async fn cancel_during_an_inflight_start_reports_the_session_canceled() {
     assert_eq!(flow.phase(), FlowPhase::Canceled);
     let started = starting.await.unwrap();
     assert!(
-        matches!(started, Err(Error::InvalidState { .. })),
+        matches!(started, Err(FinConnError::InvalidState { .. })),
         "{started:?}"
     );
     // The session that start created got its canceled report, once.
@@ -315,7 +315,10 @@ async fn forged_snapshots_are_refused_and_send_nothing() {
     ];
     for (what, snapshot) in &forged {
         let e = client.restore_flow(snapshot).expect_err(what);
-        assert!(matches!(e, Error::SnapshotUnusable { .. }), "{what}: {e:?}");
+        assert!(
+            matches!(e, FinConnError::SnapshotUnusable { .. }),
+            "{what}: {e:?}"
+        );
     }
     // The same forgeries as files in the flow store: moved aside, nothing sent.
     let dir = flows_dir(&env);
@@ -356,7 +359,10 @@ async fn a_refused_create_leaves_nothing_behind() {
         .faults()
         .push(Endpoint::CreateSession, Fault::Status(400));
     let flow = client.new_flow(options()).unwrap();
-    assert!(matches!(flow.start().await, Err(Error::Rejected { .. })));
+    assert!(matches!(
+        flow.start().await,
+        Err(FinConnError::Rejected { .. })
+    ));
     assert_eq!(flow.phase(), FlowPhase::Failed);
     assert!(files(&env).is_empty(), "{:?}", files(&env));
     // A never-started flow writes nothing at all.

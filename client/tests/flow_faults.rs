@@ -2,7 +2,7 @@
 //! complete, list accounts, disconnect, and Stripe's `session_receipt` / `list_accounts` used as
 //! the fallback) × every fault kind the simulator injects (slow, 5xx, 4xx, 429, reset, truncated
 //! body, never-finishing body, faults after the server committed). Each cell must end in a clean
-//! retry or in the documented typed [`Error`], and never in a second session or a lost report.
+//! retry or in the documented typed [`FinConnError`], and never in a second session or a lost report.
 //!
 //! Also: the same fault past `max_attempts` (typed error, still no duplicate, the report still
 //! deliverable), a `Retry-After` longer than allowed (no wait), one `Idempotency-Key` across all
@@ -17,8 +17,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use finconn_client::flow::FlowEvent;
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
+use finconn_core::events::FlowEvent;
 use finconn_core::reconcile::{FlowStatus, ResultSource, ResultWarning};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution, SimulatorConfig};
@@ -116,25 +116,24 @@ enum Typed {
 }
 
 impl Typed {
-    fn check(self, e: &Error) {
+    fn check(self, e: &FinConnError) {
         let ok = match (self, e) {
-            (Typed::Offline, Error::Offline { .. }) | (Typed::Timeout, Error::Timeout { .. }) => {
-                true
-            }
+            (Typed::Offline, FinConnError::Offline { .. })
+            | (Typed::Timeout, FinConnError::Timeout { .. }) => true,
             (
                 Typed::Unavailable {
                     status,
                     retry_after_ms,
                 },
-                Error::ServiceUnavailable {
+                FinConnError::ServiceUnavailable {
                     status: s,
                     retry_after_ms: r,
                     ..
                 },
             ) => *s == Some(status) && *r == retry_after_ms,
-            (Typed::Unauthorized(s), Error::Unauthorized { status, .. }) => *status == s,
-            (Typed::Rejected(s), Error::Rejected { status, .. }) => *status == s,
-            (Typed::Other, Error::Other { .. }) => true,
+            (Typed::Unauthorized(s), FinConnError::Unauthorized { status, .. }) => *status == s,
+            (Typed::Rejected(s), FinConnError::Rejected { status, .. }) => *status == s,
+            (Typed::Other, FinConnError::Other { .. }) => true,
             _ => false,
         };
         assert!(ok, "expected {self:?}, got {e:?}");
@@ -247,7 +246,7 @@ async fn create_case(kind: Kind) {
             assert_eq!(env.sim.requests(Endpoint::CreateSession), 1, "not retried");
             assert!(matches!(
                 flow.start().await,
-                Err(Error::InvalidState { .. })
+                Err(FinConnError::InvalidState { .. })
             ));
             assert_eq!(env.sim.sessions_created(), 0);
         }
@@ -483,7 +482,7 @@ async fn stripe_case(endpoint: Endpoint, kind: Kind) {
             )
             .await
             .expect_err("a non-retryable Stripe status");
-        t.check(&Error::from(e));
+        t.check(&FinConnError::from(e));
     }
 
     // The backend cannot answer `complete` at all; the flow asks Stripe, which has this fault.
@@ -709,7 +708,7 @@ async fn exhausted_stripe(endpoint: Endpoint, (fault, typed): (Fault, Typed)) {
         .stripe_session_receipt(&sheet.client_secret, &sheet.publishable_key, None)
         .await
         .expect_err("exhausted");
-    typed.check(&Error::from(e));
+    typed.check(&FinConnError::from(e));
     // For `list_accounts` the receipt itself went through first.
     assert_eq!(env.sim.requests(endpoint), ATTEMPTS as usize);
 }

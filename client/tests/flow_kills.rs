@@ -13,7 +13,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use finconn_client::flow::{Flow, FlowClient};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::reconcile::{FlowResult, FlowStatus, ResultSource};
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Fault, Institution, SheetCompletion};
@@ -137,7 +137,10 @@ async fn kill_case(point: KillPoint) {
         }
         KillPoint::CreatingSessionAnswerLost => {
             faults.push(Endpoint::CreateSession, Fault::ResetAfterCommit);
-            assert!(matches!(flow.start().await, Err(Error::Offline { .. })));
+            assert!(matches!(
+                flow.start().await,
+                Err(FinConnError::Offline { .. })
+            ));
             assert_eq!(env.sim.sessions_created(), 1, "committed");
         }
         KillPoint::Ready => session_id = Some(flow.start().await.expect("start").session_id),
@@ -160,14 +163,14 @@ async fn kill_case(point: KillPoint) {
                     faults.push(Endpoint::Complete, Fault::ResetAfterCommit);
                     assert!(matches!(
                         flow.sheet_result(outcome).await,
-                        Err(Error::Offline { .. })
+                        Err(FinConnError::Offline { .. })
                     ));
                 }
                 KillPoint::ReconcilingTimedOut => {
                     faults.push(Endpoint::Complete, Fault::Delay(DELAY_BEYOND));
                     assert!(matches!(
                         flow.sheet_result(outcome).await,
-                        Err(Error::Timeout { .. })
+                        Err(FinConnError::Timeout { .. })
                     ));
                 }
                 _ => first_result = Some(flow.sheet_result(outcome).await.expect("result")),
@@ -242,7 +245,7 @@ async fn kill_case(point: KillPoint) {
                 // The sheet cannot be shown again: the credentials are not in the snapshot.
                 assert!(matches!(
                     flow.sheet_presented(),
-                    Err(Error::InvalidState { .. })
+                    Err(FinConnError::InvalidState { .. })
                 ));
             }
             if point == KillPoint::AwaitingReturn {
@@ -351,7 +354,7 @@ async fn pending_report(env: &Env) -> (FlowClient, Flow, SheetCompletion) {
         .push(Endpoint::Complete, Fault::Status(503));
     assert!(matches!(
         flow.sheet_result(sheet_outcome(&done)).await,
-        Err(Error::ServiceUnavailable {
+        Err(FinConnError::ServiceUnavailable {
             status: Some(503),
             ..
         })
@@ -400,7 +403,7 @@ async fn killed_twice_while_reconciling_still_one_report() {
     let flow = client.restore_flow(&snapshot).unwrap();
     assert!(matches!(
         flow.resume().await,
-        Err(Error::ServiceUnavailable {
+        Err(FinConnError::ServiceUnavailable {
             status: Some(502),
             ..
         })

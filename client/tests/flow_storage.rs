@@ -1,7 +1,7 @@
 //! The app's storage fails or holds what the core did not put there.
 //!
 //! - A directory that refuses writes, and a disk that fills up in the middle of a write: the call
-//!   that changed the phase fails with `Error::Storage`, the flow stays where it was (in memory and
+//!   that changed the phase fails with `FinConnError::Storage`, the flow stays where it was (in memory and
 //!   on disk), and the session still gets exactly one report, by a retry or after a relaunch.
 //! - FIFOs, symbolic links and 20,000 junk files in the data directory: the launch neither hangs
 //!   nor slows down, nothing outside the directory is followed, and the counts are true on every
@@ -16,10 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use finconn_client::backend::CompletionReport;
-use finconn_client::flow::{Flow, FlowClient, FlowConfig, FlowEvent, OutboxSummary};
+use finconn_client::flow::{Flow, FlowClient, FlowConfig};
 use finconn_client::outbox::Outbox;
 use finconn_client::store::{seam, CORRUPT_KEEP};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
+use finconn_core::events::{FlowEvent, OutboxSummary};
 use finconn_core::reconcile::FlowStatus;
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Institution};
@@ -100,8 +101,8 @@ impl Refusing {
     }
 }
 
-fn is_storage<T: std::fmt::Debug>(r: &Result<T, Error>) -> bool {
-    matches!(r, Err(Error::Storage { .. }))
+fn is_storage<T: std::fmt::Debug>(r: &Result<T, FinConnError>) -> bool {
+    matches!(r, Err(FinConnError::Storage { .. }))
 }
 
 /// The phases the listener heard of.
@@ -186,7 +187,7 @@ async fn a_directory_that_refuses_writes_loses_no_report_across_a_relaunch() {
     assert!(is_storage(&flow.sheet_presented()));
     assert!(matches!(
         flow.user_left_app(),
-        Err(Error::InvalidState { .. })
+        Err(FinConnError::InvalidState { .. })
     ));
     let done = env.sheet(&sheet.session_id, Institution::SuccessThree);
     drop(flow);
@@ -342,7 +343,7 @@ async fn full_disk_case(at: FullAt, retry: bool) {
             continue;
         }
         assert!(
-            matches!(outcome, Err(Error::Storage { .. })),
+            matches!(outcome, Err(FinConnError::Storage { .. })),
             "{at:?}: {outcome:?}"
         );
         assert_eq!(full.injected(), 1, "{at:?}: the disk really filled up");
@@ -431,7 +432,7 @@ async fn run_step(
     step: usize,
     session_id: &mut Option<String>,
     done: &Option<finconn_testkit::SheetCompletion>,
-) -> Result<(), Error> {
+) -> Result<(), FinConnError> {
     match step {
         0 => {
             let sheet = flow.start().await?;

@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use finconn_client::backend::HeaderProvider;
-use finconn_client::flow::{FlowEvent, FlowEventListener, LISTENER_QUEUE};
-use finconn_core::error::Error;
+use finconn_client::flow::{FlowEventListener, LISTENER_QUEUE};
+use finconn_core::error::FinConnError;
+use finconn_core::events::FlowEvent;
 use finconn_core::reconcile::FlowStatus;
 use finconn_core::state::FlowPhase;
 use finconn_testkit::{Endpoint, Institution};
@@ -63,7 +64,7 @@ async fn a_3s_blocking_headers_provider_cannot_stretch_a_300ms_call() {
     let e = flow.start().await.expect_err("the provider overran");
     let one = started.elapsed();
     eprintln!("start() with a 3 s headers provider, 300 ms timeout, 1 attempt: {one:?}");
-    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(matches!(e, FinConnError::Timeout { .. }), "{e:?}");
     assert!(e.to_string().contains("headers provider"), "{e}");
     assert!(
         one >= ATTEMPT_DEADLINE - Duration::from_millis(20),
@@ -115,7 +116,7 @@ async fn a_blocking_headers_provider_does_not_starve_a_current_thread_runtime() 
     let elapsed = started.elapsed();
     ticker.abort();
     assert!(
-        matches!(stuck_start, Err(Error::Timeout { .. })),
+        matches!(stuck_start, Err(FinConnError::Timeout { .. })),
         "{stuck_start:?}"
     );
     assert!(healthy_list.is_ok(), "{healthy_list:?}");
@@ -156,7 +157,7 @@ async fn a_slow_provider_within_the_deadline_works_and_shares_it() {
         .start()
         .await
         .expect_err("150 ms + 400 ms is past 300 ms");
-    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(matches!(e, FinConnError::Timeout { .. }), "{e:?}");
     assert!(
         started.elapsed() < ATTEMPT_DEADLINE + SLACK,
         "{:?}",
@@ -178,7 +179,10 @@ async fn a_panicking_headers_provider_is_a_typed_error_and_sends_nothing() {
     let client = env.client_with(&opts(3), Arc::new(Panics));
     let flow = client.new_flow(options()).unwrap();
     let e = flow.start().await.expect_err("no headers");
-    assert!(matches!(e, Error::InvalidConfiguration { .. }), "{e:?}");
+    assert!(
+        matches!(e, FinConnError::InvalidConfiguration { .. }),
+        "{e:?}"
+    );
     assert!(!e.to_string().contains("the host threw"), "{e}");
     assert_eq!(env.sim.requests(Endpoint::CreateSession), 0);
 }
@@ -247,7 +251,7 @@ async fn a_blocking_listener_cannot_stall_a_flow() {
     flow.sheet_presented().unwrap();
     flow.user_left_app().unwrap();
     for i in 0..20 {
-        flow.record_stripe_event(&format!("event_{i}"), Vec::new());
+        flow.record_stripe_event(&format!("event_{i}"), Default::default());
     }
     let sync = sync.elapsed();
     let done = env.sheet(&sheet.session_id, Institution::SuccessOne);
@@ -299,7 +303,7 @@ async fn a_listener_that_cannot_keep_up_loses_events_not_the_flow() {
     let total = LISTENER_QUEUE + 500;
     let started = Instant::now();
     for i in 0..total {
-        flow.record_stripe_event(&format!("{i}"), Vec::new());
+        flow.record_stripe_event(&format!("{i}"), Default::default());
     }
     let emitting = started.elapsed();
     assert!(emitting < Duration::from_millis(500), "{emitting:?}");

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use finconn_client::backend::HeaderProvider;
 use finconn_client::flow::FlowClient;
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::network::HttpTransport;
 use finconn_core::reconcile::SheetOutcome;
 use finconn_testkit::{
@@ -82,7 +82,7 @@ async fn run(case: &HostileCase) -> (Vec<String>, Texts) {
     let events = Arc::new(EventLog::default());
     client.add_listener(events.clone());
     let flow = client.new_flow(options()).expect("valid options");
-    let outcome: Result<(), Error> = async {
+    let outcome: Result<(), FinConnError> = async {
         let sheet = flow.start().await?;
         texts.push(("sheet configuration Debug".into(), format!("{sheet:?}")));
         if case.stage == Stage::Complete {

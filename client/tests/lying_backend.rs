@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use finconn_client::flow::FlowClient;
 use finconn_core::data::{DataLimits, FeatureOutcome, RefreshFeature};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_testkit::{
     DataCall, Lie, LyingCase, LyingServer, ENDLESS_HONEST_PAGES, LYING_ACCOUNT_ID, LYING_CASES,
 };
@@ -54,7 +54,7 @@ async fn run(case: &LyingCase) -> Vec<String> {
     let limits = client.data_limits().clone();
     let started = Instant::now();
     // What the call returned, as the app would see it (Debug of the whole result).
-    let outcome: Result<String, Error> = match case.call {
+    let outcome: Result<String, FinConnError> = match case.call {
         DataCall::Account => client
             .account(LYING_ACCOUNT_ID)
             .await

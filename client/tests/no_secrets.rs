@@ -15,7 +15,7 @@ mod support;
 use std::path::PathBuf;
 
 use finconn_client::flow::{Flow, FlowClient, SheetConfiguration};
-use finconn_core::error::Error;
+use finconn_core::error::FinConnError;
 use finconn_core::options::RelinkRequest;
 use finconn_core::reconcile::{FlowStatus, RelinkOutcome};
 use finconn_testkit::{Endpoint, Fault, Institution, SimulatorConfig};
@@ -77,7 +77,7 @@ impl Secrets {
         self.check(place, &text);
     }
 
-    fn check_error(&mut self, place: &str, e: &Error) {
+    fn check_error(&mut self, place: &str, e: &FinConnError) {
         self.check_debug(place, e);
         self.check(place, &e.to_string());
     }
@@ -323,7 +323,10 @@ async fn a_fault_heavy_flow_leaks_nothing() {
             &format!("BackendError text after {fault:?}"),
             &e.to_string(),
         );
-        s.check_error(&format!("Error after {fault:?}"), &Error::from(e));
+        s.check_error(
+            &format!("FinConnError after {fault:?}"),
+            &FinConnError::from(e),
+        );
     }
     s.check_debug("BackendClient", &one_try);
 

@@ -427,6 +427,7 @@ pub fn check_owner(o: &AccountOwner) -> Result<(), BadField> {
 
 /// A data feature a refresh can ask for (`features[]` of Stripe's refresh call).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RefreshFeature {
     Balance,
     Ownership,
@@ -554,6 +555,7 @@ pub fn missing_permissions(account: &Account, features: &[RefreshFeature]) -> Ve
 
 /// How one feature's refresh ended, as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FeatureOutcome {
     Succeeded,
     Failed,
@@ -585,6 +587,7 @@ impl FeatureOutcome {
 
 /// One feature of a refresh report.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeatureRefresh {
     pub feature: RefreshFeature,
     pub outcome: FeatureOutcome,
@@ -679,6 +682,7 @@ pub fn settled_outcomes(account: &Account, features: &[RefreshFeature]) -> Vec<F
 
 /// An amount of money: integer minor units and a lowercase ISO currency code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: String,
@@ -695,12 +699,15 @@ pub fn money(amounts: &BTreeMap<String, i64>) -> Vec<Money> {
         .collect()
 }
 
-/// A balance as the app shows it.
+/// An account's balance at one time, as the app shows it. Swift and Kotlin call it `Balance`
+/// (Stripe's own object is [`crate::model::Balance`], which the app never sees).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Balance"))]
 pub struct BalanceView {
+    /// Unix seconds.
     pub as_of: i64,
     /// `cash` or `credit` (or a newer value).
-    pub type_: String,
+    pub balance_type: String,
     /// Positive: owed to the holder; negative: owed by the holder.
     pub current: Vec<Money>,
     /// Cash accounts: what can be moved or paid out now.
@@ -713,7 +720,7 @@ impl From<&Balance> for BalanceView {
     fn from(b: &Balance) -> Self {
         BalanceView {
             as_of: b.as_of,
-            type_: b.type_.as_str().to_owned(),
+            balance_type: b.type_.as_str().to_owned(),
             current: money(&b.current),
             available: match b.type_ {
                 BalanceType::Cash => b
@@ -882,6 +889,7 @@ pub fn sync_cursor(account: &Account) -> Option<String> {
 
 /// A newly linked account that duplicates one the user already has.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DuplicateAccount {
     /// The new account, `fca_…`.
     pub account_id: String,
@@ -1046,7 +1054,7 @@ mod tests {
             json!({"balance": {"as_of": 5, "type": "cash", "current": {"usd": 123, "eur": 7}, "cash": {"available": {"usd": 100}}}}),
         );
         let v = BalanceView::from(cash.balance.as_ref().unwrap());
-        assert_eq!(v.type_, "cash");
+        assert_eq!(v.balance_type, "cash");
         assert_eq!(v.current.len(), 2);
         assert_eq!(v.current[0].currency, "eur", "sorted by currency");
         assert_eq!(v.available.unwrap()[0].amount_minor, 100);

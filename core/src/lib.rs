@@ -11,6 +11,7 @@
 //! | [`state`] | the per-flow state machine and its versioned, secret-free snapshot |
 //! | [`reconcile`] | merging the sheet's result, the return-URL hints and the server's session into one result |
 //! | [`error`] | the small public error enums, one variant per action the app can take |
+//! | [`events`] | what the networked flow tells the app, as plain data: `FlowEvent`, `OutboxSummary` |
 //! | [`secret`] | the `Secret` wrapper that keeps client secrets and keys out of logs and `Debug` |
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
 //! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts, the per-call limits (`DataLimits`, paging loops, sync cursors) and the shape of every value handed to the app |
@@ -24,6 +25,7 @@
 
 pub mod data;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod model;
 pub mod network;

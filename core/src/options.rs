@@ -32,13 +32,18 @@ pub struct SessionOptions {
 
 /// `relink_options` of a session: the authorization to repair, optionally one specific account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RelinkRequest {
+    /// The authorization to repair (`account.authorization`, e.g. `fcauth_…`).
     pub authorization: String,
+    /// One specific account the user must relink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub account: Option<String>,
     /// The accounts the app already has on this authorization, so the result can say which were
     /// relinked, which are new and which are missing. Not sent to the backend.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub known_account_ids: Vec<String>,
 }
 

@@ -63,6 +63,7 @@ impl SheetOutcome {
 /// Final status of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowStatus {
     Completed,
     Canceled,
@@ -82,6 +83,7 @@ impl FlowStatus {
 /// Where the final answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ResultSource {
     /// The backend's `complete` answer or Stripe's session receipt.
     Server,
@@ -130,6 +132,7 @@ impl RelinkOutcome {
 /// Something the app may want to know about how the result was reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ResultWarning {
     /// The server could not be asked; the result rests on the sheet alone.
     ServerUnavailable,

@@ -37,6 +37,7 @@ pub const MAX_SNAPSHOT_BYTES: usize = 1024 * 1024;
 /// Where a flow is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowPhase {
     Idle,
     CreatingSession,

@@ -68,7 +68,7 @@ impl ReqwestTransport {
                 builder.build().map_err(|e| message(&e))
             })
             .as_ref()
-            .map_err(|m| TransportError::Other(m.clone()))
+            .map_err(|m| TransportError::Other { reason: m.clone() })
     }
 
     async fn perform(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -141,18 +141,20 @@ fn message(e: &reqwest::Error) -> String {
 fn classify(e: &reqwest::Error) -> TransportError {
     let text = message(e);
     if e.is_timeout() {
-        TransportError::Timeout
+        TransportError::Timeout {
+            reason: "the connect or total timeout elapsed".into(),
+        }
     } else if e.is_connect() {
         let lower = text.to_ascii_lowercase();
         if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            TransportError::Tls(text)
+            TransportError::Tls { reason: text }
         } else {
-            TransportError::Offline(text)
+            TransportError::Offline { reason: text }
         }
     } else if e.is_request() || e.is_body() || e.is_decode() {
-        TransportError::Offline(text)
+        TransportError::Offline { reason: text }
     } else {
-        TransportError::Other(text)
+        TransportError::Other { reason: text }
     }
 }
 
@@ -259,7 +261,7 @@ mod tests {
             ))
             .await
             .unwrap_err();
-        assert!(matches!(e, TransportError::Offline(_)), "{e:?}");
+        assert!(matches!(e, TransportError::Offline { .. }), "{e:?}");
         assert!(!e.to_string().contains("fcsess_1_secret_2"), "{e}");
     }
 }

@@ -8,17 +8,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_client::backend::{BackendConfig, BackendPaths, HeaderProvider, RetryPolicy};
+use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
 use finconn_client::flow as core_flow;
+use finconn_core::events::{FlowEvent, OutboxSummary};
+use finconn_core::network::endpoints::BackendEndpoints;
 use finconn_core::return_url::ReturnUrlRules;
 
-use crate::data::{OwnersResult, RefreshFeature, RefreshReport, TransactionSync};
-use crate::error::FinConnError;
+use crate::data::{OwnersResult, RefreshReport, TransactionSync};
 use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
-    Account, FlowEvent, FlowPhase, FlowResult, OutboxSummary, SessionOptions, SheetConfiguration,
-    SheetResult, UrlCheck, UrlHandling,
+    Account, FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlCheck, UrlHandling,
 };
+use finconn_core::data::RefreshFeature;
+use finconn_core::error::FinConnError;
+use finconn_core::state::FlowPhase;
 
 /// How the library reaches the app's backend and recognises its deep links.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -83,33 +86,6 @@ const _: () = assert!(
         && finconn_core::network::policy::DEFAULT_MAX_RESPONSE_BYTES == 1048576
 );
 
-/// Backend paths; `{id}` is one path segment, replaced by the session or account id. Each must
-/// be `/`-separated letters, digits, `- _ . ~` or `{id}`: a path that could leave the base URL is
-/// refused when the client is created.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BackendEndpoints {
-    #[uniffi(default = "/financial-connections/sessions")]
-    pub create_session: String,
-    #[uniffi(default = "/financial-connections/sessions/{id}/complete")]
-    pub complete_session: String,
-    #[uniffi(default = "/financial-connections/accounts")]
-    pub list_accounts: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/disconnect")]
-    pub disconnect_account: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}")]
-    pub account: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/refresh")]
-    pub refresh_account: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/owners")]
-    pub account_owners: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/transactions")]
-    pub account_transactions: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/subscribe")]
-    pub subscribe: String,
-    #[uniffi(default = "/financial-connections/accounts/{id}/unsubscribe")]
-    pub unsubscribe: String,
-}
-
 /// Supplies the headers of every backend call, e.g. `Authorization: Bearer <user token>`. Called
 /// before each attempt, so a refreshed token is used on retries.
 ///
@@ -169,9 +145,9 @@ impl HeaderProvider for HeadersAdapter {
 struct ListenerAdapter(Arc<dyn FlowListener>);
 
 impl core_flow::FlowEventListener for ListenerAdapter {
-    fn on_event(&self, event: &core_flow::FlowEvent) {
+    fn on_event(&self, event: &FlowEvent) {
         // A listener that throws misses only this event (its reason is the host's: not logged).
-        let _ = self.0.on_event(event.into());
+        let _ = self.0.on_event(event.clone());
     }
 }
 
@@ -188,19 +164,8 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
         if let Some(url) = c.stripe_api_url {
             backend.stripe_api_base = url;
         }
-        if let Some(p) = c.paths {
-            backend.paths = BackendPaths {
-                create_session: p.create_session,
-                complete_session: p.complete_session,
-                list_accounts: p.list_accounts,
-                disconnect_account: p.disconnect_account,
-                account: p.account,
-                refresh_account: p.refresh_account,
-                account_owners: p.account_owners,
-                account_transactions: p.account_transactions,
-                subscribe: p.subscribe,
-                unsubscribe: p.unsubscribe,
-            };
+        if let Some(paths) = c.paths {
+            backend.paths = paths;
         }
         core_flow::FlowConfig {
             backend,
@@ -483,8 +448,6 @@ impl Flow {
 
     /// Forwards an event of Stripe's SDK (`open`, `institution_selected`, …) to the listeners.
     pub fn record_stripe_event(&self, name: String, metadata: HashMap<String, String>) {
-        let mut metadata: Vec<(String, String)> = metadata.into_iter().collect();
-        metadata.sort();
         self.inner.record_stripe_event(&name, metadata)
     }
 
@@ -534,6 +497,6 @@ pub fn check_return_url(
     android_app_id: Option<String>,
 ) -> Result<UrlCheck, FinConnError> {
     let rules = ReturnUrlRules::new(&return_urls, android_app_id.as_deref())
-        .map_err(finconn_core::error::Error::from)?;
+        .map_err(finconn_core::error::FinConnError::from)?;
     Ok(rules.classify(&url).into())
 }

@@ -8,81 +8,10 @@
 
 use finconn_client::account_data as core_ad;
 use finconn_core::data as core_data;
+use finconn_core::data::{FeatureRefresh, Money};
 use finconn_core::model as core_model;
 
 use crate::types::{Account, Permission};
-
-/// A data feature of a refresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum RefreshFeature {
-    Balance,
-    Ownership,
-    Transactions,
-}
-
-impl From<RefreshFeature> for core_data::RefreshFeature {
-    fn from(f: RefreshFeature) -> Self {
-        match f {
-            RefreshFeature::Balance => core_data::RefreshFeature::Balance,
-            RefreshFeature::Ownership => core_data::RefreshFeature::Ownership,
-            RefreshFeature::Transactions => core_data::RefreshFeature::Transactions,
-        }
-    }
-}
-
-impl From<core_data::RefreshFeature> for RefreshFeature {
-    fn from(f: core_data::RefreshFeature) -> Self {
-        match f {
-            core_data::RefreshFeature::Balance => RefreshFeature::Balance,
-            core_data::RefreshFeature::Ownership => RefreshFeature::Ownership,
-            core_data::RefreshFeature::Transactions => RefreshFeature::Transactions,
-        }
-    }
-}
-
-/// An amount: integer minor units and a lowercase ISO currency code.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Money {
-    pub amount_minor: i64,
-    pub currency: String,
-}
-
-fn money(m: &[core_data::Money]) -> Vec<Money> {
-    m.iter()
-        .map(|m| Money {
-            amount_minor: m.amount_minor,
-            currency: m.currency.clone(),
-        })
-        .collect()
-}
-
-/// An account's balance at one time.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Balance {
-    /// Unix seconds.
-    pub as_of: i64,
-    /// `cash`, `credit`, or a newer value.
-    pub balance_type: String,
-    /// Positive: owed to the holder; negative: owed by the holder.
-    pub current: Vec<Money>,
-    /// Cash accounts: what can be moved or paid out now.
-    pub available: Option<Vec<Money>>,
-    /// Credit accounts: the credit used.
-    pub credit_used: Option<Vec<Money>>,
-}
-
-impl From<&core_model::Balance> for Balance {
-    fn from(b: &core_model::Balance) -> Self {
-        let v = core_data::BalanceView::from(b);
-        Balance {
-            as_of: v.as_of,
-            balance_type: v.type_,
-            current: money(&v.current),
-            available: v.available.as_deref().map(money),
-            credit_used: v.credit_used.as_deref().map(money),
-        }
-    }
-}
 
 /// The state of one of an account's refreshes.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -100,52 +29,6 @@ impl From<&core_data::RefreshState> for RefreshRecord {
             status: s.status.as_str().to_owned(),
             last_attempted_at: s.last_attempted_at,
             next_refresh_available_at: s.next_refresh_available_at,
-        }
-    }
-}
-
-/// How one feature's refresh ended.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum FeatureOutcome {
-    Succeeded,
-    Failed,
-    /// Still pending when the deadline passed: ask again later.
-    StillPending,
-    /// Asked for before `next_refresh_available_at`: nothing was sent.
-    TooSoon {
-        retry_at: i64,
-    },
-    /// The user never granted this feature's permission (see the report's `action`).
-    NotPermitted,
-    /// The account is disconnected.
-    Gone,
-}
-
-/// One feature of a refresh report.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct FeatureRefresh {
-    pub feature: RefreshFeature,
-    pub outcome: FeatureOutcome,
-    pub last_attempted_at: Option<i64>,
-    pub next_refresh_available_at: Option<i64>,
-}
-
-impl From<&core_data::FeatureRefresh> for FeatureRefresh {
-    fn from(f: &core_data::FeatureRefresh) -> Self {
-        FeatureRefresh {
-            feature: f.feature.into(),
-            outcome: match f.outcome {
-                core_data::FeatureOutcome::Succeeded => FeatureOutcome::Succeeded,
-                core_data::FeatureOutcome::Failed => FeatureOutcome::Failed,
-                core_data::FeatureOutcome::StillPending => FeatureOutcome::StillPending,
-                core_data::FeatureOutcome::TooSoon { retry_at } => {
-                    FeatureOutcome::TooSoon { retry_at }
-                }
-                core_data::FeatureOutcome::NotPermitted => FeatureOutcome::NotPermitted,
-                core_data::FeatureOutcome::Gone => FeatureOutcome::Gone,
-            },
-            last_attempted_at: f.last_attempted_at,
-            next_refresh_available_at: f.next_refresh_available_at,
         }
     }
 }
@@ -218,7 +101,7 @@ impl From<&core_ad::RefreshReport> for RefreshReport {
     fn from(r: &core_ad::RefreshReport) -> Self {
         RefreshReport {
             account: (&r.account).into(),
-            features: r.features.iter().map(FeatureRefresh::from).collect(),
+            features: r.features.clone(),
             action: r.action.as_ref().map(AccountAction::from),
         }
     }
@@ -347,23 +230,6 @@ impl From<core_ad::TransactionSync> for TransactionSync {
             pages: s.pages,
             has_more: s.has_more,
             action: s.action.as_ref().map(AccountAction::from),
-        }
-    }
-}
-
-/// A newly linked account that duplicates one the user already has.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct DuplicateAccount {
-    pub account_id: String,
-    /// The existing account it duplicates: keep one.
-    pub duplicate_of: String,
-}
-
-impl From<&core_data::DuplicateAccount> for DuplicateAccount {
-    fn from(d: &core_data::DuplicateAccount) -> Self {
-        DuplicateAccount {
-            account_id: d.account_id.clone(),
-            duplicate_of: d.duplicate_of.clone(),
         }
     }
 }

@@ -10,7 +10,6 @@
 //! | `transport` | `HttpTransport` (the host's HTTP stack), `HttpRequest`, `HttpResponse`, `TransportError` |
 //! | `types` | the records and enums the apps see, and their conversions |
 //! | `data` | the account-data records: balances (`Money`), refresh reports, owners, transactions, `AccountAction`, duplicates |
-//! | `error` | `FinConnError`, one variant per action the app can take |
 //! | `logging` | `Logger`/`setLogger`: the core's `tracing` logs to OSLog / Logcat |
 //! | `testing` | (feature `testing`, never shipped) the loopback simulator and a panic trigger for the JVM tests |
 //!
@@ -23,7 +22,7 @@ uniffi::setup_scaffolding!();
 
 pub mod client;
 pub mod data;
-pub mod error;
+
 pub mod logging;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -11,7 +11,7 @@ use finconn_testkit::{
     Simulator, SimulatorConfig, ENDLESS_HONEST_PAGES, HOSTILE_CASES, LYING_ACCOUNT_ID, LYING_CASES,
 };
 
-use crate::error::FinConnError;
+use finconn_core::error::FinConnError;
 
 /// What the simulated sheet did: the pieces a real `FinancialConnectionsSheet` would hand the app.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

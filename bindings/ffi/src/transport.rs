@@ -1,6 +1,7 @@
 //! The host's HTTP stack as Swift and Kotlin implement it: the foreign trait `HttpTransport`, the
-//! `HttpRequest` it receives and the `HttpResponse` it returns, and `TransportError`. The core
-//! decides every rule (`finconn_core::network::policy`); this module only converts.
+//! `HttpRequest` it receives and the `HttpResponse` it returns. `HttpMethod` and `TransportError`
+//! are the core's own types (`finconn_core::network`). The core decides every rule
+//! (`finconn_core::network::policy`); this module only adapts the foreign trait.
 //!
 //! `HttpRequest` and `HttpResponse` are objects, not records: their default `toString()` /
 //! `description` shows no field, so a transport that logs them prints no header value, URL or
@@ -15,13 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use finconn_core::network as core_net;
-
-/// The two methods the core sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum HttpMethod {
-    Get,
-    Post,
-}
+use finconn_core::network::{HttpMethod, TransportError};
 
 /// One request, completely decided by the core. Send exactly this: add no header (a
 /// `User-Agent` aside), follow no redirect (return the 3xx as the answer), keep no cookie, use no
@@ -35,10 +30,7 @@ pub struct HttpRequest {
 #[uniffi::export]
 impl HttpRequest {
     pub fn method(&self) -> HttpMethod {
-        match self.inner.method {
-            core_net::HttpMethod::Get => HttpMethod::Get,
-            core_net::HttpMethod::Post => HttpMethod::Post,
-        }
+        self.inner.method
     }
 
     /// The absolute URL. The Stripe fallback's carries the client secret: never log it.
@@ -121,38 +113,6 @@ impl HttpResponse {
     }
 }
 
-/// Why the transport got no answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-pub enum TransportError {
-    /// No connection: offline, DNS failure, refused, reset.
-    #[error("{reason}")]
-    Offline { reason: String },
-    /// The connect or total timeout elapsed.
-    #[error("{reason}")]
-    Timeout { reason: String },
-    /// The TLS handshake or the certificate check failed (a pinning failure too).
-    #[error("{reason}")]
-    Tls { reason: String },
-    /// The body exceeded `maxResponseBytes()`.
-    #[error("the response exceeded {limit} bytes")]
-    TooLarge { limit: u64 },
-    /// The call was cancelled.
-    #[error("cancelled")]
-    Cancelled,
-    /// Anything else.
-    #[error("{reason}")]
-    Other { reason: String },
-}
-
-/// A transport that threw something other than a `TransportError`.
-impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        TransportError::Other {
-            reason: format!("the transport failed: {}", e.reason),
-        }
-    }
-}
-
 /// The host's HTTP stack: performs exactly one request. See `HttpRequest` for the rules.
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
@@ -167,23 +127,12 @@ impl core_net::HttpTransport for TransportAdapter {
     fn send(
         &self,
         request: core_net::HttpRequest,
-    ) -> core_net::BoxFuture<'_, Result<core_net::HttpResponse, core_net::TransportError>> {
+    ) -> core_net::BoxFuture<'_, Result<core_net::HttpResponse, TransportError>> {
         let transport = self.0.clone();
         Box::pin(async move {
             let request = Arc::new(HttpRequest { inner: request });
-            match transport.send(request).await {
-                Ok(response) => Ok(response.inner.clone()),
-                Err(e) => Err(match e {
-                    TransportError::Offline { reason } => core_net::TransportError::Offline(reason),
-                    TransportError::Timeout { .. } => core_net::TransportError::Timeout,
-                    TransportError::Tls { reason } => core_net::TransportError::Tls(reason),
-                    TransportError::TooLarge { limit } => {
-                        core_net::TransportError::TooLarge { limit }
-                    }
-                    TransportError::Cancelled => core_net::TransportError::Cancelled,
-                    TransportError::Other { reason } => core_net::TransportError::Other(reason),
-                }),
-            }
+            let response = transport.send(request).await?;
+            Ok(response.inner.clone())
         })
     }
 }
@@ -194,19 +143,8 @@ pub struct CoreTransport(pub Arc<dyn core_net::HttpTransport>);
 #[async_trait::async_trait]
 impl HttpTransport for CoreTransport {
     async fn send(&self, request: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError> {
-        match self.0.send(request.inner.clone()).await {
-            Ok(inner) => Ok(Arc::new(HttpResponse { inner })),
-            Err(e) => Err(match e {
-                core_net::TransportError::Offline(reason) => TransportError::Offline { reason },
-                core_net::TransportError::Timeout => TransportError::Timeout {
-                    reason: "timed out".into(),
-                },
-                core_net::TransportError::Tls(reason) => TransportError::Tls { reason },
-                core_net::TransportError::TooLarge { limit } => TransportError::TooLarge { limit },
-                core_net::TransportError::Cancelled => TransportError::Cancelled,
-                core_net::TransportError::Other(reason) => TransportError::Other { reason },
-            }),
-        }
+        let inner = self.0.send(request.inner.clone()).await?;
+        Ok(Arc::new(HttpResponse { inner }))
     }
 }
 

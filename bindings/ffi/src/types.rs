@@ -1,5 +1,9 @@
-//! The records and enums Swift and Kotlin see, and their conversions from and to the core's types.
-//! Nothing here decides anything: every field is copied or renamed from `finconn-core`.
+//! The records and enums the FFI reshapes on purpose, and their conversions from and to the core's
+//! types: the closed inputs of `SessionOptions` (`Permission`, `DataFeature`,
+//! `AccountSubcategory`), the flattened `Account`, Stripe's open enums as raw strings
+//! (`RelinkOutcome`, `ReturnUrlHints`), the secret holder `SheetConfiguration` (an object), and the
+//! results that carry them. Types the FFI would only copy are the core's own, derived there
+//! (feature `uniffi`). Nothing here decides anything.
 
 use std::collections::HashMap;
 
@@ -7,11 +11,14 @@ use finconn_client::flow as core_flow;
 use finconn_core::data as core_data;
 use finconn_core::model as core_model;
 use finconn_core::options as core_options;
+use finconn_core::options::RelinkRequest;
 use finconn_core::reconcile as core_reconcile;
+use finconn_core::reconcile::{FlowStatus, ResultSource, ResultWarning};
 use finconn_core::return_url as core_url;
-use finconn_core::state as core_state;
+use finconn_core::return_url::MatchKind;
 
-use crate::data::{Balance, DuplicateAccount, RefreshRecord};
+use crate::data::RefreshRecord;
+use finconn_core::data::{BalanceView, DuplicateAccount};
 
 /// Data the user is asked to share (`permissions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -40,20 +47,6 @@ pub enum AccountSubcategory {
     LineOfCredit,
     Mortgage,
     Other,
-}
-
-/// Relink an existing authorization instead of linking new accounts.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RelinkRequest {
-    /// The authorization to repair (`account.authorization`, e.g. `fcauth_…`).
-    pub authorization: String,
-    /// One specific account the user must relink.
-    #[uniffi(default)]
-    pub account: Option<String>,
-    /// Ids of the accounts the app already has on this authorization, so the result can say which
-    /// are new and which are missing. Not sent to the backend.
-    #[uniffi(default)]
-    pub known_account_ids: Vec<String>,
 }
 
 /// What a flow asks the backend for. Validated before any network call.
@@ -111,11 +104,7 @@ impl From<SessionOptions> for core_options::SessionOptions {
                     AccountSubcategory::Other => core_model::AccountSubcategory::Other,
                 })
                 .collect(),
-            relink: o.relink.map(|r| core_options::RelinkRequest {
-                authorization: r.authorization,
-                account: r.account,
-                known_account_ids: r.known_account_ids,
-            }),
+            relink: o.relink,
             return_url: o.return_url,
         }
     }
@@ -155,7 +144,7 @@ pub struct Account {
     /// Current balance per currency, minor units (positive: owed to the holder).
     pub current_balance: HashMap<String, i64>,
     /// The whole balance, when Stripe has one (`refresh` with `Balance`).
-    pub balance: Option<Balance>,
+    pub balance: Option<BalanceView>,
     /// Permissions granted on the account (`balances`, `ownership`, `transactions`, …).
     pub permissions: Vec<String>,
     /// Data Stripe refreshes daily (`transactions`).
@@ -195,7 +184,7 @@ impl From<&core_model::Account> for Account {
                 .as_ref()
                 .map(|b| b.current.iter().map(|(k, v)| (k.clone(), *v)).collect())
                 .unwrap_or_default(),
-            balance: a.balance.as_ref().map(Balance::from),
+            balance: a.balance.as_ref().map(BalanceView::from),
             permissions: a
                 .permissions
                 .iter()
@@ -245,66 +234,6 @@ impl From<SheetResult> for core_reconcile::SheetOutcome {
             SheetResult::Failed { error } => core_reconcile::SheetOutcome::Failed { error },
         }
     }
-}
-
-/// Final status of a flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum FlowStatus {
-    Completed,
-    Canceled,
-    Failed,
-}
-
-impl From<core_reconcile::FlowStatus> for FlowStatus {
-    fn from(s: core_reconcile::FlowStatus) -> Self {
-        match s {
-            core_reconcile::FlowStatus::Completed => FlowStatus::Completed,
-            core_reconcile::FlowStatus::Canceled => FlowStatus::Canceled,
-            core_reconcile::FlowStatus::Failed => FlowStatus::Failed,
-        }
-    }
-}
-
-/// Where a flow is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum FlowPhase {
-    Idle,
-    CreatingSession,
-    Ready,
-    Presenting,
-    AwaitingReturn,
-    Reconciling,
-    Completed,
-    Canceled,
-    Failed,
-}
-
-impl From<core_state::FlowPhase> for FlowPhase {
-    fn from(p: core_state::FlowPhase) -> Self {
-        use core_state::FlowPhase as P;
-        match p {
-            P::Idle => FlowPhase::Idle,
-            P::CreatingSession => FlowPhase::CreatingSession,
-            P::Ready => FlowPhase::Ready,
-            P::Presenting => FlowPhase::Presenting,
-            P::AwaitingReturn => FlowPhase::AwaitingReturn,
-            P::Reconciling => FlowPhase::Reconciling,
-            P::Completed => FlowPhase::Completed,
-            P::Canceled => FlowPhase::Canceled,
-            P::Failed => FlowPhase::Failed,
-        }
-    }
-}
-
-/// Where the final answer came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ResultSource {
-    /// The backend (or Stripe) confirmed it.
-    Server,
-    /// Only the sheet said so.
-    Sheet,
-    /// Nothing but the sheet's outcome.
-    None,
 }
 
 /// What happened to a relink request.
@@ -358,55 +287,6 @@ impl From<&core_reconcile::RelinkOutcome> for RelinkOutcome {
     }
 }
 
-/// Something the app may want to know about how the result was reached.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ResultWarning {
-    ServerUnavailable,
-    SessionIdMismatch {
-        expected: String,
-        received: String,
-    },
-    SheetFailedButAccountsLinked {
-        sheet_error: String,
-    },
-    SheetCanceledButAccountsLinked,
-    ReturnUrlDisagrees {
-        url_status: String,
-        final_status: FlowStatus,
-    },
-    DuplicateAccountsRemoved {
-        count: u32,
-    },
-    MoreAccountsNotListed,
-}
-
-impl From<&core_reconcile::ResultWarning> for ResultWarning {
-    fn from(w: &core_reconcile::ResultWarning) -> Self {
-        use core_reconcile::ResultWarning as W;
-        match w.clone() {
-            W::ServerUnavailable => ResultWarning::ServerUnavailable,
-            W::SessionIdMismatch { expected, received } => {
-                ResultWarning::SessionIdMismatch { expected, received }
-            }
-            W::SheetFailedButAccountsLinked { sheet_error } => {
-                ResultWarning::SheetFailedButAccountsLinked { sheet_error }
-            }
-            W::SheetCanceledButAccountsLinked => ResultWarning::SheetCanceledButAccountsLinked,
-            W::ReturnUrlDisagrees {
-                url_status,
-                final_status,
-            } => ResultWarning::ReturnUrlDisagrees {
-                url_status,
-                final_status: final_status.into(),
-            },
-            W::DuplicateAccountsRemoved { count } => {
-                ResultWarning::DuplicateAccountsRemoved { count }
-            }
-            W::MoreAccountsNotListed => ResultWarning::MoreAccountsNotListed,
-        }
-    }
-}
-
 /// The one final result of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FlowResult {
@@ -425,18 +305,14 @@ pub struct FlowResult {
 impl From<&core_reconcile::FlowResult> for FlowResult {
     fn from(r: &core_reconcile::FlowResult) -> Self {
         FlowResult {
-            status: r.status.into(),
+            status: r.status,
             session_id: r.session_id.clone(),
             accounts: r.accounts.iter().map(Account::from).collect(),
             relink: r.relink.as_ref().map(RelinkOutcome::from),
             error: r.error.clone(),
-            source: match r.source {
-                core_reconcile::ResultSource::Server => ResultSource::Server,
-                core_reconcile::ResultSource::Sheet => ResultSource::Sheet,
-                core_reconcile::ResultSource::None => ResultSource::None,
-            },
-            warnings: r.warnings.iter().map(ResultWarning::from).collect(),
-            duplicates: r.duplicates.iter().map(DuplicateAccount::from).collect(),
+            source: r.source,
+            warnings: r.warnings.clone(),
+            duplicates: r.duplicates.clone(),
         }
     }
 }
@@ -489,15 +365,6 @@ impl SheetConfiguration {
     }
 }
 
-/// Which rule a deep link matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum MatchKind {
-    /// One of the app's return URLs.
-    ReturnUrl,
-    /// One of Stripe's Android redirect forms for the app id.
-    StripeAndroid,
-}
-
 /// What a matching deep link claims. Hints only: the outcome always comes from the server.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReturnUrlHints {
@@ -534,10 +401,7 @@ impl From<core_url::UrlClassification> for UrlCheck {
         match c {
             core_url::UrlClassification::Matched(m) => UrlCheck {
                 matched: true,
-                kind: Some(match m.kind {
-                    core_url::MatchKind::ReturnUrl => MatchKind::ReturnUrl,
-                    core_url::MatchKind::StripeAndroid => MatchKind::StripeAndroid,
-                }),
+                kind: Some(m.kind),
                 hints: Some((&m.hints).into()),
                 reject_reason: None,
                 reject_message: None,
@@ -571,150 +435,6 @@ impl From<core_flow::UrlHandling> for UrlHandling {
             recorded: h.recorded,
             hints: h.hints.as_ref().map(ReturnUrlHints::from),
             reject_reason: h.reject_reason,
-        }
-    }
-}
-
-/// What `sendPendingReports` did.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OutboxSummary {
-    pub delivered: u32,
-    /// Still pending: unreachable backend, another client or process sending them now, or a file
-    /// unreadable at the moment. Sent again next time.
-    pub remaining: u32,
-    /// Refused for good by the backend (unknown session, …).
-    pub dropped: u32,
-    /// Files whose content could not be decoded, moved aside by this call (never sent; counted
-    /// once; the newest 20 kept for 30 days at most). Entries that are not regular files or not
-    /// the library's names are ignored and not counted anywhere.
-    pub quarantined: u32,
-}
-
-impl From<core_flow::OutboxSummary> for OutboxSummary {
-    fn from(s: core_flow::OutboxSummary) -> Self {
-        OutboxSummary {
-            delivered: s.delivered,
-            remaining: s.remaining,
-            dropped: s.dropped,
-            quarantined: s.quarantined,
-        }
-    }
-}
-
-/// Something that happened in a flow, for `FlowListener`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum FlowEvent {
-    PhaseChanged {
-        flow_id: String,
-        from: FlowPhase,
-        to: FlowPhase,
-    },
-    ReturnUrlChecked {
-        flow_id: String,
-        matched: bool,
-        reason: Option<String>,
-    },
-    ReportQueued {
-        session_id: String,
-        report_id: String,
-    },
-    ReportDelivered {
-        session_id: String,
-        report_id: String,
-    },
-    ReportDropped {
-        session_id: String,
-        report_id: String,
-        reason: String,
-    },
-    /// An event of Stripe's SDK the app forwarded with `Flow.recordStripeEvent`.
-    StripeEvent {
-        flow_id: String,
-        name: String,
-        metadata: HashMap<String, String>,
-    },
-    /// One HTTP exchange with the backend or Stripe; `requestId` is the server's, for support.
-    BackendCall {
-        endpoint: String,
-        attempt: u32,
-        status: Option<u16>,
-        request_id: Option<String>,
-        /// `None` on a 2xx; else a short code (`offline`, `redirect`, `too_large`, `http_error`…).
-        error: Option<String>,
-    },
-    Finished {
-        flow_id: String,
-        status: FlowStatus,
-    },
-}
-
-impl From<&core_flow::FlowEvent> for FlowEvent {
-    fn from(e: &core_flow::FlowEvent) -> Self {
-        use core_flow::FlowEvent as E;
-        match e.clone() {
-            E::PhaseChanged { flow_id, from, to } => FlowEvent::PhaseChanged {
-                flow_id,
-                from: from.into(),
-                to: to.into(),
-            },
-            E::ReturnUrlChecked {
-                flow_id,
-                matched,
-                reason,
-            } => FlowEvent::ReturnUrlChecked {
-                flow_id,
-                matched,
-                reason,
-            },
-            E::ReportQueued {
-                session_id,
-                report_id,
-            } => FlowEvent::ReportQueued {
-                session_id,
-                report_id,
-            },
-            E::ReportDelivered {
-                session_id,
-                report_id,
-            } => FlowEvent::ReportDelivered {
-                session_id,
-                report_id,
-            },
-            E::ReportDropped {
-                session_id,
-                report_id,
-                reason,
-            } => FlowEvent::ReportDropped {
-                session_id,
-                report_id,
-                reason,
-            },
-            E::StripeEvent {
-                flow_id,
-                name,
-                metadata,
-            } => FlowEvent::StripeEvent {
-                flow_id,
-                name,
-                metadata: metadata.into_iter().collect(),
-            },
-            E::BackendCall {
-                endpoint,
-                attempt,
-                status,
-                request_id,
-                error,
-            } => FlowEvent::BackendCall {
-                endpoint,
-                attempt,
-                status,
-                request_id,
-                error,
-            },
-            E::Finished { flow_id, status } => FlowEvent::Finished {
-                flow_id,
-                status: status.into(),
-            },
         }
     }
 }

@@ -13,14 +13,14 @@ package io.finconn.tests
 
 import io.finconn.AccountAction
 import io.finconn.FeatureOutcome
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig
 import io.finconn.FlowResult
-import io.finconn.FlowStatus
+import io.finconn.core.FlowStatus
 import io.finconn.HeadersProvider
 import io.finconn.Permission
-import io.finconn.RefreshFeature
+import io.finconn.core.RefreshFeature
 import io.finconn.RefreshReport
 import io.finconn.RelinkReason
 import io.finconn.SessionOptions

@@ -4,10 +4,10 @@
 // (scripts/kotlin-tests.sh): a transport that buffered a 1 GiB body would fail with OutOfMemoryError.
 package io.finconn.tests
 
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig
-import io.finconn.FlowEvent
+import io.finconn.core.FlowEvent
 import io.finconn.FlowListener
 import io.finconn.HeadersProvider
 import io.finconn.LogLevel

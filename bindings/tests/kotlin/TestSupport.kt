@@ -1,7 +1,7 @@
 // Helpers shared by the JUnit classes (the Swift tests have theirs in TestSupport.swift).
 package io.finconn.tests
 
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 
 /** The reason every FinConnException carries. */
 internal fun errorReason(e: FinConnException): String =

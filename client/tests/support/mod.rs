@@ -14,10 +14,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use finconn_client::backend::{BackendClient, BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_client::flow::{
-    Flow, FlowClient, FlowConfig, FlowEvent, FlowEventListener, SheetConfiguration,
-};
-use finconn_core::error::Error;
+use finconn_client::flow::{Flow, FlowClient, FlowConfig, FlowEventListener, SheetConfiguration};
+use finconn_core::error::FinConnError;
+use finconn_core::events::FlowEvent;
 use finconn_core::model::Permission;
 use finconn_core::network::HttpTransport;
 use finconn_core::options::SessionOptions;
@@ -330,7 +329,7 @@ pub async fn run_flow(
     env: &Env,
     client: &FlowClient,
     institution: Institution,
-) -> (Flow, SheetCompletion, Result<FlowResult, Error>) {
+) -> (Flow, SheetCompletion, Result<FlowResult, FinConnError>) {
     let flow = client.new_flow(options()).expect("valid options");
     let sheet = open_sheet(&flow).await;
     let done = env.sheet(&sheet.session_id, institution);

@@ -13,6 +13,7 @@
 //! the URL without its query, and header *names*; [`HttpResponse`]'s shows the status, header
 //! names and the body's length.
 
+pub mod endpoints;
 pub mod policy;
 
 use std::fmt;
@@ -25,6 +26,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The two methods the contract uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HttpMethod {
     Get,
     Post,
@@ -109,18 +111,20 @@ impl fmt::Debug for HttpResponse {
 }
 
 /// Why a transport got no answer. Messages come from the platform and are scrubbed by the core
-/// before they reach an error or a log.
+/// before they reach an error or a log. Swift and Kotlin transports throw this very type
+/// (feature `uniffi`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
 pub enum TransportError {
     /// No connection: offline, DNS failure, refused, reset.
-    #[error("offline: {0}")]
-    Offline(String),
+    #[error("offline: {reason}")]
+    Offline { reason: String },
     /// The connect or total timeout elapsed.
     #[error("timed out")]
-    Timeout,
-    /// The TLS handshake or certificate check failed (including a pinning failure).
-    #[error("TLS failure: {0}")]
-    Tls(String),
+    Timeout { reason: String },
+    /// The TLS handshake or the certificate check failed (a pinning failure too).
+    #[error("TLS failure: {reason}")]
+    Tls { reason: String },
     /// The body exceeded the request's `max_response_bytes`.
     #[error("the response exceeded {limit} bytes")]
     TooLarge { limit: u64 },
@@ -128,8 +132,18 @@ pub enum TransportError {
     #[error("cancelled")]
     Cancelled,
     /// Anything else the platform reported.
-    #[error("{0}")]
-    Other(String),
+    #[error("{reason}")]
+    Other { reason: String },
+}
+
+/// A Swift or Kotlin transport threw something other than a `TransportError`.
+#[cfg(feature = "uniffi")]
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportError::Other {
+            reason: format!("the transport failed: {}", e.reason),
+        }
+    }
 }
 
 /// The host's HTTP stack. Performs exactly one request; see [`HttpRequest`] for what it must and

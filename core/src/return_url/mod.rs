@@ -253,6 +253,7 @@ pub struct ReturnUrlMatch {
 /// Which rule matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MatchKind {
     /// One of the app's configured return URLs (custom scheme or https link).
     ReturnUrl,

@@ -33,7 +33,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
-use finconn_client::flow::{FlowClient, FlowConfig, FlowEvent, FlowEventListener};
+use finconn_client::flow::{FlowClient, FlowConfig, FlowEventListener};
+use finconn_core::events::FlowEvent;
 use finconn_core::model::Permission;
 use finconn_core::network::{HttpMethod, HttpRequest, HttpTransport};
 use finconn_core::options::SessionOptions;

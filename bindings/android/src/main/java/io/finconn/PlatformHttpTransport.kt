@@ -3,6 +3,8 @@
 // Its Swift twin is bindings/swift/Sources/FinConn/PlatformHttpTransport.swift: keep them in step.
 package io.finconn
 
+import io.finconn.core.HttpMethod
+import io.finconn.core.TransportException
 import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.io.InputStream

@@ -10,7 +10,7 @@ import io.finconn.AccountAction
 import io.finconn.AccountOwner
 import io.finconn.FeatureRefresh
 import io.finconn.FlowClient
-import io.finconn.RefreshFeature
+import io.finconn.core.RefreshFeature
 import io.finconn.Transaction
 import io.finconn.TransactionSync
 import kotlinx.coroutines.flow.MutableStateFlow

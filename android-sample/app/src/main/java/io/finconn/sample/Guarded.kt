@@ -1,6 +1,6 @@
 package io.finconn.sample
 
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.InternalException
 
 /**

@@ -11,10 +11,10 @@ import com.stripe.android.financialconnections.FinancialConnections
 import com.stripe.android.financialconnections.FinancialConnectionsSheetResult
 import io.finconn.Account
 import io.finconn.DataFeature
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.Flow
 import io.finconn.FlowClient
-import io.finconn.FlowEvent
+import io.finconn.core.FlowEvent
 import io.finconn.FlowListener
 import io.finconn.FlowResult
 import io.finconn.Permission

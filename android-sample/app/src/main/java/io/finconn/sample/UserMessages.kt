@@ -5,13 +5,13 @@ import io.finconn.Account
 import io.finconn.AccountAction
 import io.finconn.FeatureOutcome
 import io.finconn.FeatureRefresh
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.FlowResult
-import io.finconn.FlowStatus
+import io.finconn.core.FlowStatus
 import io.finconn.InternalException
 import io.finconn.Money
 import io.finconn.Permission
-import io.finconn.RefreshFeature
+import io.finconn.core.RefreshFeature
 import io.finconn.RelinkOutcome
 import io.finconn.RelinkReason
 import io.finconn.TransactionStatus

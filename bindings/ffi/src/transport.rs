@@ -1,6 +1,7 @@
 //! The host's HTTP stack as Swift and Kotlin implement it: the foreign trait `HttpTransport`, the
 //! `HttpRequest` it receives and the `HttpResponse` it returns. `HttpMethod` and `TransportError`
-//! are the core's own types (`finconn_core::network`). The core decides every rule
+//! are the core's own types (`finconn_core::network`); `TransportError` is declared here as a
+//! remote type (see below). The core decides every rule
 //! (`finconn_core::network::policy`); this module only adapts the foreign trait.
 //!
 //! `HttpRequest` and `HttpResponse` are objects, not records: their default `toString()` /
@@ -17,6 +18,28 @@ use std::sync::Arc;
 
 use finconn_core::network as core_net;
 use finconn_core::network::{HttpMethod, TransportError};
+
+// The core's `TransportError`, declared to UniFFI in this component (no copy, no conversion: the
+// macro emits only the FFI traits, and fails to compile if this list and the core's type differ).
+// Not derived in the core like its other types because the foreign trait below throws it, and
+// UniFFI 0.32's Kotlin cannot lower an error of another component thrown from a foreign trait
+// (the generated `FfiConverterTypeTransportError.lower` returns the other package's RustBuffer).
+/// Why the transport got no answer.
+#[uniffi::remote(Error)]
+pub enum TransportError {
+    /// No connection: offline, DNS failure, refused, reset.
+    Offline { reason: String },
+    /// The connect or total timeout elapsed.
+    Timeout { reason: String },
+    /// The TLS handshake or the certificate check failed (a pinning failure too).
+    Tls { reason: String },
+    /// The body exceeded `maxResponseBytes()`.
+    TooLarge { limit: u64 },
+    /// The call was cancelled.
+    Cancelled,
+    /// Anything else.
+    Other { reason: String },
+}
 
 /// One request, completely decided by the core. Send exactly this: add no header (a
 /// `User-Agent` aside), follow no redirect (return the 3xx as the answer), keep no cookie, use no

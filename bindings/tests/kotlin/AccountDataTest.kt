@@ -12,7 +12,7 @@
 package io.finconn.tests
 
 import io.finconn.AccountAction
-import io.finconn.FeatureOutcome
+import io.finconn.core.FeatureOutcome
 import io.finconn.core.FinConnException
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig

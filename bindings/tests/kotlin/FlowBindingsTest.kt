@@ -22,11 +22,11 @@ import io.finconn.PlatformHttpTransport
 import io.finconn.InternalException
 import io.finconn.LogLevel
 import io.finconn.Logger
-import io.finconn.MatchKind
+import io.finconn.core.MatchKind
 import io.finconn.core.OutboxSummary
 import io.finconn.Permission
 import io.finconn.RelinkOutcome
-import io.finconn.RelinkRequest
+import io.finconn.core.RelinkRequest
 import io.finconn.core.ResultSource
 import io.finconn.SessionOptions
 import io.finconn.SheetResult

@@ -111,10 +111,10 @@ impl fmt::Debug for HttpResponse {
 }
 
 /// Why a transport got no answer. Messages come from the platform and are scrubbed by the core
-/// before they reach an error or a log. Swift and Kotlin transports throw this very type
-/// (feature `uniffi`).
+/// before they reach an error or a log. Swift and Kotlin transports throw this very type: the FFI
+/// crate declares it to UniFFI as a remote type of its own component, because a foreign trait
+/// cannot throw another component's error in UniFFI 0.32's Kotlin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
 pub enum TransportError {
     /// No connection: offline, DNS failure, refused, reset.
     #[error("offline: {reason}")]

@@ -4,7 +4,6 @@
 package io.finconn
 
 import io.finconn.core.HttpMethod
-import io.finconn.core.TransportException
 import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.io.InputStream

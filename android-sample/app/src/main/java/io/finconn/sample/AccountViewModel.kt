@@ -8,7 +8,7 @@ import androidx.lifecycle.viewModelScope
 import io.finconn.Account
 import io.finconn.AccountAction
 import io.finconn.AccountOwner
-import io.finconn.FeatureRefresh
+import io.finconn.core.FeatureRefresh
 import io.finconn.FlowClient
 import io.finconn.core.RefreshFeature
 import io.finconn.Transaction

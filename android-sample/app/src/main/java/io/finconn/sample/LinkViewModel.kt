@@ -18,7 +18,7 @@ import io.finconn.core.FlowEvent
 import io.finconn.FlowListener
 import io.finconn.FlowResult
 import io.finconn.Permission
-import io.finconn.RelinkRequest
+import io.finconn.core.RelinkRequest
 import io.finconn.SessionOptions
 import io.finconn.SheetConfiguration
 import io.finconn.SheetResult

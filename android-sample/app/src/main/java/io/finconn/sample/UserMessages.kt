@@ -3,13 +3,13 @@ package io.finconn.sample
 import android.content.Context
 import io.finconn.Account
 import io.finconn.AccountAction
-import io.finconn.FeatureOutcome
-import io.finconn.FeatureRefresh
+import io.finconn.core.FeatureOutcome
+import io.finconn.core.FeatureRefresh
 import io.finconn.core.FinConnException
 import io.finconn.FlowResult
 import io.finconn.core.FlowStatus
 import io.finconn.InternalException
-import io.finconn.Money
+import io.finconn.core.Money
 import io.finconn.Permission
 import io.finconn.core.RefreshFeature
 import io.finconn.RelinkOutcome

@@ -134,6 +134,7 @@ impl Demo {
                     max_poll: Duration::from_millis(200),
                 },
                 data_limits: finconn_core::data::DataLimits::default(),
+                link_retry: Default::default(),
             },
             Some(Arc::new(UserToken)),
             Arc::new(ReqwestTransport::new()),

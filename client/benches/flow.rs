@@ -166,6 +166,7 @@ fn flow_client(sim: &Simulator, data_dir: &std::path::Path, user: &Bearer) -> Fl
             stripe_fallback: false,
             refresh: finconn_client::account_data::RefreshPolicy::default(),
             data_limits: finconn_core::data::DataLimits::default(),
+            link_retry: Default::default(),
         },
         Some(Arc::new(user.clone())),
         Arc::new(ReqwestTransport::new()),

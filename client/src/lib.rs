@@ -7,6 +7,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`backend`] | the app backend's contract: configuration, wire types, the retry engine, one file per family of endpoints |
+//! | [`link`] | `FlowClient::link`: the whole flow around the platform's sheet presenter, in one call |
 //! | [`flow`] | `FlowClient` and `Flow`: the async flow, its persistence, its events and the report delivery |
 //! | [`account_data`] | balances, ownership, transactions and refreshes of linked accounts |
 //! | [`outbox`] | durable completion reports, sent exactly once per session |
@@ -19,5 +20,6 @@ pub mod backend;
 pub mod callback;
 pub mod errors;
 pub mod flow;
+pub mod link;
 pub mod outbox;
 pub mod store;

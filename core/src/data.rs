@@ -556,6 +556,7 @@ pub fn missing_permissions(account: &Account, features: &[RefreshFeature]) -> Ve
 /// How one feature's refresh ended, as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Debug))]
 pub enum FeatureOutcome {
     Succeeded,
     Failed,

@@ -242,6 +242,34 @@ impl FinConnError {
     }
 }
 
+/// What Swift and Kotlin can ask any error, whatever its variant: the same answers as the Rust
+/// methods above (`code()`, `requestId()`, `isRetryable()`), so an app switches on a stable code
+/// and sends the request id to support without matching every variant.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl FinConnError {
+    /// A short stable code for logs, analytics and `switch`es: `invalid_configuration`,
+    /// `invalid_state`, `offline`, `timeout`, `tls`, `unauthorized`, `rejected`,
+    /// `service_unavailable`, `snapshot_unusable`, `storage` or `other`.
+    #[uniffi::method(name = "code")]
+    pub fn ffi_code(&self) -> String {
+        self.code().to_owned()
+    }
+
+    /// The server's request id of the answer behind this error (give it to support), or none
+    /// when no server answered.
+    #[uniffi::method(name = "request_id")]
+    pub fn ffi_request_id(&self) -> Option<String> {
+        self.request_id().map(str::to_owned)
+    }
+
+    /// True when calling again later may succeed (offline, timeout, service unavailable).
+    #[uniffi::method(name = "is_retryable")]
+    pub fn ffi_is_retryable(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
 /// A host callback (a foreign trait implemented in Swift or Kotlin) failed in a way its
 /// declaration does not allow (UniFFI's catch-all). The host's reason is kept: it never holds
 /// the library's secrets, and a developer needs it.

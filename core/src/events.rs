@@ -59,6 +59,10 @@ pub enum FlowEvent {
     },
     /// The flow ended.
     Finished { flow_id: String, status: FlowStatus },
+    /// A mistake in the app's configuration noticed at run time: `app_id_mismatch` when a deep
+    /// link was Stripe's Android redirect for another application id (the configured
+    /// `androidAppId` is probably wrong). The link stays rejected; fix the configuration.
+    ConfigurationWarning { code: String, message: String },
 }
 
 /// What `sendPendingReports` did.

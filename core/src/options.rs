@@ -67,6 +67,10 @@ pub enum OptionsError {
     InvalidRelinkAccount(String),
     #[error("return URL is invalid: {0}")]
     InvalidReturnUrl(String),
+    /// The session's return URL is not one the client recognises: Stripe would send the user back
+    /// to a link the app then rejects, and the flow could never see the user return.
+    #[error("return URL {0:?} is not one of the configured return URLs (`returnUrls` of the client's configuration): add it there, or pass one of them")]
+    ReturnUrlNotConfigured(String),
 }
 
 impl SessionOptions {
@@ -79,6 +83,18 @@ impl SessionOptions {
             relink: None,
             return_url: None,
         }
+    }
+
+    /// [`validate`](Self::validate), and the return URL, when there is one, must be one of the
+    /// client's configured return URLs (`rules`).
+    pub fn validate_for(&self, rules: &ReturnUrlRules) -> Result<SessionOptions, OptionsError> {
+        let options = self.validate()?;
+        if let Some(url) = &options.return_url {
+            if !rules.is_match(url) {
+                return Err(OptionsError::ReturnUrlNotConfigured(url.clone()));
+            }
+        }
+        Ok(options)
     }
 
     /// Checks the options and returns them normalised: duplicates removed, order kept.
@@ -285,6 +301,28 @@ mod tests {
             o.validate(),
             Err(OptionsError::InvalidRelinkAccount(_))
         ));
+    }
+
+    #[test]
+    fn the_return_url_must_be_one_the_client_recognises() {
+        let rules = ReturnUrlRules::new(&["myapp://stripe-redirect"], None).unwrap();
+        let mut o = SessionOptions::with_permissions(vec![Permission::Balances]);
+        assert!(
+            o.validate_for(&rules).is_ok(),
+            "no return URL: nothing to check"
+        );
+        o.return_url = Some("myapp://stripe-redirect".into());
+        assert!(o.validate_for(&rules).is_ok());
+        for other in [
+            "myapp://other-path",
+            "otherapp://stripe-redirect",
+            "https://example.com/fc-return",
+        ] {
+            o.return_url = Some(other.into());
+            let e = o.validate_for(&rules).unwrap_err();
+            assert_eq!(e, OptionsError::ReturnUrlNotConfigured(other.into()));
+            assert!(e.to_string().contains("returnUrls"), "{e}");
+        }
     }
 
     #[test]

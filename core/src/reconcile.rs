@@ -133,6 +133,7 @@ impl RelinkOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Debug))]
 pub enum ResultWarning {
     /// The server could not be asked; the result rests on the sheet alone.
     ServerUnavailable,

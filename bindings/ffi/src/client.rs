@@ -4,11 +4,10 @@
 //! converts the answer back. The host's `HttpTransport` (module `transport`) carries every byte.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use finconn_client::backend::{BackendConfig, HeaderProvider, RetryPolicy};
+use finconn_client::backend::HeaderProvider;
 use finconn_client::flow as core_flow;
 use finconn_core::events::{FlowEvent, OutboxSummary};
 use finconn_core::network::endpoints::BackendEndpoints;
@@ -153,13 +152,12 @@ impl core_flow::FlowEventListener for ListenerAdapter {
 
 impl From<FlowClientConfig> for core_flow::FlowConfig {
     fn from(c: FlowClientConfig) -> Self {
-        let mut backend = BackendConfig::new(c.backend_url);
+        // The library's defaults first (`FlowConfig::new`), then what the app set.
+        let mut config = core_flow::FlowConfig::new(c.backend_url, c.return_urls, c.data_dir);
+        let backend = &mut config.backend;
         backend.connect_timeout = Duration::from_millis(c.connect_timeout_ms);
         backend.request_timeout = Duration::from_millis(c.request_timeout_ms);
-        backend.retry = RetryPolicy {
-            max_attempts: c.max_attempts,
-            ..RetryPolicy::default()
-        };
+        backend.retry.max_attempts = c.max_attempts;
         backend.max_response_bytes = c.max_response_bytes;
         if let Some(url) = c.stripe_api_url {
             backend.stripe_api_base = url;
@@ -167,22 +165,39 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
         if let Some(paths) = c.paths {
             backend.paths = paths;
         }
-        core_flow::FlowConfig {
-            backend,
-            return_urls: c.return_urls,
+        config.android_app_id = c.android_app_id;
+        config.stripe_fallback = c.stripe_fallback;
+        config.refresh.deadline = Duration::from_millis(c.refresh_deadline_ms);
+        config.data_limits.max_items = c.max_items_per_call;
+        config.data_limits.max_bytes = c.max_bytes_per_call;
+        config.data_limits.call_deadline = Duration::from_millis(c.call_deadline_ms);
+        config
+    }
+}
+
+impl FlowClientConfig {
+    /// The flat configuration with every default the core has (`FlowConfig::new`): what the
+    /// `uniffi(default)` values of this record must equal (the Kotlin and Swift tests compare
+    /// them through `testingCoreDefaults`).
+    pub fn core_defaults(backend_url: String, return_urls: Vec<String>, data_dir: String) -> Self {
+        let c =
+            core_flow::FlowConfig::new(backend_url.clone(), return_urls.clone(), data_dir.clone());
+        FlowClientConfig {
+            backend_url,
+            return_urls,
             android_app_id: c.android_app_id,
-            data_dir: PathBuf::from(c.data_dir),
+            data_dir,
             stripe_fallback: c.stripe_fallback,
-            refresh: finconn_client::account_data::RefreshPolicy {
-                deadline: Duration::from_millis(c.refresh_deadline_ms),
-                ..Default::default()
-            },
-            data_limits: finconn_core::data::DataLimits {
-                max_items: c.max_items_per_call,
-                max_bytes: c.max_bytes_per_call,
-                call_deadline: Duration::from_millis(c.call_deadline_ms),
-                ..Default::default()
-            },
+            stripe_api_url: None,
+            connect_timeout_ms: c.backend.connect_timeout.as_millis() as u64,
+            request_timeout_ms: c.backend.request_timeout.as_millis() as u64,
+            max_attempts: c.backend.retry.max_attempts,
+            paths: None,
+            max_response_bytes: c.backend.max_response_bytes,
+            refresh_deadline_ms: c.refresh.deadline.as_millis() as u64,
+            max_items_per_call: c.data_limits.max_items,
+            max_bytes_per_call: c.data_limits.max_bytes,
+            call_deadline_ms: c.data_limits.call_deadline.as_millis() as u64,
         }
     }
 }
@@ -191,7 +206,7 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
 /// and delivers completion reports a killed app left behind.
 #[derive(uniffi::Object)]
 pub struct FlowClient {
-    inner: core_flow::FlowClient,
+    pub(crate) inner: core_flow::FlowClient,
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -379,7 +394,7 @@ impl FlowClient {
 impl FlowClient {
     /// After an async call: the listeners and the logger have what it emitted (each waited for
     /// at most 250 ms, and not at all while one is stuck).
-    async fn settled<T>(&self, out: T) -> T {
+    pub(crate) async fn settled<T>(&self, out: T) -> T {
         self.inner.events_delivered().await;
         crate::logging::lines_delivered().await;
         out

@@ -35,6 +35,7 @@ impl From<&core_data::RefreshState> for RefreshRecord {
 
 /// Why a relink is required.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum RelinkReason {
     /// The account is inactive: its link stopped working.
     Inactive,
@@ -44,6 +45,7 @@ pub enum RelinkReason {
 
 /// What the app must do about an account.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum AccountAction {
     /// Start a relink flow (`RelinkRequest(authorization)`), with the missing permissions added
     /// to its `SessionOptions` when there are some.
@@ -152,6 +154,7 @@ impl From<&core_ad::OwnersResult> for OwnersResult {
 
 /// A transaction's status. Values Stripe adds later arrive as `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum TransactionStatus {
     Pending,
     Posted,

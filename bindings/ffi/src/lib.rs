@@ -7,6 +7,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `PendingRecovery`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
+//! | `link` | `FlowClient.link` and `FlowClient.handleUrl`, the foreign trait `SheetPresenter`, `LinkEvents` |
 //! | `transport` | `HttpTransport` (the host's HTTP stack), `HttpRequest`, `HttpResponse`, `TransportError` |
 //! | `types` | the records and enums the apps see, and their conversions |
 //! | `data` | the account-data records: balances (`Money`), refresh reports, owners, transactions, `AccountAction`, duplicates |
@@ -22,6 +23,7 @@ uniffi::setup_scaffolding!();
 
 pub mod client;
 pub mod data;
+pub mod link;
 
 pub mod logging;
 #[cfg(feature = "testing")]

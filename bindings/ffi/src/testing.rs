@@ -473,3 +473,20 @@ impl TestLyingServer {
         }
     }
 }
+
+/// The flat configuration with the core's own defaults (`FlowConfig::new`), for the tests that
+/// prove the defaults the generated Swift and Kotlin show are the core's.
+#[uniffi::export]
+pub fn testing_core_defaults(
+    backend_url: String,
+    return_urls: Vec<String>,
+    data_dir: String,
+) -> crate::client::FlowClientConfig {
+    crate::client::FlowClientConfig::core_defaults(backend_url, return_urls, data_dir)
+}
+
+/// The backend's endpoint paths as the core defaults them (`BackendEndpoints::default()`).
+#[uniffi::export]
+pub fn testing_core_backend_endpoints() -> finconn_core::network::endpoints::BackendEndpoints {
+    finconn_core::network::endpoints::BackendEndpoints::default()
+}

@@ -112,6 +112,7 @@ impl From<SessionOptions> for core_options::SessionOptions {
 
 /// An account's status. Values Stripe adds later arrive as `Unknown` with the raw value.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum AccountStatus {
     Active,
     Inactive,
@@ -217,6 +218,7 @@ fn refresh_record(a: &core_model::Account, f: core_data::RefreshFeature) -> Opti
 
 /// What Stripe's `FinancialConnectionsSheet` reported.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum SheetResult {
     /// iOS `.completed(session:)`, Android `FinancialConnectionsSheetResult.Completed`.
     Completed,
@@ -238,6 +240,7 @@ impl From<SheetResult> for core_reconcile::SheetOutcome {
 
 /// What happened to a relink request.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum RelinkOutcome {
     /// The requested authorization was repaired.
     Relinked {

@@ -5,6 +5,10 @@
 package io.finconn.tests
 
 import io.finconn.Account
+import io.finconn.core.BackendEndpoints
+import io.finconn.AccountAction
+import io.finconn.core.FeatureOutcome
+import io.finconn.core.ResultWarning
 import io.finconn.CallbackException
 import io.finconn.AccountStatus
 import io.finconn.core.FinConnException
@@ -35,6 +39,8 @@ import io.finconn.checkReturnUrl
 import io.finconn.clearLogger
 import io.finconn.coreVersion
 import io.finconn.setLogger
+import io.finconn.testingCoreBackendEndpoints
+import io.finconn.testingCoreDefaults
 import io.finconn.testingPanic
 import java.io.File
 import java.nio.file.Files
@@ -247,6 +253,46 @@ class FlowBindingsTest {
             }
             assertEquals(0uL, sim.sessionsCreated())
         }
+    }
+
+    @Test
+    fun errorsCarryAStableCodeAndResultsPrintTheirContent() = runBlocking<Unit> {
+        newClient().use { client ->
+            sim.pushFault("create_session", "status:400", 1u)
+            client.newFlow(options()).use { flow ->
+                val e = assertThrows(FinConnException::class.java) { runBlocking { flow.start() } }
+                // Every error answers code(), requestId() and isRetryable(), whatever its class.
+                assertEquals("rejected", e.code())
+                assertEquals((e as FinConnException.Rejected).requestId, e.requestId())
+                assertFalse(e.isRetryable())
+            }
+            val invalid = assertThrows(FinConnException::class.java) {
+                client.newFlow(SessionOptions(permissions = emptyList()))
+            }
+            assertEquals("invalid_configuration", invalid.code())
+            assertEquals(null, invalid.requestId())
+        }
+        // Results print their variant and fields, never a class name and an address.
+        val values = listOf<Any>(
+            FeatureOutcome.Succeeded, FeatureOutcome.TooSoon(5L), SheetResult.Canceled,
+            SheetResult.Failed("boom"), AccountAction.Disconnected, RelinkOutcome.Unfinished,
+            ResultWarning.ServerUnavailable,
+        )
+        for (value in values) {
+            val text = value.toString()
+            assertFalse(text, text.contains("@") || text.contains("$"))
+        }
+        assertEquals("TooSoon { retry_at: 5 }", FeatureOutcome.TooSoon(5L).toString())
+        assertEquals("Failed { error: \"boom\" }", SheetResult.Failed("boom").toString())
+    }
+
+    @Test
+    fun coreDefaultsMatchTheGeneratedOnes() {
+        // What Kotlin shows as defaults is what the Rust core uses: written once, in the core.
+        val generated = FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = "/data")
+        assertEquals(testingCoreDefaults("https://api.example.com", listOf(RETURN_URL), "/data"), generated)
+        assertEquals(testingCoreBackendEndpoints(), BackendEndpoints())
+        assertTrue("the Stripe fallback is on by default", generated.stripeFallback)
     }
 
     @Test

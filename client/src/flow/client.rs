@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use super::ops::{Flow, FlowShared};
+use super::ops::{Flow, FlowShared, UrlHandling};
 use super::persistence::{restore_found, FlowStore};
 use crate::backend::{BackendClient, BackendConfig, CallObserver, CallRecord, HeaderProvider};
 use crate::outbox::Outbox;
@@ -19,8 +19,9 @@ use finconn_core::model::Account;
 use finconn_core::network::HttpTransport;
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::FlowResult;
+use finconn_core::return_url::RejectReason;
 use finconn_core::return_url::{ReturnUrlRules, UrlClassification};
-use finconn_core::state::FlowMachine;
+use finconn_core::state::{FlowMachine, FlowPhase};
 
 /// Everything a [`FlowClient`] needs besides the host's headers and transport.
 #[derive(Debug, Clone)]
@@ -42,6 +43,31 @@ pub struct FlowConfig {
     /// What one account-data call may read and how long it may take
     /// ([`DataLimits`](finconn_core::data::DataLimits): 10,000 items, 8 MiB, 1,000 pages, 60 s).
     pub data_limits: finconn_core::data::DataLimits,
+    /// How [`FlowClient::link`] retries a step after a temporary error.
+    pub link_retry: crate::link::LinkRetry,
+}
+
+impl FlowConfig {
+    /// The settings an app gives (its backend, its return URLs, its data directory) with every
+    /// other one at the library's default: the backend client's ([`BackendConfig::new`]), the
+    /// Stripe fallback on, the account-data limits and refresh policy, the link's retries. The
+    /// FFI's `FlowClientConfig` shows these same defaults (a test compares them).
+    pub fn new(
+        backend_url: impl Into<String>,
+        return_urls: Vec<String>,
+        data_dir: impl Into<PathBuf>,
+    ) -> FlowConfig {
+        FlowConfig {
+            backend: BackendConfig::new(backend_url),
+            return_urls,
+            android_app_id: None,
+            data_dir: data_dir.into(),
+            stripe_fallback: true,
+            refresh: crate::account_data::RefreshPolicy::default(),
+            data_limits: finconn_core::data::DataLimits::default(),
+            link_retry: crate::link::LinkRetry::default(),
+        }
+    }
 }
 
 /// Receives [`FlowEvent`]s, one at a time and in order, on the client's event thread
@@ -175,11 +201,33 @@ pub(super) struct ClientInner {
     pub(super) listeners: Arc<Listeners>,
     /// Flows driven by objects of this client, by id.
     pub(super) live: Mutex<HashMap<String, Weak<FlowShared>>>,
+    link_retry: crate::link::LinkRetry,
 }
 
 impl ClientInner {
     pub(super) fn emit(&self, event: FlowEvent) {
         self.listeners.emit(event);
+    }
+
+    /// A deep link rejected for a reason that points at the app's configuration rather than at
+    /// the link: today `app_id_mismatch`, Stripe's Android redirect for another application id
+    /// (the configured `androidAppId` is probably not the app's `applicationId`). Logged as a
+    /// warning and told to the listeners ([`FlowEvent::ConfigurationWarning`]); the link stays
+    /// rejected.
+    pub(super) fn note_configuration_mistake(&self, url: &str, handling: &UrlHandling) {
+        if handling.reject_reason.as_deref() != Some(RejectReason::AppIdMismatch.as_str()) {
+            return;
+        }
+        let configured = self.rules.android_app_id().unwrap_or("none");
+        let message = format!(
+            "a Stripe Android redirect for another application id was rejected: the configured androidAppId is {configured:?}; set it to the app's applicationId if this link was the app's own ({})",
+            finconn_core::network::policy::url_for_logs(url)
+        );
+        tracing::warn!(code = "app_id_mismatch", "{message}");
+        self.emit(FlowEvent::ConfigurationWarning {
+            code: "app_id_mismatch".into(),
+            message,
+        });
     }
 
     pub(super) fn live_flow(&self, flow_id: &str) -> Option<Arc<FlowShared>> {
@@ -255,6 +303,7 @@ impl FlowClient {
                 stripe_fallback: config.stripe_fallback,
                 listeners,
                 live: Mutex::new(HashMap::new()),
+                link_retry: config.link_retry,
             }),
         })
     }
@@ -285,8 +334,10 @@ impl FlowClient {
     }
 
     /// A new flow in `Idle`. The options are validated here, before any network call.
+    /// A new flow. The options are validated here, and their return URL must be one of the
+    /// configured ones ([`FinConnError::InvalidConfiguration`] otherwise).
     pub fn new_flow(&self, options: SessionOptions) -> Result<Flow, FinConnError> {
-        let options = options.validate()?;
+        let options = options.validate_for(&self.inner.rules)?;
         let machine = FlowMachine::new(new_id("flow_"), new_id("fcidem_"), options);
         Ok(Flow::wrap(self.inner.clone(), machine, None))
     }
@@ -455,6 +506,40 @@ impl FlowClient {
     /// Checks a deep link against the configured rules, without any flow.
     pub fn classify_url(&self, url: &str) -> UrlClassification {
         self.inner.rules.classify(url)
+    }
+
+    /// Every incoming deep link, for the flows of this client: each one waiting for the user to
+    /// come back records its hints ([`Flow::handle_url`]); `recorded` says whether one did. With
+    /// no flow waiting, the link is only classified (`is_flow_url`), never recorded.
+    pub fn handle_url(&self, url: &str) -> UrlHandling {
+        let live: Vec<Flow> = {
+            let live = lock(&self.inner.live);
+            live.values()
+                .filter_map(std::sync::Weak::upgrade)
+                .map(|shared| Flow { shared })
+                .collect()
+        };
+        let waiting: Vec<Flow> = live
+            .into_iter()
+            .filter(|f| matches!(f.phase(), FlowPhase::Presenting | FlowPhase::AwaitingReturn))
+            .collect();
+        let mut answer: Option<UrlHandling> = None;
+        for flow in &waiting {
+            let handling = flow.handle_url(url);
+            if answer.as_ref().is_none_or(|a| !a.recorded) {
+                answer = Some(handling);
+            }
+        }
+        answer.unwrap_or_else(|| {
+            let handling = UrlHandling::classified(self.inner.rules.classify(url));
+            self.inner.note_configuration_mistake(url, &handling);
+            handling
+        })
+    }
+
+    /// How [`FlowClient::link`] retries a step after a temporary error.
+    pub fn link_retry(&self) -> &crate::link::LinkRetry {
+        &self.inner.link_retry
     }
 
     /// The user's linked accounts, from the backend.

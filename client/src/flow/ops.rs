@@ -36,6 +36,26 @@ pub struct UrlHandling {
     pub reject_reason: Option<String>,
 }
 
+impl UrlHandling {
+    /// The verdict alone, recorded by no flow.
+    pub fn classified(classification: UrlClassification) -> UrlHandling {
+        match classification {
+            UrlClassification::Matched(m) => UrlHandling {
+                is_flow_url: true,
+                recorded: false,
+                hints: Some(m.hints),
+                reject_reason: None,
+            },
+            UrlClassification::Rejected(reason) => UrlHandling {
+                is_flow_url: false,
+                recorded: false,
+                hints: None,
+                reject_reason: Some(reason.as_str().to_owned()),
+            },
+        }
+    }
+}
+
 pub(super) struct FlowInner {
     pub(super) machine: FlowMachine,
     /// The flow's advisory lock, taken at its first persisted phase.
@@ -261,14 +281,15 @@ impl Flow {
                     reject_reason: None,
                 }
             }
-            UrlClassification::Rejected(reason) => UrlHandling {
-                is_flow_url: false,
-                recorded: false,
-                hints: None,
-                reject_reason: Some(reason.as_str().to_owned()),
-            },
+            rejected @ UrlClassification::Rejected(_) => UrlHandling::classified(rejected),
         };
-        tracing::info!(flow_id = %flow_id, matched = handling.is_flow_url, reason = ?handling.reject_reason, "deep link checked");
+        tracing::info!(
+            flow_id = %flow_id,
+            matched = handling.is_flow_url,
+            reason = handling.reject_reason.as_deref().unwrap_or("none"),
+            "deep link checked"
+        );
+        self.client().note_configuration_mistake(url, &handling);
         self.client().emit(FlowEvent::ReturnUrlChecked {
             flow_id,
             matched: handling.is_flow_url,

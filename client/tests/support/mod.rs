@@ -184,6 +184,11 @@ impl Env {
                 max_poll: Duration::from_millis(100),
             },
             data_limits: o.data_limits.clone(),
+            // Short waits: the link tests retry temporary errors in milliseconds.
+            link_retry: finconn_client::link::LinkRetry {
+                attempts: 2,
+                first_delay: Duration::from_millis(20),
+            },
         }
     }
 
@@ -442,6 +447,7 @@ pub fn server_client(
         stripe_fallback: false,
         refresh: finconn_client::account_data::RefreshPolicy::default(),
         data_limits: finconn_core::data::DataLimits::default(),
+        link_retry: Default::default(),
     };
     tune(&mut config);
     FlowClient::new(config, Some(headers), transport).expect("valid client")

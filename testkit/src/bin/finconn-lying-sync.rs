@@ -105,6 +105,7 @@ fn main() -> ExitCode {
             stripe_fallback: false,
             refresh: Default::default(),
             data_limits: args.limits.clone(),
+            link_retry: Default::default(),
         },
         None,
         Arc::new(ReqwestTransport::new()),

@@ -178,6 +178,7 @@ fn client(backend: &str, data_dir: &Path) -> Result<FlowClient, String> {
             stripe_fallback: false,
             refresh: finconn_client::account_data::RefreshPolicy::default(),
             data_limits: finconn_core::data::DataLimits::default(),
+            link_retry: Default::default(),
         },
         Some(Arc::new(Bearer)),
         Arc::new(ReqwestTransport::new()),

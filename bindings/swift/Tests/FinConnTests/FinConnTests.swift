@@ -385,6 +385,40 @@ final class FinConnTests: XCTestCase {
         XCTAssertEqual(try sim.sessionsCreated(), 0)
     }
 
+    func testErrorsCarryAStableCodeAndResultsPrintTheirContent() async throws {
+        let client = try newClient()
+        try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
+        let flow = try client.newFlow(options: options())
+        guard let error = await finConnError({ try await flow.start() }) else { return }
+        // Every error answers code(), requestId() and isRetryable(), whatever its case.
+        XCTAssertEqual(error.code(), "rejected")
+        if case let .Rejected(_, _, requestId) = error {
+            XCTAssertEqual(error.requestId(), requestId)
+        } else {
+            XCTFail("expected FinConnError.Rejected, got \(error)")
+        }
+        XCTAssertFalse(error.isRetryable())
+        XCTAssertThrowsError(try client.newFlow(options: SessionOptions(permissions: []))) { thrown in
+            XCTAssertEqual((thrown as? FinConnError)?.code(), "invalid_configuration")
+            XCTAssertNil((thrown as? FinConnError)?.requestId())
+        }
+        // Results print their case and fields.
+        XCTAssertEqual(String(describing: FeatureOutcome.tooSoon(retryAt: 5)), "TooSoon { retry_at: 5 }")
+        XCTAssertEqual(String(describing: SheetResult.failed(error: "boom")), "Failed { error: \"boom\" }")
+        XCTAssertEqual(String(describing: AccountAction.disconnected), "Disconnected")
+    }
+
+    func testCoreDefaultsMatchTheGeneratedOnes() throws {
+        // What Swift shows as defaults is what the Rust core uses: written once, in the core.
+        let generated = FlowClientConfig(backendUrl: "https://api.example.com", returnUrls: [returnURL], dataDir: "/data")
+        XCTAssertEqual(
+            testingCoreDefaults(backendUrl: "https://api.example.com", returnUrls: [returnURL], dataDir: "/data"),
+            generated
+        )
+        XCTAssertEqual(testingCoreBackendEndpoints(), BackendEndpoints())
+        XCTAssertTrue(generated.stripeFallback, "the Stripe fallback is on by default")
+    }
+
     func testOutageIsServiceUnavailableAndStartingAgainMakesOneSession() async throws {
         let client = try newClient()
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:503", count: 4)

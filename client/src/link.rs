@@ -6,7 +6,7 @@
 //! the bank, mapping the sheet's result, cancelling when the sheet cannot be shown, retrying
 //! temporary backend errors within a bound, and returning the reconciled [`FlowResult`].
 //!
-//! The lower-level [`Flow`] API stays for apps that draw their own UI around the flow.
+//! The lower-level [`Flow`](crate::flow::Flow) API stays for apps that draw their own UI around the flow.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use finconn_core::network::BoxFuture;
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowResult, SheetOutcome};
 
-use crate::flow::{Flow, FlowClient, SheetConfiguration};
+use crate::flow::{FlowClient, SheetConfiguration, WeakFlow};
 
 /// How often [`FlowClient::link`] calls a step again after a temporary failure (offline, timeout,
 /// service unavailable) that outlasted the backend client's own retries, and how long it waits
@@ -41,9 +41,12 @@ impl Default for LinkRetry {
 }
 
 /// What the presenter reports while the sheet is up. Handed to [`SheetPresenter::present`].
+/// It does not keep the flow alive: a presenter (or the platform object wrapping this) that
+/// outlives its `link` call changes nothing, and holds no lock a relaunch would wait for.
 #[derive(Clone)]
 pub struct LinkEvents {
-    flow: Flow,
+    flow: WeakFlow,
+    flow_id: String,
 }
 
 impl LinkEvents {
@@ -51,19 +54,23 @@ impl LinkEvents {
     /// Presenters call it from the platform's lifecycle signal; calling it more than once, or
     /// when the flow has moved on, changes nothing.
     pub fn user_left_app(&self) {
-        if let Err(e) = self.flow.user_left_app() {
-            tracing::debug!(flow_id = %self.flow.flow_id(), error = %e, "user_left_app ignored");
+        if let Some(flow) = self.flow.upgrade() {
+            if let Err(e) = flow.user_left_app() {
+                tracing::debug!(flow_id = %self.flow_id, code = e.code(), "user_left_app ignored");
+            }
         }
     }
 
     /// An event of Stripe's SDK (`open`, `institution_selected`, …), for the app's listeners.
     pub fn record_stripe_event(&self, name: &str, metadata: HashMap<String, String>) {
-        self.flow.record_stripe_event(name, metadata);
+        if let Some(flow) = self.flow.upgrade() {
+            flow.record_stripe_event(name, metadata);
+        }
     }
 
     /// The flow this presentation belongs to.
     pub fn flow_id(&self) -> String {
-        self.flow.flow_id()
+        self.flow_id.clone()
     }
 }
 
@@ -101,7 +108,10 @@ impl FlowClient {
         let flow = self.new_flow(options)?;
         let configuration = with_retries(&retry, || flow.start()).await?;
         flow.sheet_presented()?;
-        let events = LinkEvents { flow: flow.clone() };
+        let events = LinkEvents {
+            flow: flow.downgrade(),
+            flow_id: flow.flow_id(),
+        };
         let outcome = match presenter.present(configuration, events).await {
             Ok(outcome) => outcome,
             Err(e) => {

@@ -269,7 +269,7 @@ impl FlowClient {
                 .into_iter()
                 .map(|inner| Arc::new(Flow { inner }))
                 .collect(),
-            reports: r.reports.into(),
+            reports: r.reports,
             quarantined: r.quarantined,
         })
     }
@@ -282,10 +282,7 @@ impl FlowClient {
 
     /// Sends the completion reports a previous run could not deliver. Call at launch.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
-        Ok(self
-            .settled(self.inner.send_pending_reports().await)
-            .await?
-            .into())
+        self.settled(self.inner.send_pending_reports().await).await
     }
 
     /// The user's linked accounts, from the backend.
@@ -319,7 +316,6 @@ impl FlowClient {
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<RefreshReport, FinConnError> {
-        let features: Vec<_> = features.into_iter().map(Into::into).collect();
         Ok((&self
             .settled(self.inner.refresh(&account_id, &features).await)
             .await?)
@@ -356,7 +352,6 @@ impl FlowClient {
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
-        let features: Vec<_> = features.into_iter().map(Into::into).collect();
         Ok((&self
             .settled(self.inner.subscribe(&account_id, &features).await)
             .await?)
@@ -369,7 +364,6 @@ impl FlowClient {
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
-        let features: Vec<_> = features.into_iter().map(Into::into).collect();
         Ok((&self
             .settled(self.inner.unsubscribe(&account_id, &features).await)
             .await?)
@@ -430,7 +424,7 @@ impl Flow {
     }
 
     pub fn phase(&self) -> FlowPhase {
-        self.inner.phase().into()
+        self.inner.phase()
     }
 
     pub fn session_id(&self) -> Option<String> {
@@ -445,13 +439,13 @@ impl Flow {
 
     /// Call right before presenting Stripe's sheet.
     pub fn sheet_presented(&self) -> Result<(), FinConnError> {
-        Ok(self.inner.sheet_presented()?)
+        self.inner.sheet_presented()
     }
 
     /// Call when the app goes to the background while the sheet is up (the user went to the
     /// bank's app or browser).
     pub fn user_left_app(&self) -> Result<(), FinConnError> {
-        Ok(self.inner.user_left_app()?)
+        self.inner.user_left_app()
     }
 
     /// Every incoming deep link. Forward it to Stripe's SDK as well. Throws only if the library

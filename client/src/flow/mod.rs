@@ -80,4 +80,4 @@ pub use client::{
     FlowClient, FlowConfig, FlowEventListener, PendingFlows, PendingRecovery, LISTENER_GRACE,
     LISTENER_QUEUE,
 };
-pub use ops::{Flow, SheetConfiguration, UrlHandling};
+pub use ops::{Flow, SheetConfiguration, UrlHandling, WeakFlow};

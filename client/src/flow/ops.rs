@@ -85,6 +85,30 @@ pub struct Flow {
     pub(super) shared: Arc<FlowShared>,
 }
 
+/// A handle on a [`Flow`] that does not keep it alive: once every [`Flow`] is gone (the call
+/// that drove it was dropped, as when its process dies), the flow's lock is released and the
+/// next [`FlowClient::resume_pending`](super::FlowClient::resume_pending) finds it.
+#[derive(Clone)]
+pub struct WeakFlow {
+    shared: std::sync::Weak<FlowShared>,
+}
+
+impl WeakFlow {
+    /// The flow, while something still drives it.
+    pub fn upgrade(&self) -> Option<Flow> {
+        self.shared.upgrade().map(|shared| Flow { shared })
+    }
+}
+
+impl Flow {
+    /// A handle that does not keep this flow alive.
+    pub fn downgrade(&self) -> WeakFlow {
+        WeakFlow {
+            shared: Arc::downgrade(&self.shared),
+        }
+    }
+}
+
 impl std::fmt::Debug for Flow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flow")

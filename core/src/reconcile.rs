@@ -37,7 +37,11 @@ pub enum SheetOutcome {
     /// `.completed(session)` / `FinancialConnectionsSheetResult.Completed`. The session is optional
     /// because hosts may forward only the fact of completion.
     Completed {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::model::from_json_text"
+        )]
         session: Option<Box<Session>>,
     },
     /// `.canceled` / `Canceled`.

@@ -6,6 +6,7 @@
 //! counted ([`dropped_log_lines`]) and reported to the logger by one line once it catches up.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -13,9 +14,8 @@ use finconn_client::callback::{Dispatcher, Sink};
 use finconn_core::network::policy;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
 
 /// Severity of a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
@@ -121,7 +121,7 @@ pub fn set_logger(logger: Arc<dyn Logger>, max_level: LogLevel) {
     INSTALL.call_once(|| {
         // If the host process already installed a global subscriber (another Rust library), ours
         // cannot be added; logs then go to that subscriber.
-        let _ = tracing_subscriber::registry().with(HostLayer).try_init();
+        let _ = tracing::subscriber::set_global_default(HostSubscriber);
     });
 }
 
@@ -134,10 +134,27 @@ pub fn clear_logger() {
     }
 }
 
-struct HostLayer;
+/// The global `tracing` subscriber: every event (all levels, every target) goes to
+/// [`HostSubscriber::event`], which keeps those at or above the installed logger's level. Spans
+/// carry nothing the logger sees (lines are `message key=value`, without span context), so they
+/// get an id and are otherwise ignored.
+struct HostSubscriber;
 
-impl<S: Subscriber> Layer<S> for HostLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl Subscriber for HostSubscriber {
+    fn enabled(&self, _metadata: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Id::from_u64(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let guard = LOGGER.read().unwrap_or_else(|p| p.into_inner());
         let Some((logger, max)) = guard.as_ref() else {
             return;
@@ -158,6 +175,10 @@ impl<S: Subscriber> Layer<S> for HostLayer {
             message: policy::scrub(&line.finish()),
         });
     }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
 }
 
 /// `message key=value key=value`.

@@ -39,6 +39,8 @@ mod transaction;
 /// For other modules of the crate that need an open string enum.
 #[allow(unused_imports)]
 pub(crate) use open_enum::open_enum;
+/// For other modules of the crate that decode a model type from buffered JSON.
+pub(crate) use serde_util::from_json_text;
 
 pub use account::{
     Account, AccountHolder, AccountInferredBalance, AccountNumberDetails, ActiveStatusDetails,

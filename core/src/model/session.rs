@@ -14,7 +14,7 @@ use super::enums::{
 };
 use super::expandable::{Expandable, HasObjectId};
 use super::list::List;
-use super::serde_util::null_as_default;
+use super::serde_util::{from_json_value, null_as_default};
 use crate::secret::Secret;
 
 /// A Financial Connections session: one run of the account-linking flow (id `fcsess_…`, legacy
@@ -270,11 +270,11 @@ impl<'de> Deserialize<'de> for PaymentAccount {
             None => id.and_then(ObjectKind::from_id) == Some(ObjectKind::Account),
         };
         if is_account {
-            Account::deserialize(value)
+            from_json_value(value)
                 .map(|account| PaymentAccount::Account(Box::new(account)))
                 .map_err(|err| de::Error::custom(format_args!("payment_account: {err}")))
         } else if is_bank_account {
-            BankAccount::deserialize(value)
+            from_json_value(value)
                 .map(|bank_account| PaymentAccount::BankAccount(Box::new(bank_account)))
                 .map_err(|err| de::Error::custom(format_args!("payment_account: {err}")))
         } else {

@@ -1,23 +1,40 @@
 #!/usr/bin/env python3
-"""Check that the sample apps only use FinConn API names that exist in the generated bindings.
+"""Check that the sample apps and the docs' code blocks only use FinConn API names that exist in
+the generated bindings.
 
-    scripts/check_sample_api.py [--swift FILE] [--kotlin FILE] [--ios DIR] [--android DIR] [-v]
-    scripts/check_sample_api.py --self-test    # prove every check on built-in snippets
+    scripts/check_sample_api.py [--swift FILE] [--kotlin FILE] [--ios DIR] [--android DIR] [--no-docs] [-v]
+    scripts/check_sample_api.py --docs-only FILE.md...   # only these Markdown files' blocks
+    scripts/check_sample_api.py --self-test    # prove every check on built-in snippets and fixtures
 
     --swift FILE    generated Swift bindings (default build/swift/Sources/FinConn/FinConn.swift,
-                    written by scripts/gen-swift.sh)
+                    written by scripts/gen-swift.sh); FinConnCore.swift beside it (the core's
+                    types, the library's second UniFFI component) is read too
     --kotlin FILE   generated Kotlin bindings (default
                     build/kotlin-tests/generated/io/finconn/finconn_ffi.kt, written by
                     scripts/kotlin-tests.sh; that build has the test-only `testing` exports, so
-                    on the Kotlin side they count as present)
+                    on the Kotlin side they count as present); core/finconn_core.kt beside it
+                    (package io.finconn.core) is read too
     --ios DIR       Swift sources checked against --swift (default ios-sample): only its UI files
                     (those importing SwiftUI or UIKit); see "Swift: UI files only" below
     --android DIR   Kotlin sources checked against --kotlin (default android-sample)
-    -v              list every FinConn name found in the samples
+    --no-docs       skip the Markdown files
+    -v              list every FinConn name found in the samples and docs
     --self-test     check built-in mini bindings + snippets: a correct one must pass and each of
-                    ~25 broken copies (a misspelt method, label, case, import, override …) must
-                    be reported; the Swift split too (which files are UI files, only those are
-                    walked); needs no generated bindings
+                    ~30 broken copies (a misspelt method, label, case, import, override, a name
+                    imported from the wrong package …) must be reported; the Swift split too
+                    (which files are UI files, only those are walked); the Markdown fences, and
+                    the fixtures scripts/fixtures/doc-api-check/ok.md (must pass) and broken.md
+                    (each broken block reported at its line); needs no generated bindings
+
+Docs: every ```kotlin (kt, kts) and ```swift block of every *.md file of the repository (not
+under build/, target/, .build/, .gradle/, vendor/, dist/ …, nor the fixtures above) is parsed
+and walked as if it were a sample file: the blocks of one file and language together, against the
+API of that language. A block that does not parse is reported too (it could not be checked). A
+Kotlin block with no `import io.finconn…` line is taken as a fragment whose imports the reader
+adds; one with such imports must import every library name it uses from the package that declares
+it (io.finconn or io.finconn.core), as the samples must. A block that is deliberately not about
+the library is exempted by the line `<!-- api-check: skip -->` right before its fence (a mark
+anywhere else is reported). Problems are printed as `file.md:line:col: message`.
 
 The Android sample cannot be compiled here (no Android SDK), so this is the check that it still
 matches the API the Rust core exports. For the iOS sample it is the check of the UI files only
@@ -27,7 +44,8 @@ parsed with tree-sitter (the pinned grammars of scripts/parse_check.py, same ven
   * the bindings give the API: every public type (classes, structs, enums, protocols, sealed
     classes and their nested classes, Kotlin interfaces), its members (methods with their
     parameter labels and return types, properties with their types, enum cases with their
-    associated values, initialisers) and the top-level functions;
+    associated values, initialisers) and the top-level functions, and in Kotlin the package of
+    each (`import io.finconn.FinConnException` is reported: it is in io.finconn.core);
   * the samples are walked with a small type inference (declared types, constructor calls,
     return and property types from the bindings, `if let` / `guard let`, `as?`, `for … in`,
     closures over collections, `switch` / `when` subjects and Kotlin smart casts, `catch`), and
@@ -84,7 +102,28 @@ import parse_check  # noqa: E402  (shared venv, pinned grammars, Swift quirk rew
 DEFAULT_SWIFT = ROOT / "build" / "swift" / "Sources" / "FinConn" / "FinConn.swift"
 DEFAULT_KOTLIN = ROOT / "build" / "kotlin-tests" / "generated" / "io" / "finconn" / "finconn_ffi.kt"
 SWIFT_MODULES = ("FinConn",)  # `FinConn.Logger` names the bindings' type
+# The library has two UniFFI components (uniffi.toml): the FFI crate's API and the core's own types.
+# Swift: both generated files are compiled into the one module FinConn. Kotlin: one package each.
 KOTLIN_PACKAGE = "io.finconn"
+KOTLIN_CORE_PACKAGE = "io.finconn.core"
+KOTLIN_PACKAGES = (KOTLIN_PACKAGE, KOTLIN_CORE_PACKAGE)
+
+
+def generated_files(language: str, main: Path) -> list[Path]:
+    """The generated bindings of both components, from the path of the FFI crate's file: Swift
+    `FinConn.swift` + `FinConnCore.swift` beside it (scripts/gen-swift.sh); Kotlin `finconn_ffi.kt`
+    + `core/finconn_core.kt` (scripts/kotlin-tests.sh)."""
+    core = main.parent / "FinConnCore.swift" if language == "swift" else main.parent / "core" / "finconn_core.kt"
+    return [main, core]
+
+
+def kotlin_package_of(names: list[str]) -> tuple[str | None, list[str]]:
+    """`io.finconn.core.X.Y` → ("io.finconn.core", ["X", "Y"]); a name outside the library → (None, names)."""
+    for pkg in sorted(KOTLIN_PACKAGES, key=len, reverse=True):
+        parts = pkg.split(".")
+        if names[: len(parts)] == parts:
+            return pkg, names[len(parts):]
+    return None, names
 
 
 def _bootstrap() -> None:
@@ -175,6 +214,9 @@ class Api:
     language: str
     types: dict[str, TypeInfo] = field(default_factory=dict)
     functions: dict[str, list[Member]] = field(default_factory=dict)
+    # Kotlin: the packages declaring each top-level type or function (UniFFI's own helpers, such
+    # as InternalException, are in both).
+    packages: dict[str, set[str]] = field(default_factory=dict)
 
     def type(self, name: str | None) -> TypeInfo | None:
         return self.types.get(name) if name else None
@@ -283,8 +325,8 @@ def kotlin_type(node) -> Ty | None:
         return None
     if t == "user_type":
         parts = [_strip_ticks(_text(c)) for c in node.children if c.type in ("identifier", "type_identifier", "simple_identifier")]
-        if parts[:2] == ["io", "finconn"]:
-            parts = parts[2:]
+        if kotlin_package_of(parts)[0] is not None:
+            parts = kotlin_package_of(parts)[1]
         if parts and parts[0] == "kotlin" and len(parts) > 1:
             parts = parts[1:]
         args = _first(node, "type_arguments")
@@ -536,6 +578,7 @@ def _kotlin_fun_return(node) -> Ty | None:
 
 
 BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+UNIFFI_HANDLE_TYPES = {"UniffiWithHandle", "NoHandle"}
 
 
 def parse_kotlin_api(text: str) -> Api:
@@ -546,6 +589,8 @@ def parse_kotlin_api(text: str) -> Api:
     text, _ = parse_check.rewrite_kotlin_quirks(text)
     tree = parse_check._parser("kotlin").parse(text.encode("utf-8"))
     api = Api("kotlin")
+    header = re.search(r"^package\s+([\w.]+)", text, re.M)
+    package = header.group(1) if header else ""
 
     def read_type(node, outer: str | None) -> None:
         mods = _kotlin_modifiers(node)
@@ -557,6 +602,8 @@ def parse_kotlin_api(text: str) -> Api:
         kw = "object" if node.type == "object_declaration" else ("interface" if any(c.type == "interface" for c in node.children) else "class")
         full = f"{outer}.{name}" if outer else name
         info = api.types.setdefault(full, TypeInfo(full, kw))
+        if not outer:
+            api.packages.setdefault(name, set()).add(package)
         if outer:
             api.types[outer].nested.add(name)
             info.supers.append(outer)
@@ -607,7 +654,10 @@ def parse_kotlin_api(text: str) -> Api:
                     info.add(Member(_strip_ticks(_text(ident)), "property", type=ty))
             elif t == "secondary_constructor":
                 fp = _first(m, "function_value_parameters")
-                info.inits.append(_kotlin_params(fp) if fp is not None else [])
+                params = _kotlin_params(fp) if fp is not None else []
+                # UniFFI's own constructors from a handle (marked @suppress) are not the API.
+                if not (params and params[0].type is not None and params[0].type.name in UNIFFI_HANDLE_TYPES):
+                    info.inits.append(params)
             elif t == "enum_entry":
                 n = _first(m, "identifier", "simple_identifier")
                 if n is not None:
@@ -617,9 +667,17 @@ def parse_kotlin_api(text: str) -> Api:
             elif t == "companion_object":
                 cb = _first(m, "class_body")
                 for cm in (cb.named_children if cb is not None else []):
-                    if cm.type == "function_declaration" and not (_kotlin_modifiers(cm) & {"private", "internal"}):
+                    if _kotlin_modifiers(cm) & {"private", "internal"}:
+                        continue
+                    if cm.type == "function_declaration":
                         fp = _first(cm, "function_value_parameters")
                         info.add(Member(_kotlin_decl_name(cm), "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(cm)))
+                    elif cm.type == "property_declaration":  # e.g. PlatformHttpTransport.RESPONSE_HEADERS
+                        vd = _first(cm, "variable_declaration")
+                        ident = _first(vd, "identifier", "simple_identifier") if vd is not None else None
+                        if ident is not None:
+                            ty = next((kotlin_type(c) for c in vd.children if c.type in ("user_type", "nullable_type")), None)
+                            info.add(Member(_strip_ticks(_text(ident)), "property", type=ty))
 
     def top_level(node):
         # tree-sitter-kotlin does not parse every construct UniFFI emits; declarations that end
@@ -640,6 +698,8 @@ def parse_kotlin_api(text: str) -> Api:
                 Member(n, "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(node))
             )
     _kotlin_functions_in_errors(text.encode("utf-8"), tree, api)
+    for name in api.functions:
+        api.packages.setdefault(name, set()).add(package)
     return api
 
 
@@ -1438,7 +1498,7 @@ class KotlinWalker:
                 q = _first(node, "qualified_identifier", "identifier")
                 if q is not None:
                     parts = [_strip_ticks(_text(c)) for c in q.children if c.type in ("identifier", "simple_identifier")]
-                    if parts and ".".join(parts[:-1]) != KOTLIN_PACKAGE:
+                    if parts and ".".join(parts[:-1]) not in KOTLIN_PACKAGES:
                         decls.imports.add(parts[-1])
                 return
             if t == "property_declaration":
@@ -1556,7 +1616,62 @@ class KotlinWalker:
     # ---- walking -------------------------------------------------------------------------------
 
     def walk_file(self, tree) -> None:
+        # This file's imports from the library's packages: names, and packages imported with `*`.
+        self.imported: dict[str, str] = {}
+        self.star_imported: set[str] = set()
         self.visit(tree.root_node, Scope())
+        if self.imported or self.star_imported:
+            self._imports_cover(tree.root_node)
+
+    def _imports_cover(self, root) -> None:
+        """In a file that imports from the library, every library name it uses unqualified must be
+        imported from the package that declares it (`HttpMethod` is in io.finconn.core, so
+        `import io.finconn.*` does not bring it). A file without such imports (a doc snippet) is
+        not held to this."""
+        missing: dict[str, object] = {}
+
+        def first_use(node) -> None:
+            t = node.type
+            if t in ("import", "package_header"):
+                return
+            if t == "user_type":
+                ident = next((c for c in node.children if c.type in ("identifier", "type_identifier", "simple_identifier")), None)
+                if ident is not None:
+                    names = [_strip_ticks(_text(c)) for c in node.children if c.type in ("identifier", "type_identifier", "simple_identifier")]
+                    if kotlin_package_of(names)[0] is None:
+                        note(ident)
+                for c in node.children:
+                    if c.type == "type_arguments":
+                        first_use(c)
+                return
+            if t in ("identifier", "simple_identifier"):
+                parent = node.parent
+                if parent is not None and parent.type == "navigation_expression" and parent.children and parent.children[0] != node:
+                    return  # `x.name`: a member
+                if parent is not None and parent.type == "value_argument":
+                    sib = node.next_sibling
+                    if sib is not None and sib.type == "=":
+                        return  # a named argument's name
+                if parent is not None and parent.type in ("class_declaration", "object_declaration", "function_declaration", "variable_declaration", "parameter", "class_parameter"):
+                    return  # a declaration's own name
+                note(node)
+                return
+            for c in node.children:
+                first_use(c)
+
+        def note(ident) -> None:
+            name = _strip_ticks(_text(ident))
+            packages = self.api.packages.get(name)
+            if not packages or name in self.c.decls.names or name in self.c.decls.imports or name in self.c.decls.types:
+                return
+            if name in self.imported or packages & self.star_imported:
+                return
+            missing.setdefault(name, ident)
+
+        first_use(root)
+        for name, ident in missing.items():
+            pkg = sorted(self.api.packages[name])[0]
+            self.c.report(ident, f"{name} is not imported: it is in package {pkg} (import {pkg}.{name})")
 
     def visit(self, node, scope: Scope, expected: Ty | None = None) -> None:
         handler = getattr(self, f"v_{node.type}", None)
@@ -1579,12 +1694,25 @@ class KotlinWalker:
             return
         parts = [c for c in q.children if c.type in ("identifier", "simple_identifier")]
         names = [_strip_ticks(_text(c)) for c in parts]
-        if ".".join(names[:-1]) == KOTLIN_PACKAGE:
-            last = names[-1]
-            if last in self.api.types or last in self.api.functions:
-                self.c.used.add(last)
-            else:
-                self.c.report(parts[-1], f"import {'.'.join(names)}: no such type or function in the generated kotlin bindings")
+        star = any(c.type == "*" for c in node.children)
+        if star:
+            if ".".join(names) in KOTLIN_PACKAGES:
+                self.star_imported.add(".".join(names))
+            return
+        package, rest = kotlin_package_of(names)
+        if package is None or not rest:
+            return
+        last = rest[0]
+        declared_in = self.api.packages.get(last, set())
+        if last in self.api.types or last in self.api.functions:
+            if declared_in and package not in declared_in:
+                where = " and ".join(sorted(declared_in))
+                self.c.report(parts[-1], f"import {'.'.join(names)}: {last} is in package {where}, not {package}")
+                return
+            self.c.used.add(last)
+            self.imported[last] = package
+        else:
+            self.c.report(parts[-1], f"import {'.'.join(names)}: no such type or function in the generated kotlin bindings")
 
     def _type_ref(self, node) -> str | None:
         if node is None:
@@ -1592,8 +1720,9 @@ class KotlinWalker:
         if node.type == "user_type":
             parts = [c for c in node.children if c.type in ("identifier", "type_identifier", "simple_identifier")]
             names = [_strip_ticks(_text(p)) for p in parts]
-            if names[:2] == ["io", "finconn"] and len(names) > 2:
-                parts, names = parts[2:], names[2:]
+            package, rest = kotlin_package_of(names)
+            if package is not None and rest:
+                parts, names = parts[len(names) - len(rest):], rest
                 if not self.c.use_type(names[0], parts[0]):
                     return None
             if names and names[0] in self.api.types and names[0] not in self.c.decls.imports and names[0] not in self.c.decls.types:
@@ -1840,10 +1969,12 @@ class KotlinWalker:
                 local = name in self.c.decls.imports or name in self.c.decls.types
                 if not found and not local and name in self.api.types:
                     self.c.used.add(name)
-                    info = self.api.types[name]
-                    if info.inits:
-                        self.c.arguments(name, info.inits, labels, callee, swift_labels=False)
-                        params = info.inits[0]
+                    # Its constructors, and top-level functions of the same name (the Android
+                    # library's `FlowClient(config, headers)` factory).
+                    overloads = self.api.types[name].inits + [f.params for f in self.api.functions.get(name, [])]
+                    if overloads:
+                        self.c.arguments(name, overloads, labels, callee, swift_labels=False)
+                        params = next((o for o in overloads if _match_args(o, labels, False) is None), overloads[0])
                 elif not found and not local and name in self.api.functions:
                     self.c.used.add(name)
                     self.c.after_call(self.api.functions[name], labels, name, callee, swift_labels=False)
@@ -1954,7 +2085,13 @@ def analyze(language: str, api: Api, sources: list[tuple[Path, str]], walk: set[
 # The hand-written sources each package ships beside its generated bindings (the platform
 # transports, the FlowClient conveniences): part of the API the samples may use.
 HANDWRITTEN = {
-    "swift": [p for p in sorted((ROOT / "bindings" / "swift" / "Sources" / "FinConn").glob("*.swift")) if p.name != "FinConn.swift"],
+    # (FinConn.swift and FinConnCore.swift are there too when swift-tests.sh or
+    # build-xcframework.sh installed them: generated, read from build/swift instead.)
+    "swift": [
+        p
+        for p in sorted((ROOT / "bindings" / "swift" / "Sources" / "FinConn").glob("*.swift"))
+        if p.name not in ("FinConn.swift", "FinConnCore.swift")
+    ],
     "kotlin": sorted((ROOT / "bindings" / "android" / "src" / "main" / "java").rglob("*.kt")),
 }
 
@@ -1972,15 +2109,25 @@ def merge_api(api: Api, other: Api) -> None:
         mine.is_enum |= info.is_enum
     for name, funcs in other.functions.items():
         api.functions.setdefault(name, []).extend(funcs)
+    for name, packages in other.packages.items():
+        api.packages.setdefault(name, set()).update(packages)
 
 
-def check_language(language: str, bindings: Path, sample_root: Path, verbose: bool) -> tuple[Checker, int]:
+def load_api(language: str, bindings: Path) -> Api:
+    """The library's API in one language: the generated bindings of both components and the
+    hand-written sources shipped beside them."""
     parse = parse_swift_api if language == "swift" else parse_kotlin_api
-    api = parse(bindings.read_text(encoding="utf-8"))
+    api = Api(language)
+    for generated in generated_files(language, bindings):
+        merge_api(api, parse(generated.read_text(encoding="utf-8")))
     for extra in HANDWRITTEN[language]:
         merge_api(api, parse(extra.read_text(encoding="utf-8")))
     if not api.types:
         sys.exit(f"sample-api-check: no public type found in {bindings}: not {language} bindings?")
+    return api
+
+
+def check_language(language: str, api: Api, bindings: Path, sample_root: Path, verbose: bool) -> tuple[Checker, int, int]:
     files = sample_files(sample_root, (".swift",) if language == "swift" else (".kt",))
     if not files:
         sys.exit(f"sample-api-check: no {language} source under {sample_root}")
@@ -1996,6 +2143,119 @@ def check_language(language: str, bindings: Path, sample_root: Path, verbose: bo
         for name in sorted(checker.used):
             print(f"  {language}: {name}")
     return checker, len(files) if walk is None else len(walk), 0 if walk is None else len(files) - len(walk)
+
+
+# ==============================================================================================
+# Docs: the ```kotlin and ```swift blocks of every Markdown file
+# ==============================================================================================
+
+# Put on the line right before a fence, it exempts that block (a snippet that is not about the
+# library, or cannot be checked). Use sparingly: a skipped block is not checked at all.
+DOC_SKIP_MARK = "<!-- api-check: skip -->"
+DOC_LANGUAGES = {"kotlin": "kotlin", "kt": "kotlin", "kts": "kotlin", "swift": "swift"}
+# Not the project's own documentation: build outputs, tool state and third-party copies.
+DOC_SKIPPED_DIRS = {".git", "build", "target", ".build", ".gradle", ".swiftpm", "DerivedData", "node_modules", "vendor", "vendored", "dist"}
+# The checker's own fixtures: broken on purpose, checked by --self-test only.
+DOC_FIXTURES = SCRIPTS / "fixtures" / "doc-api-check"
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+@dataclass
+class DocBlock:
+    path: Path
+    language: str
+    line: int  # 1-based line of its first code line in the Markdown file
+    text: str  # its code lines as written (indentation kept, so columns are the file's)
+    skipped: bool
+
+
+def doc_files(root: Path) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in DOC_SKIPPED_DIRS and not d.endswith(".xcodeproj") and here / d != DOC_FIXTURES
+        )
+        files += [here / f for f in sorted(filenames) if f.endswith(".md")]
+    return files
+
+
+def doc_blocks(path: Path, text: str) -> tuple[list[DocBlock], list[Problem]]:
+    """The fenced code blocks of a Markdown text in the library's languages (the first word of the
+    info string: kotlin, kt, kts, swift), and a problem for every skip mark that is not on the line
+    right before a fence."""
+    lines = text.split("\n")
+    blocks: list[DocBlock] = []
+    problems: list[Problem] = []
+    fence_lines: set[int] = set()
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if m is None or (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            i += 1
+            continue
+        fence = m.group("fence")
+        fence_lines.add(i)
+        info = m.group("info").strip().split()
+        language = DOC_LANGUAGES.get(info[0].lower()) if info else None
+        j = i + 1
+        while j < len(lines):
+            closing = lines[j].strip()
+            if closing and set(closing) == {fence[0]} and len(closing) >= len(fence):
+                break
+            j += 1
+        if language is not None:
+            skipped = i > 0 and lines[i - 1].strip() == DOC_SKIP_MARK
+            blocks.append(DocBlock(path, language, i + 2, "\n".join(lines[i + 1:j]), skipped))
+        i = j + 1
+    for n, line in enumerate(lines):
+        if line.strip() == DOC_SKIP_MARK and (n + 1) not in fence_lines:
+            problems.append(Problem(path, n + 1, 1, f"{DOC_SKIP_MARK} must be on the line right before a code fence"))
+    return blocks, problems
+
+
+@dataclass
+class DocReport:
+    problems: list[Problem] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    files: int = 0
+    blocks: dict[str, int] = field(default_factory=lambda: {"swift": 0, "kotlin": 0})
+    skipped: list[DocBlock] = field(default_factory=list)
+
+
+def check_docs(md_files: list[Path], apis: dict[str, Api]) -> DocReport:
+    """Every ```kotlin / ```swift block of `md_files` is parsed and walked like a sample file (the
+    blocks of one file and language together, so a type one block declares types another's
+    uses), against the API of its language. A block that does not parse is a problem too: it
+    could not be checked."""
+    report = DocReport()
+    for md in md_files:
+        blocks, problems = doc_blocks(md, md.read_text(encoding="utf-8"))
+        report.problems += problems
+        if blocks:
+            report.files += 1
+        for language in ("swift", "kotlin"):
+            sources = []
+            for b in blocks:
+                if b.language != language:
+                    continue
+                if b.skipped:
+                    report.skipped.append(b)
+                    continue
+                report.blocks[language] += 1
+                # Padded with the lines before it: tree-sitter's rows are then the file's lines.
+                source = "\n" * (b.line - 1) + b.text + "\n"
+                parse_problems, _ = parse_check.check_source(source, language)
+                if parse_problems:
+                    first = parse_problems[0]
+                    report.problems.append(Problem(md, first.line, first.column, f"this ```{language} block does not parse ({first.detail}): fix it, or mark a snippet that is not about the library with {DOC_SKIP_MARK}"))
+                    continue
+                sources.append((md, source))
+            if sources:
+                checker = analyze(language, apis[language], sources)
+                report.problems += checker.problems
+                report.used |= {f"{language}: {name}" for name in checker.used}
+    return report
 
 
 # ==============================================================================================
@@ -2018,7 +2278,7 @@ open class FlowClient: @unchecked Sendable {
 }
 public struct FlowClientConfig {
     public var backendUrl: String
-    public init(backendUrl: String, androidAppId: String? = nil, dataDir: String) { fatalError() }
+    public init(backendUrl: String, returnUrls: [String] = [], androidAppId: String? = nil, dataDir: String) { fatalError() }
 }
 public struct SessionOptions {
     public init(permissions: [Permission], returnUrl: String? = nil) { fatalError() }
@@ -2103,6 +2363,7 @@ open class FlowClient: Disposable, AutoCloseable {
 }
 data class FlowClientConfig (
     var `backendUrl`: kotlin.String,
+    var `returnUrls`: List<kotlin.String> = listOf(),
     var `androidAppId`: kotlin.String? = null,
     var `dataDir`: kotlin.String
 )
@@ -2118,13 +2379,9 @@ data class Account (
     var `displayLine`: kotlin.String
 )
 enum class Permission { BALANCES, PAYMENT_METHOD; }
-enum class FlowStatus { COMPLETED, CANCELED, FAILED; }
 sealed class SheetResult {
     object Completed : SheetResult()
     data class Failed(val `error`: kotlin.String) : SheetResult()
-}
-sealed class FinConnException: kotlin.Exception() {
-    class Unauthorized(val `status`: kotlin.UShort, val `reason`: kotlin.String) : FinConnException()
 }
 interface HeadersProvider {
     fun `headers`(): Map<kotlin.String, kotlin.String>
@@ -2137,12 +2394,21 @@ fun `setLogger`(`logger`: Logger, `maxLevel`: LogLevel)
     = TODO()
 """
 
+# The second component: the core's types, in their own package.
+SELF_TEST_KOTLIN_CORE_API = """
+package io.finconn.core
+enum class FlowStatus { COMPLETED, CANCELED, FAILED; }
+sealed class FinConnException: kotlin.Exception() {
+    class Unauthorized(val `status`: kotlin.UShort, val `reason`: kotlin.String) : FinConnException()
+}
+"""
+
 SELF_TEST_KOTLIN_OK = """
 package sample
-import io.finconn.FinConnException
+import io.finconn.core.FinConnException
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig
-import io.finconn.FlowStatus
+import io.finconn.core.FlowStatus
 import io.finconn.LogLevel
 import io.finconn.Logger
 import io.finconn.Permission
@@ -2183,6 +2449,15 @@ SELF_TEST_KOTLIN_CASES = [
     ("nested type in is", "is FinConnException.Unauthorized", "is FinConnException.Unauthorised", "no nested type `Unauthorised`"),
     ("override", "override fun log(level", "override fun logg(level", "overrides no `log`"),
     ("function typo", "setLogger(Sink()", "setLoger(Sink()", "FinConn has `setLogger`"),
+    ("import from the other package", "import io.finconn.core.FlowStatus\n", "import io.finconn.FlowStatus\n", "FlowStatus is in package io.finconn.core, not io.finconn"),
+    ("library name not imported", "import io.finconn.core.FlowStatus\n", "", "FlowStatus is not imported: it is in package io.finconn.core"),
+    ("star import of the wrong package", "import io.finconn.core.FlowStatus\n", "import io.finconn.*\n", "FlowStatus is not imported: it is in package io.finconn.core"),
+]
+
+# Changes to the correct Kotlin snippet that must still pass.
+SELF_TEST_KOTLIN_STILL_OK = [
+    ("star imports of both packages", "import io.finconn.core.FlowStatus\n", "import io.finconn.*\nimport io.finconn.core.*\n"),
+    ("a qualified name needs no import", "FlowStatus.COMPLETED ->", "io.finconn.core.FlowStatus.COMPLETED ->"),
 ]
 
 
@@ -2245,13 +2520,73 @@ def self_test_split() -> int:
     return failures
 
 
+def self_test_api(language: str):
+    if language == "swift":
+        return parse_swift_api(SELF_TEST_SWIFT_API)
+    api = parse_kotlin_api(SELF_TEST_KOTLIN_API)
+    merge_api(api, parse_kotlin_api(SELF_TEST_KOTLIN_CORE_API))
+    return api
+
+
+# What scripts/fixtures/doc-api-check/broken.md must be reported for: (line, message fragment).
+SELF_TEST_DOC_BROKEN = [
+    (9, "FlowClient has no member `newFlows`"),
+    (17, "no parameter labelled `backendURL:`"),
+    (25, "HttpMethodd: no such type"),
+    (30, "FlowStatus is not imported: it is in package io.finconn.core"),
+    (35, "must be on the line right before a code fence"),
+    (38, "this ```swift block does not parse"),
+]
+
+# (Markdown, the blocks doc_blocks must find: (language, first line, skipped)).
+SELF_TEST_FENCES = [
+    ("```kotlin\nval a = 1\n```\n", [("kotlin", 2, False)]),
+    ("text\n<!-- api-check: skip -->\n```swift title=x\nlet a = 1\n```\n", [("swift", 4, True)]),
+    ("1. step\n\n   ```Kotlin\n   val a = 1\n   ```\n", [("kotlin", 4, False)]),
+    ("~~~swift\nlet a = \"```\"\n~~~\n```kt\nval b = 2\n```\n", [("swift", 2, False), ("kotlin", 5, False)]),
+    ("````md\n```swift\nnot code\n```\n````\n```sh\nls\n```\n", []),
+    ("```swift\nlet a = 1\n", [("swift", 2, False)]),
+]
+
+
+def self_test_docs() -> int:
+    """The docs check: fences found as Markdown means them, and the fixtures: ok.md passes,
+    broken.md fails at each expected line."""
+    failures = 0
+    for text, expected in SELF_TEST_FENCES:
+        blocks, _ = doc_blocks(Path("f.md"), text)
+        found = [(b.language, b.line, b.skipped) for b in blocks]
+        ok = found == expected
+        print(f"{'ok  ' if ok else 'FAIL'} docs: fences in {text[:28]!r}…: {found}")
+        failures += not ok
+    apis = {language: self_test_api(language) for language in ("swift", "kotlin")}
+    ok_report = check_docs([DOC_FIXTURES / "ok.md"], apis)
+    ok = not ok_report.problems and ok_report.blocks == {"swift": 2, "kotlin": 2} and len(ok_report.skipped) == 1
+    print(f"{'ok  ' if ok else 'FAIL'} docs: ok.md: {ok_report.blocks} checked, {len(ok_report.skipped)} skipped, {len(ok_report.problems)} problem(s)")
+    for p in ok_report.problems:
+        print(f"       {_show(p)}")
+    failures += not ok
+    broken = check_docs([DOC_FIXTURES / "broken.md"], apis)
+    for line, fragment in SELF_TEST_DOC_BROKEN:
+        hit = [p for p in broken.problems if p.line == line and fragment in p.message]
+        print(f"{'ok  ' if hit else 'FAIL'} docs: broken.md:{line}: {hit[0].message if hit else 'not reported: ' + fragment}")
+        failures += not hit
+    extra = [p for p in broken.problems if not any(p.line == line and f in p.message for line, f in SELF_TEST_DOC_BROKEN)]
+    for p in extra:
+        print(f"FAIL docs: broken.md: unexpected: {_show(p)}")
+    failures += bool(extra)
+    return failures
+
+
 def self_test() -> int:
     failures = self_test_split()
-    for language, api_text, ok_source, cases in (
-        ("swift", SELF_TEST_SWIFT_API, SELF_TEST_SWIFT_OK, SELF_TEST_SWIFT_CASES),
-        ("kotlin", SELF_TEST_KOTLIN_API, SELF_TEST_KOTLIN_OK, SELF_TEST_KOTLIN_CASES),
+    failures += self_test_docs()
+    checks = 2 + len(SELF_TEST_UI_IMPORTS) + len(SELF_TEST_FENCES) + 1 + len(SELF_TEST_DOC_BROKEN) + 1
+    for language, ok_source, cases, still_ok in (
+        ("swift", SELF_TEST_SWIFT_OK, SELF_TEST_SWIFT_CASES, []),
+        ("kotlin", SELF_TEST_KOTLIN_OK, SELF_TEST_KOTLIN_CASES, SELF_TEST_KOTLIN_STILL_OK),
     ):
-        api = parse_swift_api(api_text) if language == "swift" else parse_kotlin_api(api_text)
+        api = self_test_api(language)
         path = Path(f"self-test.{'swift' if language == 'swift' else 'kt'}")
         clean = analyze(language, api, [(path, ok_source)])
         ok = not clean.problems
@@ -2259,6 +2594,13 @@ def self_test() -> int:
         for p in clean.problems:
             print(f"       {p.line}:{p.col}: {p.message}")
         failures += not ok
+        checks += 1 + len(cases) + len(still_ok)
+        for name, old, new in still_ok:
+            assert old in ok_source, (language, name)
+            checker = analyze(language, api, [(path, ok_source.replace(old, new, 1))])
+            ok = not checker.problems
+            print(f"{'ok  ' if ok else 'FAIL'} {language}: still correct: {name}{': ' + checker.problems[0].message if checker.problems else ''}")
+            failures += not ok
         for name, old, new, expected in cases:
             assert old in ok_source, (language, name)
             checker = analyze(language, api, [(path, ok_source.replace(old, new, 1))])
@@ -2266,53 +2608,79 @@ def self_test() -> int:
             ok = any(expected in m for m in messages)
             print(f"{'ok  ' if ok else 'FAIL'} {language}: {name}: {messages[0] if messages else 'not reported'}")
             failures += not ok
-    total = 2 + len(SELF_TEST_SWIFT_CASES) + len(SELF_TEST_KOTLIN_CASES) + len(SELF_TEST_UI_IMPORTS) + 2
-    print(f"sample-api-check self-test: {total - failures} passed, {failures} failed")
+    print(f"sample-api-check self-test: {checks - failures} passed, {failures} failed")
     return 1 if failures else 0
+
+
+def _show(p: Problem) -> str:
+    try:
+        shown = p.path.relative_to(ROOT)
+    except ValueError:
+        shown = p.path
+    return f"{shown}:{p.line}:{p.col}: {p.message}"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--swift", type=Path, default=DEFAULT_SWIFT, help="generated FinConn.swift")
-    ap.add_argument("--kotlin", type=Path, default=DEFAULT_KOTLIN, help="generated finconn_ffi.kt")
+    ap.add_argument("--swift", type=Path, default=DEFAULT_SWIFT, help="generated FinConn.swift (FinConnCore.swift is read beside it)")
+    ap.add_argument("--kotlin", type=Path, default=DEFAULT_KOTLIN, help="generated finconn_ffi.kt (core/finconn_core.kt is read beside it)")
     ap.add_argument("--ios", type=Path, default=ROOT / "ios-sample", help="iOS sample directory")
     ap.add_argument("--android", type=Path, default=ROOT / "android-sample", help="Android sample directory")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list every FinConn name the samples use")
-    ap.add_argument("--self-test", action="store_true", help="prove the checks on built-in snippets and exit")
+    ap.add_argument("--docs-only", type=Path, nargs="+", metavar="MD", help="check only these Markdown files' code blocks (no samples)")
+    ap.add_argument("--no-docs", action="store_true", help="check the samples only")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every FinConn name the samples and docs use")
+    ap.add_argument("--self-test", action="store_true", help="prove the checks on built-in snippets and fixtures, and exit")
     args = ap.parse_args()
     _bootstrap()
     if args.self_test:
         return self_test()
 
     missing = []
-    if not args.swift.is_file():
-        missing.append(f"{args.swift} (run: bash scripts/gen-swift.sh)")
-    if not args.kotlin.is_file():
-        missing.append(f"{args.kotlin} (run: bash scripts/kotlin-tests.sh)")
-    for d in (args.ios, args.android):
-        if not d.is_dir():
-            missing.append(f"{d} (no such directory)")
+    for language, main_file, fix in (("swift", args.swift, "bash scripts/gen-swift.sh"), ("kotlin", args.kotlin, "bash scripts/kotlin-tests.sh")):
+        for f in generated_files(language, main_file):
+            if not f.is_file():
+                missing.append(f"{f} (run: {fix})")
+    if not args.docs_only:
+        for d in (args.ios, args.android):
+            if not d.is_dir():
+                missing.append(f"{d} (no such directory)")
+    for md in args.docs_only or []:
+        if not md.is_file():
+            missing.append(f"{md} (no such file)")
     if missing:
         for m in missing:
             print(f"sample-api-check: missing {m}", file=sys.stderr)
         return 2
 
+    apis = {"swift": load_api("swift", args.swift), "kotlin": load_api("kotlin", args.kotlin)}
     problems: list[Problem] = []
     used = 0
-    for language, bindings, root in (("swift", args.swift, args.ios), ("kotlin", args.kotlin, args.android)):
-        checker, nfiles, ncompiled = check_language(language, bindings, root, args.verbose)
-        problems += checker.problems
-        used += len(checker.used)
-        files = f"{nfiles} UI files ({ncompiled} others compiled by scripts/ios-sample-check.sh)" if language == "swift" else f"{nfiles} files"
-        print(f"sample-api-check: {language}: {files}, {len(checker.used)} names used, {len(checker.problems)} missing")
+    if not args.docs_only:
+        for language, bindings, root in (("swift", args.swift, args.ios), ("kotlin", args.kotlin, args.android)):
+            checker, nfiles, ncompiled = check_language(language, apis[language], bindings, root, args.verbose)
+            problems += checker.problems
+            used += len(checker.used)
+            files = f"{nfiles} UI files ({ncompiled} others compiled by scripts/ios-sample-check.sh)" if language == "swift" else f"{nfiles} files"
+            print(f"sample-api-check: {language}: {files}, {len(checker.used)} names used, {len(checker.problems)} missing")
+    if args.docs_only or not args.no_docs:
+        md_files = [m.resolve() for m in args.docs_only] if args.docs_only else doc_files(ROOT)
+        docs = check_docs(md_files, apis)
+        problems += docs.problems
+        used += len(docs.used)
+        print(
+            f"sample-api-check: docs: {len(md_files)} Markdown files, {docs.blocks['swift']} swift and "
+            f"{docs.blocks['kotlin']} kotlin blocks in {docs.files} of them, {len(docs.skipped)} marked "
+            f"{DOC_SKIP_MARK}, {len(docs.used)} names used, {len(docs.problems)} problems"
+        )
+        if args.verbose:
+            for b in docs.skipped:
+                print(f"  docs: skipped: {_show(Problem(b.path, b.line - 1, 1, b.language))}")
+            for name in sorted(docs.used):
+                print(f"  docs: {name}")
     for p in sorted(problems, key=lambda p: (str(p.path), p.line, p.col)):
-        try:
-            shown = p.path.relative_to(ROOT)
-        except ValueError:
-            shown = p.path
-        print(f"{shown}:{p.line}:{p.col}: {p.message}")
+        print(_show(p))
     if problems:
-        print(f"sample-api-check: {used} names used, {len(problems)} missing from the generated bindings")
+        print(f"sample-api-check: {used} names used, {len(problems)} missing from the generated bindings or unreadable")
         return 1
     print(f"sample-api-check: {used} names used, all present")
     return 0

@@ -13,8 +13,9 @@
 #      linked statically), then the iOS sample's non-UI files compiled against it and Stripe stubs,
 #      with XCTests of its SampleController: mandatory wherever `swift` exists; without it, said
 #      plainly
-#   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the sample apps'
-#      API-name check, and the packaging layout check
+#   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the API-name check
+#      of the sample apps and of the ```kotlin/```swift blocks of every *.md (and of the check's own
+#      fixtures), and the packaging layout check
 # Needs: cargo, java 17, python3 (PyPI for tree-sitter), apt's libjna-java + junit4, and either the
 # vendored Kotlin compiler beside the checkout or npm (.ci/run installs what is missing).
 set -euo pipefail
@@ -75,9 +76,18 @@ bash scripts/gen-swift.sh
 step "tree-sitter parse of every .swift/.kt/.kts in the tree"
 python3 scripts/parse_check.py bindings ios-sample android-sample build/swift build/kotlin-tests/generated
 
-step "sample apps call only API names that exist in the generated bindings"
+step "sample apps and the kotlin/swift blocks of every *.md call only API names that exist in the generated bindings"
 python3 scripts/check_sample_api.py --self-test
 python3 scripts/check_sample_api.py
+# The doc check against the real bindings: its correct fixture passes, its broken one fails.
+python3 scripts/check_sample_api.py --docs-only scripts/fixtures/doc-api-check/ok.md
+if broken="$(python3 scripts/check_sample_api.py --docs-only scripts/fixtures/doc-api-check/broken.md)"; then
+  loud "the doc API check passed scripts/fixtures/doc-api-check/broken.md, which names APIs that do not exist"
+  exit 1
+fi
+grep -q 'FlowClient has no member `newFlows`' <<<"$broken" ||
+  { printf '%s\n' "$broken"; loud "the doc API check failed broken.md without naming newFlows"; exit 1; }
+echo "doc-api-check: broken.md fails as it must ($(grep -c '^scripts/fixtures/' <<<"$broken") problems)"
 
 step "packaging layout (Swift package, Android module)"
 bash scripts/check-packaging.sh

@@ -2,7 +2,8 @@
 //
 // FinConn: Swift package around the Rust core (finconn-ffi), built with UniFFI.
 //
-// Language mode: Swift 5 (tools version 5.9; builds with Swift 5.9 through 6.3). Swift 6 mode is
+// Language mode: Swift 5 (tools version 5.9; the generated FinConn.swift needs a Swift 5.10
+// compiler or newer for `nonisolated(unsafe)`; built here with 6.3). Swift 6 mode is
 // not possible yet: the Swift that UniFFI 0.32 generates for async foreign traits (our
 // `HttpTransport.send`) does not compile in Swift 6 mode (mozilla/uniffi-rs#2929, fixed on its
 // main branch, in no release). The hand-written sources are written to compile without warnings

@@ -34,11 +34,13 @@ pub struct FlowClientConfig {
     /// The Android application id, to accept Stripe's own `stripe-auth://…` redirects.
     #[uniffi(default)]
     pub android_app_id: Option<String>,
-    /// The app's private data directory (iOS Application Support, Android `filesDir`). The core
+    /// The app's private data directory, excluded from backups (Android `noBackupFilesDir`; iOS
+    /// Application Support marked `isExcludedFromBackup`): its files are this device's state. The core
     /// keeps every active flow there (`finconn-flows/`) and every completion report until the
     /// backend acknowledges it (`finconn-outbox/`).
     pub data_dir: String,
-    /// Read the result from Stripe with the publishable key when the backend cannot answer.
+    /// On by default: read the result from Stripe with the publishable key when the backend
+    /// cannot answer (as Stripe's own SDKs do). Set false to rely on the backend alone.
     #[uniffi(default = true)]
     pub stripe_fallback: bool,
     /// Stripe's API base URL; only tests change it.
@@ -70,9 +72,9 @@ pub struct FlowClientConfig {
     /// (8 MiB; at least `maxResponseBytes` + 100 KiB).
     #[uniffi(default = 8388608)]
     pub max_bytes_per_call: u64,
-    /// The deadline of one account-data call as a whole (`account`, `owners`,
-    /// `syncTransactions`, `subscribe`, `unsubscribe`), every request and retry included,
-    /// milliseconds.
+    /// The deadline of every public call as a whole (the flow's and the client's, account data
+    /// included), every request, retry, poll and report included, milliseconds. `link` applies
+    /// it to each of its steps, never to the time the user spends in the sheet.
     #[uniffi(default = 60000)]
     pub call_deadline_ms: u64,
 }
@@ -280,7 +282,8 @@ impl FlowClient {
         Ok(self.inner.classify_url(&url).into())
     }
 
-    /// Sends the completion reports a previous run could not deliver. Call at launch.
+    /// Sends the completion reports a previous run could not deliver. `resumePending()` (the launch
+    /// step) already does it; call this alone to retry later, e.g. when the network comes back.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
         self.settled(self.inner.send_pending_reports().await).await
     }

@@ -33,7 +33,7 @@ import FoundationNetworking
 ///
 /// Pinning: pass `challengeHandler`; it answers the session's authentication challenges
 /// (`NSURLAuthenticationMethodServerTrust` on Apple platforms, see
-/// `PlatformHttpTransport.pinning(certificates:)`), or use `NSPinnedDomains` in Info.plist.
+/// `PlatformHttpTransport.trusting(certificates:)`), or use `NSPinnedDomains` in Info.plist.
 public final class PlatformHttpTransport: HttpTransport, @unchecked Sendable {
     /// Answers an authentication challenge of the transport's session (server trust: pinning).
     public typealias ChallengeHandler = @Sendable (URLAuthenticationChallenge)

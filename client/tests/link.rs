@@ -336,3 +336,28 @@ async fn a_deep_link_with_no_flow_waiting_is_classified_not_recorded() {
     let hostile = client.handle_url("finconn-test://stripe-redirect.evil.example/?status=success");
     assert!(!hostile.is_flow_url, "{hostile:?}");
 }
+
+#[tokio::test]
+async fn the_setup_self_check_names_what_to_fix() {
+    let env = Env::start().await;
+    let client = env.client(&quick_retry_opts());
+    let findings = client.check_setup().await;
+    let failed: Vec<&str> = findings
+        .iter()
+        .filter(|f| !f.passed)
+        .map(|f| f.code.as_str())
+        .collect();
+    // The simulator is plain http on loopback: fine for development, flagged for a release.
+    assert_eq!(failed, ["backend_https"], "{findings:?}");
+    assert!(findings
+        .iter()
+        .any(|f| f.code == "data_dir_writable" && f.passed));
+    assert!(
+        std::fs::read_dir(env.dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("probe")),
+        "the probe file is removed"
+    );
+}

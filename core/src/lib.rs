@@ -13,6 +13,7 @@
 //! | [`error`] | the small public error enums, one variant per action the app can take |
 //! | [`events`] | what the networked flow tells the app, as plain data: `FlowEvent`, `OutboxSummary` |
 //! | [`secret`] | the `Secret` wrapper that keeps client secrets and keys out of logs and `Debug` |
+//! | [`setup`] | the setup self-check's configuration rules (`SetupFinding`): https backend, return URLs, Android application id |
 //! | [`ids`] | the shape of every id that enters a path, a file name or a snapshot |
 //! | [`data`] | account data as pure rules: refresh plans and outcomes, the action an account needs, money, transaction merges, duplicate accounts, the per-call limits (`DataLimits`, paging loops, sync cursors) and the shape of every value handed to the app |
 //! | [`network`] | the network boundary: the [`network::HttpTransport`] the host supplies, and [`network::policy`], every rule applied to it |
@@ -33,6 +34,7 @@ pub mod options;
 pub mod reconcile;
 pub mod return_url;
 pub mod secret;
+pub mod setup;
 pub mod state;
 
 #[cfg(feature = "uniffi")]

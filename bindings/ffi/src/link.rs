@@ -98,6 +98,13 @@ impl FlowClient {
         Ok((&result).into())
     }
 
+    /// The setup self-check, for debug builds: an https backend, valid return URLs, a
+    /// well-formed Android application id, a writable data directory. Each finding says what to
+    /// change when it fails (`passed == false`); nothing here stops the client from working.
+    pub async fn check_setup(&self) -> Vec<finconn_core::setup::SetupFinding> {
+        self.inner.check_setup().await
+    }
+
     /// Every incoming deep link: given to the flows of this client waiting for the user to come
     /// back. `isFlowUrl` says whether it is one of this app's Financial Connections links (do not
     /// route it elsewhere; forward it to Stripe's SDK as well). A hostile link is only rejected;

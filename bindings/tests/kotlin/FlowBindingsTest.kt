@@ -392,6 +392,25 @@ class FlowBindingsTest {
     }
 
     @Test
+    fun closingAFlowReleasesItForTheNextLaunch() = runBlocking<Unit> {
+        val sessionId: String
+        newClient().use { client ->
+            val flow = client.newFlow(options())
+            sessionId = flow.start().sessionId()
+            flow.sheetPresented()
+            flow.close()
+            // Use after close: the documented IllegalStateException, outside FinConnException.
+            val e = assertThrows(IllegalStateException::class.java) { flow.phase() }
+            assertFalse(e is FinConnException)
+            // Closed, the flow's lock is released at once: the launch step finds it, in this
+            // very process, without waiting for the garbage collector.
+            val recovery = client.resumePending()
+            assertEquals(listOf(sessionId), recovery.finished.map { it.sessionId })
+        }
+        assertEquals(1uL, sim.reportsReceived(sessionId))
+    }
+
+    @Test
     fun listenerReceivesFlowAndStripeEvents() = runBlocking<Unit> {
         val events = Collections.synchronizedList(mutableListOf<FlowEvent>())
         newClient().use { client ->

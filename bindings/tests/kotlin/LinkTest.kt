@@ -28,6 +28,7 @@ import java.util.Collections
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.After
@@ -195,7 +196,7 @@ class LinkTest {
             val presenter = FakePresenter(sim, client, sheet)
             val link = async { client.link(options(), presenter) }
             withTimeout(30_000) { presenter.reached.await() }
-            link.cancel() // the process dies here
+            link.cancelAndJoin() // the process dies here
             presenterSessions = presenter.sessions.toList()
         }
         if (bankFinishes) sim.completeSheet(presenterSessions.single(), "success_one")
@@ -225,7 +226,7 @@ class LinkTest {
         newClient().use { client ->
             val link = async { client.link(options(), FakePresenter(sim, client, Sheet.LINKS)) }
             kotlinx.coroutines.delay(500)
-            link.cancel()
+            link.cancelAndJoin()
         }
         newClient().use { client ->
             val recovery = client.resumePending()
@@ -241,7 +242,7 @@ class LinkTest {
             val presenter = FakePresenter(sim, client, Sheet.LINKS)
             val link = async { client.link(options(), presenter) }
             kotlinx.coroutines.delay(1_000)
-            link.cancel()
+            link.cancelAndJoin()
             session = presenter.sessions.lastOrNull()
         }
         newClient().use { client ->
@@ -257,6 +258,16 @@ class LinkTest {
             assertTrue(handled.isFlowUrl)
             assertFalse(handled.recorded)
             assertFalse(client.handleUrl("finconn-test://stripe-redirect.evil.example/?status=success").isFlowUrl)
+        }
+    }
+
+    @Test
+    fun theSetupSelfCheckNamesWhatToFix() = runBlocking<Unit> {
+        newClient().use { client ->
+            val findings = client.checkSetup()
+            // The simulator is plain http on loopback: fine for development, flagged for a release.
+            assertEquals(listOf("backend_https"), findings.filter { !it.passed }.map { it.code })
+            assertTrue(findings.any { it.code == "data_dir_writable" && it.passed })
         }
     }
 }

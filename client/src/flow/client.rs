@@ -202,6 +202,7 @@ pub(super) struct ClientInner {
     /// Flows driven by objects of this client, by id.
     pub(super) live: Mutex<HashMap<String, Weak<FlowShared>>>,
     link_retry: crate::link::LinkRetry,
+    data_dir: PathBuf,
 }
 
 impl ClientInner {
@@ -304,6 +305,7 @@ impl FlowClient {
                 listeners,
                 live: Mutex::new(HashMap::new()),
                 link_retry: config.link_retry,
+                data_dir: config.data_dir.clone(),
             }),
         })
     }
@@ -535,6 +537,43 @@ impl FlowClient {
             self.inner.note_configuration_mistake(url, &handling);
             handling
         })
+    }
+
+    /// The setup self-check, for debug builds: the configuration's rules
+    /// ([`finconn_core::setup::check_configuration`]: an https backend, valid return URLs, a
+    /// well-formed Android application id) and whether the data directory takes a durable write
+    /// (a probe file written, synced and removed). Each item says what to change when it fails.
+    pub async fn check_setup(&self) -> Vec<finconn_core::setup::SetupFinding> {
+        use finconn_core::setup::SetupFinding;
+        let backend = self.inner.backend.config();
+        let return_urls: Vec<String> = self.inner.rules.return_urls().map(str::to_owned).collect();
+        let mut findings = finconn_core::setup::check_configuration(
+            &backend.base_url,
+            &return_urls,
+            self.inner.rules.android_app_id(),
+        );
+        let probe = self
+            .inner
+            .data_dir
+            .join(format!(".finconn-setup-probe-{}", new_id("")));
+        let written = std::fs::File::create(&probe)
+            .and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(b"finconn")?;
+                f.sync_all()
+            })
+            .and_then(|()| std::fs::remove_file(&probe));
+        findings.push(match written {
+            Ok(()) => SetupFinding::pass("data_dir_writable", "the data directory takes a durable write"),
+            Err(e) => {
+                let _ = std::fs::remove_file(&probe);
+                SetupFinding::fail(
+                    "data_dir_writable",
+                    format!("the data directory cannot be written ({e}): pass the app's private, non-backed-up directory (Android noBackupFilesDir, iOS Application Support)"),
+                )
+            }
+        });
+        findings
     }
 
     /// How [`FlowClient::link`] retries a step after a temporary error.

@@ -523,6 +523,19 @@ final class FinConnTests: XCTestCase {
         XCTAssertEqual(lists, 100)
     }
 
+    func testClosingAFlowReleasesItForTheNextLaunch() async throws {
+        // Swift has no close(): an object is freed with its last reference, and cannot be used
+        // after that. Releasing the flow releases its lock at once, like close() in Kotlin.
+        let client = try newClient()
+        var flow: Flow? = try client.newFlow(options: options())
+        let sessionId = try await XCTUnwrap(flow).start().sessionId()
+        try XCTUnwrap(flow).sheetPresented()
+        flow = nil
+        let recovery = try await client.resumePending()
+        XCTAssertEqual(recovery.finished.map(\.sessionId), [sessionId])
+        XCTAssertEqual(try sim.reportsReceived(sessionId: sessionId), 1)
+    }
+
     func testARustPanicIsAnErrorNotACrash() throws {
         // `testingPanic` returns a Result in Rust, so Swift `throws` and UniFFI's panic becomes an
         // error (UniffiInternalError.rustPanic, fileprivate to FinConn.swift). A panic in a

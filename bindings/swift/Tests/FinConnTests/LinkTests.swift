@@ -309,4 +309,12 @@ final class LinkTests: XCTestCase {
         XCTAssertFalse(handled.recorded)
         XCTAssertFalse(try client.handleUrl(url: "finconn-test://stripe-redirect.evil.example/?status=success").isFlowUrl)
     }
+
+    func testTheSetupSelfCheckNamesWhatToFix() async throws {
+        let client = try newClient()
+        let findings = await client.checkSetup()
+        // The simulator is plain http on loopback: fine for development, flagged for a release.
+        XCTAssertEqual(findings.filter { !$0.passed }.map(\.code), ["backend_https"])
+        XCTAssertTrue(findings.contains { $0.code == "data_dir_writable" && $0.passed })
+    }
 }

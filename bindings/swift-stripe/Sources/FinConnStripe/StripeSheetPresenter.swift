@@ -23,8 +23,9 @@ public final class StripeSheetPresenter: SheetPresenter {
     private let viewController: @MainActor @Sendable () -> UIViewController?
 
     /// - Parameters:
-    ///   - returnURL: the URL Stripe's sheet returns to from the bank's app or Safari (one of the
-    ///     client's `returnUrls`); nil when every bank of the session is handled inside the sheet.
+    ///   - returnURL: the URL that brings the user back to the app after authenticating in the
+    ///     bank's app or Safari (Stripe's `returnURL`; one of the client's `returnUrls`). Without
+    ///     it, Stripe's sheet has no way back into the app from there.
     ///   - viewController: called on the main actor at each presentation: the view controller to
     ///     present from, one that is not presenting anything; nil when there is none. Without one
     ///     (nil, or it is presenting), `link` ends the flow canceled and throws `FinConnError.Other`.

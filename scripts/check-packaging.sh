@@ -7,7 +7,10 @@
 #
 # 1. static: the packaging files exist, are well-formed (bash -n, XML, tree-sitter for Swift/KTS),
 #    and agree with each other and with uniffi.toml (module, package and library names, minSdk,
-#    Rust targets, ABIs, the paths the scripts write vs the paths Package.swift/Gradle read);
+#    Rust targets, ABIs, the paths the scripts write vs the paths Package.swift/Gradle read); the
+#    optional Stripe adapters (bindings/swift-stripe, bindings/android-stripe) depend on the core
+#    package and on Stripe's SDK at the versions the samples pin, and the core package names no
+#    Stripe SDK (scripts/stripe-adapters-check.sh compiles the adapters);
 # 2. generation through the real scripts from the host library (dev profile, no cargo features,
 #    i.e. the shipped API):
 #      scripts/gen-swift.sh --package                  -> bindings/swift/Sources/FinConn/FinConn.swift
@@ -213,16 +216,78 @@ check "consumer-rules.pro keeps JNA and the classes of package $K_PACKAGE (not i
 check "build-android.sh: cargo ndk for arm64-v8a armeabi-v7a x86_64 x86 into src/main/jniLibs" bash -c \
   'grep -q "^ABIS=(arm64-v8a armeabi-v7a x86_64 x86)$" "$1" && grep -q "cargo ndk \"\${ndk_targets\[@\]}\" --platform \"\$MIN_SDK\" -o src/main/jniLibs rustc --release -p \"\$FINCONN_FFI_CRATE\" --lib --crate-type cdylib" "$1"' _ "$ANDROID_SCRIPT"
 
+# The optional Stripe adapters: separate packages, so the core package stays free of Stripe's SDK.
+SWIFT_STRIPE_DIR=bindings/swift-stripe
+ANDROID_STRIPE_DIR=bindings/android-stripe
+for f in "$SWIFT_STRIPE_DIR/Package.swift" "$SWIFT_STRIPE_DIR/README.md" \
+  "$SWIFT_STRIPE_DIR/Sources/FinConnStripe/StripeSheetPresenter.swift" "$SWIFT_STRIPE_DIR/LinuxCheck/Stubs/UIKit/UIKit.swift" \
+  "$ANDROID_STRIPE_DIR/build.gradle.kts" "$ANDROID_STRIPE_DIR/settings.gradle.kts" "$ANDROID_STRIPE_DIR/README.md" \
+  "$ANDROID_STRIPE_DIR/src/main/AndroidManifest.xml" "$ANDROID_STRIPE_DIR/src/main/java/io/finconn/stripe/StripeSheetPresenter.kt" \
+  scripts/stripe-adapters-check.sh; do
+  check "exists: $f" test -f "$f"
+done
+check "android-stripe AndroidManifest.xml is well-formed XML" \
+  python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$ANDROID_STRIPE_DIR/src/main/AndroidManifest.xml"
+check "the core packages depend on no Stripe SDK (Package.swift, build.gradle.kts, their imports)" bash -c \
+  '! grep -rqE "^[[:space:]]*(@[[:alnum:]_]+(\([^)]*\))?[[:space:]]+)*import[[:space:]]+Stripe|github\.com/stripe/stripe-ios|^[[:space:]]*import[[:space:]]+com\.stripe\.|\"com\.stripe:" "$1/Package.swift" "$1/Sources" "$2/build.gradle.kts" "$2/src"' \
+  _ "$SWIFT_DIR" "$ANDROID_DIR"
+check "swift-stripe Package.swift: tools 5.9, FinConn from ../swift, stripe-ios-spm from the version ios-sample/project.yml pins" python3 - \
+  "$SWIFT_STRIPE_DIR/Package.swift" ios-sample/project.yml <<'PY'
+import re, sys
+src, yml = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+live = "\n".join(l for l in src.splitlines() if not l.strip().startswith("//"))
+pinned = re.search(r'url: https://github\.com/stripe/stripe-ios-spm\s+from: "?([0-9.]+)"?', yml)
+ok = (
+    src.startswith("// swift-tools-version:5.9\n")
+    and '.package(path: "../swift")' in live
+    and pinned is not None
+    and f'.package(url: "https://github.com/stripe/stripe-ios-spm", from: "{pinned.group(1)}")' in live
+    and '.product(name: "FinConn", package: "swift")' in live
+    and '.product(name: "StripeFinancialConnections", package: "stripe-ios-spm")' in live
+)
+print(f"project.yml pins {pinned.group(1) if pinned else None}", file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+check "android-stripe build.gradle.kts: the library's AGP and Kotlin plugin versions, namespace io.finconn.stripe, :finconn, minSdk 23, compileSdk 36" python3 - \
+  "$ANDROID_STRIPE_DIR/build.gradle.kts" "$GRADLE_BUILD" <<'PY'
+import re, sys
+def plugins(path):
+    return dict(re.findall(r'id\("(com\.android\.library|org\.jetbrains\.kotlin\.android)"\) version "([^"]+)"', open(path).read()))
+src = open(sys.argv[1]).read()
+ok = (
+    len(plugins(sys.argv[1])) == 2 and plugins(sys.argv[1]) == plugins(sys.argv[2])
+    and 'namespace = "io.finconn.stripe"' in src and 'api(project(":finconn"))' in src
+    and re.search(r"^\s*minSdk = 23$", src, re.M) and re.search(r"^\s*compileSdk = 36$", src, re.M)
+)
+sys.exit(0 if ok else 1)
+PY
+check "android-stripe build.gradle.kts: financial-connections and lifecycle-process at the versions android-sample pins" python3 - \
+  "$ANDROID_STRIPE_DIR/build.gradle.kts" android-sample/app/build.gradle.kts <<'PY'
+import re, sys
+def pins(path):
+    return dict(re.findall(r'"(com\.stripe:financial-connections|androidx\.lifecycle:lifecycle-process):([^"]+)"', open(path).read()))
+adapter, sample = pins(sys.argv[1]), pins(sys.argv[2])
+print(f"adapter {adapter}, sample {sample}", file=sys.stderr)
+sys.exit(0 if len(adapter) == 2 and adapter == sample else 1)
+PY
+check "android-stripe settings.gradle.kts includes :finconn from ../android" bash -c \
+  'grep -qx "include(\":finconn\")" "$1" && grep -qx "project(\":finconn\").projectDir = file(\"../android\")" "$1"' \
+  _ "$ANDROID_STRIPE_DIR/settings.gradle.kts"
+
 # .gitignore covers every build output the scripts write into the source tree.
 for p in "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$SWIFT_DIR/FinConnFFI.xcframework/Info.plist" \
   "$SWIFT_DIR/build/x" "$SWIFT_DIR/dist/FinConnFFI.xcframework.zip" "$SWIFT_DIR/.build/x" \
   "$ANDROID_DIR/src/main/jniLibs/arm64-v8a/lib$FINCONN_FFI_LIB.so" "$ANDROID_DIR/src/main/kotlin/io/finconn/x.kt" \
-  "$ANDROID_DIR/build/x" build/swift/x bindings/generated/x; do
+  "$ANDROID_DIR/build/x" build/swift/x bindings/generated/x \
+  "$SWIFT_STRIPE_DIR/.build/x" "$SWIFT_STRIPE_DIR/.swiftpm/x" "$SWIFT_STRIPE_DIR/Package.resolved" \
+  "$ANDROID_STRIPE_DIR/build/x" "$ANDROID_STRIPE_DIR/.gradle/x" "$ANDROID_STRIPE_DIR/.kotlin/x"; do
   check "gitignored: $p" git check-ignore -q --no-index "$p"
 done
 for p in "$PACKAGE_SWIFT" "$SWIFT_DIR/Sources/FinConn/FinConnPackage.swift" "$GRADLE_BUILD" \
   "$ANDROID_DIR/src/main/AndroidManifest.xml" "$SWIFT_DIR/Tests/FinConnTests/FinConnTests.swift" \
-  bindings/tests/kotlin/FlowBindingsTest.kt; do
+  bindings/tests/kotlin/FlowBindingsTest.kt "$SWIFT_STRIPE_DIR/Package.swift" \
+  "$SWIFT_STRIPE_DIR/Sources/FinConnStripe/StripeSheetPresenter.swift" "$ANDROID_STRIPE_DIR/build.gradle.kts" \
+  "$ANDROID_STRIPE_DIR/src/main/java/io/finconn/stripe/StripeSheetPresenter.kt"; do
   check "not ignored (committed source): $p" bash -c '! git check-ignore -q --no-index "$1"' _ "$p"
 done
 
@@ -288,8 +353,8 @@ check "generated Swift installed at $SWIFT_DIR/Sources/$S_MODULE/$S_MODULE.swift
   cmp -s "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$SWIFT_DIR/Sources/$S_MODULE/$S_MODULE.swift"
 check "framework contents: Headers/$S_FFI_FILE.h, Modules/module.modulemap" bash -c \
   'test -f "$1/Headers/$2.h" && test -f "$1/Modules/module.modulemap"' _ "$OUT" "$S_FFI_FILE"
-check "module map declares framework module $S_FFI_MODULE (== binaryTarget name) over $S_FFI_FILE.h" bash -c \
-  'grep -q "^framework module $2 {" "$1" && grep -q "umbrella header \"$3.h\"" "$1"' _ "$OUT/Modules/module.modulemap" "$S_FFI_MODULE" "$S_FFI_FILE"
+check "module map declares framework module $S_FFI_MODULE (== binaryTarget name) over $S_FFI_FILE.h and FinConnCoreFFI.h" bash -c \
+  'grep -q "^framework module $2 {" "$1" && grep -q "header \"$3.h\"" "$1" && grep -q "header \"FinConnCoreFFI.h\"" "$1"' _ "$OUT/Modules/module.modulemap" "$S_FFI_MODULE" "$S_FFI_FILE"
 check "module map has no \`use\` declarations (mozilla/uniffi-rs#2917: Xcode 26+ lacks _Builtin_* modules)" bash -c \
   '! grep -qE "^\s*use\s" "$1"' _ "$OUT/Modules/module.modulemap"
 check "uniffi.toml: generate_module_map = false (gen-swift.sh writes the module map)" \
@@ -364,10 +429,11 @@ check "testing bindings declare TestSimulator and testingPanic" bash -c \
 # here while no Swift compiler was available is retired.
 
 # Hand-written Swift/Kotlin/KTS of the bindings (Package.swift, tests, Gradle scripts) + generated.
-if python3 scripts/parse_check.py --self-test bindings/swift bindings/android bindings/tests "$OUT" "$TESTING_OUT"; then
-  pass "parse check: bindings/swift bindings/android bindings/tests + generated (shipped + testing)"
+if python3 scripts/parse_check.py --self-test bindings/swift bindings/android bindings/tests \
+  "$SWIFT_STRIPE_DIR" "$ANDROID_STRIPE_DIR" "$OUT" "$TESTING_OUT"; then
+  pass "parse check: bindings/swift bindings/android bindings/tests, the Stripe adapters + generated (shipped + testing)"
 else
-  fail "parse check: bindings/swift bindings/android bindings/tests + generated (shipped + testing)"
+  fail "parse check: bindings/swift bindings/android bindings/tests, the Stripe adapters + generated (shipped + testing)"
 fi
 
 echo "check-packaging: $PASSED passed, $FAILED failed"

@@ -70,7 +70,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements-parse.txt"
 VENV_DIR = Path(os.environ.get("FINCONN_PARSE_VENV", ROOT / "build" / "parse-venv"))
 EXTENSIONS = {".swift": "swift", ".kt": "kotlin", ".kts": "kotlin"}
-SKIP_DIRS = {".git", ".build", ".swiftpm"}  # VCS internals and SwiftPM build state; every source file elsewhere is checked
+# VCS internals and build state: SwiftPM's, and Gradle's and Kotlin's (a Gradle module such as
+# bindings/android-stripe, which has its own settings.gradle.kts, gets .gradle/ and .kotlin/ when
+# built alone). Every source file elsewhere is checked.
+SKIP_DIRS = {".git", ".build", ".swiftpm", ".gradle", ".kotlin"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,11 +8,15 @@
 #   2. every Rust test of the workspace (core, cli — including `fc demo --json` for every scenario —,
 #      testkit, ffi), then the pure core alone: `cargo tree` must show no runtime, randomness or FFI
 #      crate in it (scripts/check-pure-core.sh), and its tests pass built with its own features only
-#   3. the Kotlin bindings on the JVM against the real cdylib (JUnit)
+#   3. the Kotlin bindings on the JVM against the real cdylib (JUnit), then the optional Stripe
+#      adapter for Android (bindings/android-stripe) compiled with kotlinc -Werror against them and
+#      stand-ins of Stripe's SDK and AndroidX
 #   4. the Swift package with SwiftPM against the real library (XCTest, then the release build
 #      linked statically), then the iOS sample's non-UI files compiled against it and Stripe stubs,
-#      with XCTests of its SampleController: mandatory wherever `swift` exists; without it, said
-#      plainly
+#      with XCTests of its SampleController, then the optional Stripe adapter for iOS
+#      (bindings/swift-stripe) compiled against it and stand-ins of Stripe's SDK and UIKit, with
+#      XCTests driving FlowClient.link through it: mandatory wherever `swift` exists; without it,
+#      said plainly
 #   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the API-name check
 #      of the sample apps and of the ```kotlin/```swift blocks of every *.md (and of the check's own
 #      fixtures), and the packaging layout check
@@ -61,13 +65,18 @@ cargo run -p finconn-testkit --locked --bin finconn-soak -- --kills 200 --json
 step "Kotlin bindings on the JVM (JUnit, real cdylib)"
 bash scripts/kotlin-tests.sh
 
+step "Stripe adapter for Android: kotlinc -Werror against the bindings and stand-ins of Stripe's SDK and AndroidX"
+bash scripts/stripe-adapters-check.sh --kotlin
+
 if command -v swift >/dev/null; then
   step "Swift package on Linux: swift build + XCTest against the real library, release build linked statically"
   bash scripts/swift-tests.sh
   step "iOS sample's logic on Linux: every non-UI file compiled against FinConn and the Stripe stubs, SampleController XCTests"
   bash scripts/ios-sample-check.sh
+  step "Stripe adapter for iOS on Linux: compiled against FinConn and stand-ins of Stripe's SDK and UIKit, XCTests through FlowClient.link"
+  bash scripts/stripe-adapters-check.sh --swift
 else
-  loud "THE SWIFT TESTS DID NOT RUN: this machine has no swift. Only generation, a clang import of the C module and a parse of the Swift sources run below."
+  loud "THE SWIFT TESTS DID NOT RUN: this machine has no swift. Only generation, a clang import of the C module and a parse of the Swift sources run below (the iOS Stripe adapter included)."
 fi
 
 step "Swift bindings generated and parsed"

@@ -1,6 +1,7 @@
 // Android sample of finconn: an app module plus the project's own library module
-// (bindings/android), included as a subproject so the sample always builds against the working
-// tree's Rust core and generated Kotlin bindings.
+// (bindings/android) and its optional Stripe adapter (bindings/android-stripe), included as
+// subprojects so the sample always builds against the working tree's Rust core, generated Kotlin
+// bindings and adapter.
 //
 // Before the first Gradle sync run bindings/android/build-android.sh --no-gradle (see README.md):
 // it builds libfinconn_ffi.so for every ABI and generates the Kotlin bindings into the library.
@@ -29,3 +30,8 @@ include(":app")
 // versions, which must stay equal to the ones in this directory's build.gradle.kts.
 include(":finconn")
 project(":finconn").projectDir = file("../bindings/android")
+
+// FinConn's Stripe adapter (io.finconn.stripe.StripeSheetPresenter), outside this directory too,
+// included the same way; it depends on :finconn and declares the same plugin versions.
+include(":finconn-stripe")
+project(":finconn-stripe").projectDir = file("../bindings/android-stripe")

@@ -48,9 +48,13 @@ kotlin {
 dependencies {
     // The shared Rust core: UniFFI-generated Kotlin (package io.finconn) + libfinconn_ffi.so.
     implementation(project(":finconn"))
+    // Its Stripe adapter: StripeSheetPresenter, the SheetPresenter FlowClient.link drives.
+    implementation(project(":finconn-stripe"))
 
-    // Stripe's Financial Connections SDK (FinancialConnectionsSheet): the newest 23.x found
-    // (stripe-android PR #14568, 2026-09-15). See README.md for the versions and why.
+    // Stripe's Financial Connections SDK (FinancialConnectionsSheet), which the adapter presents:
+    // pinned by the app too, so that the app decides which Stripe SDK it ships (Gradle takes the
+    // higher of this and the adapter's). The newest 23.x found (stripe-android PR #14568,
+    // 2026-09-15). See README.md for the versions and why.
     implementation("com.stripe:financial-connections:23.19.0")
 
     implementation("androidx.appcompat:appcompat:1.7.1")
@@ -59,7 +63,5 @@ dependencies {
     implementation("androidx.recyclerview:recyclerview:1.3.2")
     // lifecycleScope (coroutines on the main thread, cancelled with the activity).
     implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.9.2")
-    // ProcessLifecycleOwner: tells when the whole app goes to the background (bank app, browser).
-    implementation("androidx.lifecycle:lifecycle-process:2.9.2")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
 }

@@ -20,36 +20,19 @@ struct SampleState {
     var statusText = "Ready"
     var phaseText = ""
     var isBusy = false
-    var sheetStyle: SheetStyle = .automatic
+    var appearance: Appearance = .automatic
     var details: [String: AccountDetails] = [:]
-    /// Flows waiting for the backend's answer (offline, 5xx): "Check the result again".
-    var waitingFlows: [Flow] = []
+    /// The last "Check setup" (debug builds): the library's self-check, as it worded it.
+    var setupFindings: [SetupFinding] = []
     /// A FlowClient exists (its creation can fail on a bad backend URL).
     var isConfigured = false
-
-    var canCheckAgain: Bool { !waitingFlows.isEmpty }
 }
 
-/// Presents Stripe's sheet on screen: from UIKit's top view controller in the app
-/// (`TopViewControllerPresenter`, TopViewController.swift), a fake in the Linux tests.
-@MainActor
-protocol SheetPresenter: AnyObject {
-    /// Looks now for a screen to present the sheet from: nil when there is none; otherwise a
-    /// function that presents a sheet there and hands Stripe's result to its closure when the sheet
-    /// closes.
-    func presentation() -> SheetPresentation?
-}
-
-typealias SheetPresentation = (
-    _ sheet: FinancialConnectionsSheet,
-    _ completion: @escaping (FinancialConnectionsSheet.Result) -> Void
-) -> Void
-
-/// The sample's state and its calls into the core and to Stripe's sheet. Everything that decides
-/// something (what a deep link means, what the outcome is, retries, what is persisted, what changed
-/// in the transactions) happens in the core; this class only moves values between the screens,
-/// Stripe's sheet and the core. Plain Swift: no SwiftUI, UIKit or Combine, so it compiles and runs on
-/// Linux too (scripts/ios-sample-check.sh).
+/// The sample's state and its calls into the core. Linking is one call, `FlowClient.link`, with the
+/// `SheetPresenter` the app gives (FinConnStripe's `StripeSheetPresenter` in the app, a fake in the
+/// Linux tests); every URL the app is opened with goes to `FlowClient.handleUrl`; the launch step is
+/// `FlowClient.resumePending()`. Everything else is showing what the core answered. Plain Swift: no
+/// SwiftUI, UIKit or Combine, so it compiles and runs on Linux too (scripts/ios-sample-check.sh).
 @MainActor
 final class SampleController {
     /// Every change is handed to `onChange` (AppModel publishes it).
@@ -66,54 +49,55 @@ final class SampleController {
     private let presenter: SheetPresenter
     private let log: SampleLog
     private let loadSettings: () -> SampleSettings
-    private let makeClient: (SampleSettings) throws -> FlowClient
+    private let makeConfig: (SampleSettings) throws -> FlowClientConfig
 
     private var client: FlowClient?
-    private var listenerId: UInt64?
-    /// The flow being started or whose sheet is up; deep links go to it.
-    private var flow: Flow?
-    /// Stripe's sheet while it is on screen.
-    private var sheet: FinancialConnectionsSheet?
-    private var launched = false
     /// Per account: the cursor of the last `syncTransactions` and the transactions by id. In
     /// memory only; the core decides what changed since the cursor.
     private var ledgers: [String: (cursor: String?, byId: [String: FinConn.Transaction])] = [:]
 
-    /// `loadSettings` and `makeClient` are the app's unless a test replaces them (the Linux tests
-    /// point the client at the core's loopback simulator).
+    /// `loadSettings` and `makeConfig` are the app's unless a test replaces them (the Linux tests
+    /// point the client at the core's loopback simulator and a temporary data directory).
     init(
         presenter: SheetPresenter,
         log: SampleLog,
         loadSettings: @escaping () -> SampleSettings = { SampleSettings.load() },
-        makeClient: @escaping (SampleSettings) throws -> FlowClient = SampleController.makeClient
+        makeConfig: @escaping (SampleSettings) throws -> FlowClientConfig = { try SampleController.clientConfig($0) }
     ) {
         self.presenter = presenter
         self.log = log
         self.loadSettings = loadSettings
-        self.makeClient = makeClient
+        self.makeConfig = makeConfig
         setLogger(logger: CoreLogForwarder(log), maxLevel: .debug)
-        configure()
-    }
-
-    /// The app's FlowClient: URLSession through the package's PlatformHttpTransport; the core keeps
-    /// every flow and every unsent report in Application Support.
-    nonisolated static func makeClient(_ settings: SampleSettings) throws -> FlowClient {
-        let dataDir = try FileManager.default.url(
-            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
-        )
-        return try FlowClient(
-            config: clientConfig(settings, dataDir: dataDir.path),
-            headers: BearerHeaders(token: settings.userToken)
-        )
     }
 
     /// The backend from the settings, the return URL registered in Info.plist, the data directory.
-    nonisolated static func clientConfig(_ settings: SampleSettings, dataDir: String) -> FlowClientConfig {
+    nonisolated static func clientConfig(_ settings: SampleSettings) throws -> FlowClientConfig {
         FlowClientConfig(
             backendUrl: settings.backendURL,
             returnUrls: [SampleConfig.returnURL],
-            dataDir: dataDir
+            dataDir: try dataDirectory()
         )
+    }
+
+    /// Application Support/finconn, excluded from backup: the flows and reports the core keeps
+    /// there belong to this installation on this device (bindings/swift/README.md, "Where
+    /// `dataDir` goes").
+    nonisolated static func dataDirectory() throws -> String {
+        var directory = try FileManager.default.url(
+            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
+        ).appendingPathComponent("finconn", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var values = URLResourceValues()
+        values.isExcludedFromBackup = true
+        try directory.setResourceValues(values)
+        return directory.path
+    }
+
+    /// The one place a FlowClient is created (URLSession through the package's
+    /// PlatformHttpTransport).
+    nonisolated static func openClient(_ config: FlowClientConfig, headers: HeadersProvider) async throws -> FlowClient {
+        try FlowClient(config: config, headers: headers)
     }
 
     // MARK: - Errors
@@ -121,83 +105,38 @@ final class SampleController {
     /// The one place where the core's errors are caught, for every call that can throw: a
     /// `FinConnError`, or any other error (a panic inside the Rust library arrives as a
     /// non-`FinConnError`). Shows the user's sentence (unless `quiet`), logs it with the request
-    /// id, hands the error to `onError`, and returns nil.
-    @discardableResult
-    private func guarded<T>(
-        _ operation: String,
-        quiet: Bool = false,
-        onError: ((Error) -> Void)? = nil,
-        _ body: () async throws -> T
-    ) async -> T? {
+    /// id, and returns nil.
+    private func guarded<T>(_ operation: String, quiet: Bool = false, _ body: () async throws -> T) async -> T? {
         do {
             return try await body()
         } catch {
-            failed(operation, error, quiet: quiet, onError: onError)
+            log.app(.error, "\(operation): \(UserMessages.logText(for: error))")
+            if !quiet {
+                state.statusText = UserMessages.text(for: error)
+            }
             return nil
         }
     }
 
-    /// `guarded` for the synchronous calls (deep links, lifecycle, client creation).
-    @discardableResult
-    private func guarded<T>(
-        _ operation: String,
-        quiet: Bool = false,
-        onError: ((Error) -> Void)? = nil,
-        _ body: () throws -> T
-    ) -> T? {
-        do {
-            return try body()
-        } catch {
-            failed(operation, error, quiet: quiet, onError: onError)
-            return nil
-        }
-    }
+    // MARK: - Launch
 
-    private func failed(_ operation: String, _ error: Error, quiet: Bool, onError: ((Error) -> Void)?) {
-        log.app(.error, "\(operation): \(UserMessages.logText(for: error))")
-        if !quiet {
-            state.statusText = UserMessages.text(for: error)
-        }
-        onError?(error)
-    }
-
-    // MARK: - Setup
-
-    /// (Re)creates the FlowClient from the settings: at launch and when Settings are saved.
-    func configure() {
-        let settings = loadSettings()
-        state.sheetStyle = settings.sheetStyle
-        if let client, let listenerId {
-            client.removeListener(listenerId: listenerId)
-        }
-        client = nil
-        listenerId = nil
-        state.isConfigured = false
-        let created: FlowClient? = guarded("FlowClient") { try makeClient(settings) }
-        guard let created else { return }
-        listenerId = created.addListener(listener: FlowEventsForwarder { [weak self] event in
-            // Called on a core thread: hop to the main actor.
-            guard let self else { return }
-            Task { @MainActor in self.show(event) }
-        })
-        client = created
-        state.isConfigured = true
-        state.statusText = "Ready"
-    }
-
-    /// Once, when the first screen appears: the core resumes the flows a killed app left in its
-    /// data directory and sends the reports still owed.
+    /// When the first screen appears: the client, then the launch step. Running it again repeats
+    /// only the launch step, which the core makes idempotent.
     func launch() async {
-        guard !launched, let client else { return }
-        launched = true
+        if client == nil {
+            await connect()
+        }
+        guard let client else { return }
+        // The launch step: the core finishes the flows a killed app left in its data directory and
+        // sends the reports still owed.
         if let recovery = await guarded("resumePending", { try await client.resumePending() }) {
             let reports = recovery.reports
             log.app(.info, "resumePending: \(recovery.finished.count) finished, \(recovery.waiting.count) waiting, \(recovery.quarantined) quarantined; reports \(reports.delivered) delivered, \(reports.remaining) left, \(reports.dropped) dropped")
             var lines = recovery.finished.map { UserMessages.text(for: $0, known: state.accounts) }
             if !recovery.waiting.isEmpty {
-                lines.append("An interrupted linking is waiting for the server.")
+                // Not kept: the next launch step asks the backend again.
+                lines.append("An interrupted linking is waiting for the server: the app asks again at its next launch.")
             }
-            state.waitingFlows = recovery.waiting
             if !lines.isEmpty {
                 state.statusText = lines.joined(separator: "\n")
             }
@@ -205,10 +144,33 @@ final class SampleController {
         await refreshAccounts()
     }
 
-    // MARK: - User actions
+    /// Settings were saved: a client for the new backend or user, then the launch step.
+    func applySettings() async {
+        client = nil
+        await launch()
+    }
 
-    func linkAccount() {
-        startFlow(SessionOptions(
+    private func connect() async {
+        let settings = loadSettings()
+        state.appearance = settings.appearance
+        state.isConfigured = false
+        let created = await guarded("FlowClient") {
+            try await Self.openClient(try makeConfig(settings), headers: BearerHeaders(token: settings.userToken))
+        }
+        guard let created else { return }
+        _ = created.addListener(listener: FlowEventsForwarder { [weak self] event in
+            // Called on a core thread: hop to the main actor.
+            Task { @MainActor in self?.show(event) }
+        })
+        client = created
+        state.isConfigured = true
+        state.statusText = "Ready"
+    }
+
+    // MARK: - Linking
+
+    func linkAccount() async {
+        await link(SessionOptions(
             permissions: Self.permissions,
             prefetch: [.balances],
             returnUrl: SampleConfig.returnURL
@@ -216,30 +178,52 @@ final class SampleController {
     }
 
     /// Relinks an account the list flags (needs relink now, or soon).
-    func relink(_ account: Account) {
+    func relink(_ account: Account) async {
         guard let authorization = account.authorization else { return }
-        relink(accountId: account.id, authorization: authorization, missing: [])
+        await relink(accountId: account.id, authorization: authorization, missing: [])
     }
 
     /// Relinks as an `AccountAction.relinkRequired` asks, adding the permissions it says are missing.
-    func relink(accountId: String, authorization: String, missing: [Permission]) {
-        startFlow(SessionOptions(
+    func relink(accountId: String, authorization: String, missing: [Permission]) async {
+        await link(SessionOptions(
             permissions: Self.permissions + missing.filter { !Self.permissions.contains($0) },
             relink: RelinkRequest(authorization: authorization, account: accountId),
             returnUrl: SampleConfig.returnURL
         ))
     }
 
-    /// Asks the backend again for the result of every waiting flow.
-    func checkAgain() {
-        guard !state.isBusy, !state.waitingFlows.isEmpty else { return }
-        let flows = state.waitingFlows
-        state.waitingFlows = []
-        Task {
-            for flow in flows {
-                await resume(flow)
-            }
+    /// The whole flow: session, Stripe's sheet, the trip to the bank, the reconciled result.
+    private func link(_ options: SessionOptions) async {
+        guard let client, !state.isBusy else { return }
+        state.isBusy = true
+        state.statusText = "Linking your bank account…"
+        let known = state.accounts
+        let result = await guarded("link") { try await client.link(options: options, presenter: presenter) }
+        state.isBusy = false
+        if let result {
+            state.statusText = UserMessages.text(for: result, known: known)
+            await refreshAccounts()
         }
+    }
+
+    /// Every URL the app is opened with: Stripe's SDK sees it, and so does the core, which gives it
+    /// to the flow waiting for the user to come back; neither is parsed here.
+    func handleOpenURL(_ url: URL) async {
+        let handledByStripe = StripeAPI.handleURLCallback(with: url)
+        guard let client else { return }
+        if let handling = await guarded("handleUrl", quiet: true, { try client.handleUrl(url: url.absoluteString) }) {
+            log.app(.info, "deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
+        }
+    }
+
+    /// "Check setup" (debug builds): the library's self-check of the configuration.
+    func checkSetup() async {
+        guard let client else { return }
+        let findings = await client.checkSetup()
+        for finding in findings where !finding.passed {
+            log.app(.error, "setup check \(finding.code): \(finding.message)")
+        }
+        state.setupFindings = findings
     }
 
     func refreshAccounts() async {
@@ -310,151 +294,6 @@ final class SampleController {
         var current = state.details[accountId] ?? AccountDetails()
         change(&current)
         state.details[accountId] = current
-    }
-
-    // MARK: - Flow
-
-    private func startFlow(_ options: SessionOptions) {
-        guard let client, !state.isBusy else { return }
-        state.isBusy = true
-        state.statusText = "Asking the backend for a session…"
-        Task {
-            guard let newFlow = guarded("newFlow", { try client.newFlow(options: options) }) else {
-                state.isBusy = false
-                return
-            }
-            flow = newFlow
-            guard let configuration = await guarded("start", { try await newFlow.start() }) else {
-                await endUnshown(newFlow)
-                return
-            }
-            present(configuration, for: newFlow)
-        }
-    }
-
-    private func present(_ configuration: SheetConfiguration, for flow: Flow) {
-        guard let presentation = presenter.presentation() else {
-            state.statusText = "No screen to present Stripe's sheet from."
-            Task { await endUnshown(flow) }
-            return
-        }
-        guard guarded("sheetPresented", { try flow.sheetPresented() }) != nil else {
-            Task { await endUnshown(flow) }
-            return
-        }
-        // Stripe's SDK takes the publishable key (and the connected account, for Connect
-        // platforms) from its shared API client. Kept in memory only, never logged.
-        STPAPIClient.shared.publishableKey = configuration.publishableKey()
-        STPAPIClient.shared.stripeAccount = configuration.stripeAccount()
-        let sheet = FinancialConnectionsSheet(
-            financialConnectionsSessionClientSecret: configuration.clientSecret(),
-            returnURL: SampleConfig.returnURL,
-            configuration: FinancialConnectionsSheet.Configuration(style: state.sheetStyle.stripeStyle)
-        )
-        sheet.onEvent = { [weak flow] event in
-            flow?.recordStripeEvent(
-                name: event.name.rawValue,
-                metadata: event.metadata.dictionary.mapValues { "\($0)" }
-            )
-        }
-        self.sheet = sheet
-        state.statusText = "Stripe's sheet is open."
-        presentation(sheet) { [weak self] result in
-            self?.sheetClosed(result, flow: flow)
-        }
-    }
-
-    /// The sheet was never shown: the flow ends canceled (the core reports a session it already
-    /// created as canceled). The error, if any, was already shown.
-    private func endUnshown(_ flow: Flow) async {
-        await guarded("cancel", quiet: true) { try await flow.cancel() }
-        self.flow = nil
-        state.isBusy = false
-    }
-
-    private func sheetClosed(_ result: FinancialConnectionsSheet.Result, flow: Flow) {
-        sheet = nil
-        let sheetResult: SheetResult
-        switch result {
-        case .completed:
-            sheetResult = .completed
-        case .canceled:
-            sheetResult = .canceled
-        case .failed(let error):
-            sheetResult = .failed(error: error.localizedDescription)
-        }
-        state.statusText = "Checking the result with the backend…"
-        Task {
-            let known = state.accounts
-            let flowResult = await guarded("sheetResult", onError: { [weak self] error in
-                self?.keepIfTemporary(flow, error)
-            }, {
-                try await flow.sheetResult(result: sheetResult)
-            })
-            self.flow = nil
-            state.isBusy = false
-            if let flowResult {
-                await finish(with: flowResult, known: known)
-            }
-        }
-    }
-
-    private func resume(_ flow: Flow) async {
-        state.isBusy = true
-        state.statusText = "Checking the result with the backend…"
-        let known = state.accounts
-        let flowResult = await guarded("resume", onError: { [weak self] error in
-            self?.keepIfTemporary(flow, error)
-        }, {
-            try await flow.resume()
-        })
-        state.isBusy = false
-        if let flowResult {
-            await finish(with: flowResult, known: known)
-        }
-    }
-
-    private func finish(with result: FlowResult, known: [Account]) async {
-        state.statusText = UserMessages.text(for: result, known: known)
-        await refreshAccounts()
-    }
-
-    /// `sheetResult` or `resume` threw. What to do is what the error case says: the temporary
-    /// ones leave the flow waiting for its result (ask again later), the others end it. A
-    /// storage failure left the flow where it was: asking again once there is space finishes it.
-    private func keepIfTemporary(_ flow: Flow, _ error: Error) {
-        guard let error = error as? FinConnError else { return }
-        switch error {
-        case .Offline, .Timeout, .ServiceUnavailable, .Unauthorized, .Storage:
-            state.waitingFlows.append(flow)
-        case .InvalidConfiguration, .InvalidState, .Rejected, .SnapshotUnusable, .Tls, .Other:
-            break
-        }
-    }
-
-    // MARK: - System events
-
-    /// Every URL the app is opened with: Stripe's SDK sees it, and so does the core (the flow whose
-    /// sheet is up, else the client's check); neither is parsed here.
-    func handleOpenURL(_ url: URL) {
-        let handledByStripe = StripeAPI.handleURLCallback(with: url)
-        if let flow {
-            if let handling = guarded("handleUrl", quiet: true, { try flow.handleUrl(url: url.absoluteString) }) {
-                log.app(.info, "deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
-            }
-        } else if let client {
-            if let check = guarded("checkUrl", quiet: true, { try client.checkUrl(url: url.absoluteString) }) {
-                log.app(.info, "deep link without a flow: matched \(check.matched), Stripe handled \(handledByStripe)")
-            }
-        }
-    }
-
-    /// The app went to the background. While Stripe's sheet is up, that is the user going to the
-    /// bank's app or Safari: the core has already saved the flow; after a kill, `resumePending()`
-    /// finds it.
-    func enteredBackground() {
-        guard sheet != nil, let flow else { return }
-        guarded("userLeftApp", quiet: true) { try flow.userLeftApp() }
     }
 
     // MARK: - Display

@@ -1,11 +1,10 @@
 import Foundation
-import StripeFinancialConnections
 
 /// Fixed values of the sample: the return URL registered in Info.plist (CFBundleURLTypes) and the
 /// keys of what the Settings screen stores in UserDefaults.
 enum SampleConfig {
     /// Registered in Info.plist, passed to the core (FlowClientConfig.returnUrls,
-    /// SessionOptions.returnUrl) and to Stripe's sheet (`returnURL:`).
+    /// SessionOptions.returnUrl) and to Stripe's sheet (`StripeSheetPresenter(returnURL:)`).
     static let returnURL = "finconn-sample://stripe-redirect"
 
     /// Info.plist key FinConnBackendURL: the backend used until one is set in Settings.
@@ -19,13 +18,12 @@ enum SampleConfig {
     enum Keys {
         static let backendURL = "settings.backendURL"
         static let userToken = "settings.userToken"
-        static let sheetStyle = "settings.sheetStyle"
+        static let appearance = "settings.appearance"
     }
 }
 
-/// Light/dark appearance of Stripe's sheet (FinancialConnectionsSheet.Configuration.style), also
-/// applied to the sample's own screens (`colorScheme`, in AppModel.swift: SwiftUI).
-enum SheetStyle: String, CaseIterable, Identifiable {
+/// Light/dark appearance of the sample's screens (`colorScheme`, in AppModel.swift: SwiftUI).
+enum Appearance: String, CaseIterable, Identifiable {
     case automatic
     case alwaysLight
     case alwaysDark
@@ -39,27 +37,19 @@ enum SheetStyle: String, CaseIterable, Identifiable {
         case .alwaysDark: return "Dark"
         }
     }
-
-    var stripeStyle: FinancialConnectionsSheet.Configuration.UserInterfaceStyle {
-        switch self {
-        case .automatic: return .automatic
-        case .alwaysLight: return .alwaysLight
-        case .alwaysDark: return .alwaysDark
-        }
-    }
 }
 
 /// The values the Settings screen edits, read when the FlowClient is (re)created.
 struct SampleSettings {
     var backendURL: String
     var userToken: String
-    var sheetStyle: SheetStyle
+    var appearance: Appearance
 
     static func load(from defaults: UserDefaults = .standard) -> SampleSettings {
         SampleSettings(
             backendURL: defaults.string(forKey: SampleConfig.Keys.backendURL) ?? SampleConfig.defaultBackendURL,
             userToken: defaults.string(forKey: SampleConfig.Keys.userToken) ?? SampleConfig.defaultUserToken,
-            sheetStyle: defaults.string(forKey: SampleConfig.Keys.sheetStyle).flatMap(SheetStyle.init(rawValue:)) ?? .automatic
+            appearance: defaults.string(forKey: SampleConfig.Keys.appearance).flatMap(Appearance.init(rawValue:)) ?? .automatic
         )
     }
 }

@@ -1,10 +1,11 @@
-import StripeFinancialConnections
+import FinConn
+import FinConnStripe
 import UIKit
 
 extension UIApplication {
     /// The view controller Stripe's sheet is presented from: the top of the key window's
-    /// presentation stack. SwiftUI has no view controller of its own to hand out, and
-    /// `FinancialConnectionsSheet.present(from:completion:)` needs one that is not presenting.
+    /// presentation stack. SwiftUI has no view controller of its own to hand out, and Stripe's
+    /// sheet needs one that is not presenting.
     var topViewController: UIViewController? {
         let keyWindow = connectedScenes
             .compactMap { $0 as? UIWindowScene }
@@ -18,13 +19,10 @@ extension UIApplication {
     }
 }
 
-/// The app's `SheetPresenter`: Stripe's sheet on top of whatever the key window shows.
+/// The app's `SheetPresenter`: Stripe's sheet (FinConnStripe) on top of whatever the key window
+/// shows, returning to the URL Info.plist registers. It also tells the flow when the user leaves
+/// for the bank and forwards Stripe's events.
 @MainActor
-final class TopViewControllerPresenter: SheetPresenter {
-    func presentation() -> SheetPresentation? {
-        guard let presenter = UIApplication.shared.topViewController else { return nil }
-        return { sheet, completion in
-            sheet.present(from: presenter, completion: completion)
-        }
-    }
+func stripeSheetPresenter() -> SheetPresenter {
+    StripeSheetPresenter(returnURL: SampleConfig.returnURL) { UIApplication.shared.topViewController }
 }

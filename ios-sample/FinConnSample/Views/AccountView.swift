@@ -7,8 +7,8 @@ struct AccountView: View {
     @EnvironmentObject private var model: AppModel
     let accountId: String
 
-    private var account: Account? { model.accounts.first { $0.id == accountId } }
-    private var details: AccountDetails { model.details[accountId] ?? AccountDetails() }
+    private var account: Account? { model.state.accounts.first { $0.id == accountId } }
+    private var details: AccountDetails { model.state.details[accountId] ?? AccountDetails() }
 
     var body: some View {
         List {
@@ -17,9 +17,13 @@ struct AccountView: View {
                     Text(UserMessages.text(for: action))
                     if case .relinkRequired(let authorization, let reason) = action, let authorization {
                         Button("Relink this account") {
-                            model.relink(accountId: accountId, authorization: authorization, missing: Self.missing(reason))
+                            Task {
+                                await model.controller.relink(
+                                    accountId: accountId, authorization: authorization, missing: Self.missing(reason)
+                                )
+                            }
                         }
-                        .disabled(model.isBusy)
+                        .disabled(model.state.isBusy)
                     }
                 }
             }
@@ -39,7 +43,7 @@ struct AccountView: View {
 
             Section(header: Text("Refresh")) {
                 Button {
-                    Task { await model.refreshAccountData(accountId) }
+                    Task { await model.controller.refreshAccountData(accountId) }
                 } label: {
                     HStack(spacing: 8) {
                         Text("Refresh balance, owners and transactions")
@@ -81,7 +85,7 @@ struct AccountView: View {
         .navigationTitle(account?.displayLine ?? "Account")
         .navigationBarTitleDisplayMode(.inline)
         .task {
-            await model.loadAccountData(accountId)
+            await model.controller.loadAccountData(accountId)
         }
     }
 

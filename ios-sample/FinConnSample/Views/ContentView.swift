@@ -10,44 +10,42 @@ struct ContentView: View {
             List {
                 Section {
                     Button {
-                        model.linkAccount()
+                        Task { await model.controller.linkAccount() }
                     } label: {
                         Label("Link your bank account", systemImage: "building.columns")
                     }
-                    .disabled(!model.isConfigured || model.isBusy)
+                    .disabled(!model.state.isConfigured || model.state.isBusy)
 
                     HStack(spacing: 8) {
-                        if model.isBusy {
+                        if model.state.isBusy {
                             ProgressView()
                         }
-                        Text(model.statusText)
+                        Text(model.state.statusText)
                     }
-                    if !model.phaseText.isEmpty {
-                        Text(model.phaseText)
+                    if !model.state.phaseText.isEmpty {
+                        Text(model.state.phaseText)
                             .font(.caption)
                             .foregroundColor(.secondary)
-                    }
-                    if model.canCheckAgain {
-                        Button("Check the result again") {
-                            model.checkAgain()
-                        }
-                        .disabled(model.isBusy)
                     }
                 }
 
                 Section(header: Text("Linked accounts")) {
-                    if model.accounts.isEmpty {
+                    if model.state.accounts.isEmpty {
                         Text("No linked account yet.")
                             .foregroundColor(.secondary)
                     }
-                    ForEach(model.accounts, id: \.id) { account in
+                    ForEach(model.state.accounts, id: \.id) { account in
                         NavigationLink(destination: AccountView(accountId: account.id).environmentObject(model)) {
-                            AccountRow(account: account, relinkDisabled: model.isBusy) {
-                                model.relink(account)
+                            AccountRow(account: account, relinkDisabled: model.state.isBusy) {
+                                Task { await model.controller.relink(account) }
                             }
                         }
                     }
                 }
+
+                #if DEBUG
+                SetupCheckSection()
+                #endif
             }
             .navigationTitle("FinConn Sample")
             .toolbar {
@@ -61,7 +59,7 @@ struct ContentView: View {
                 }
             }
             .refreshable {
-                await model.refreshAccounts()
+                await model.controller.refreshAccounts()
             }
             .sheet(isPresented: $showingSettings) {
                 SettingsView()
@@ -69,6 +67,30 @@ struct ContentView: View {
             }
         }
         .navigationViewStyle(.stack)
-        .preferredColorScheme(model.sheetStyle.colorScheme)
+        .preferredColorScheme(model.state.appearance.colorScheme)
+    }
+}
+
+/// Debug builds: the library's setup self-check (`FlowClient.checkSetup()`), each finding as the
+/// library words it.
+private struct SetupCheckSection: View {
+    @EnvironmentObject private var model: AppModel
+
+    var body: some View {
+        Section(header: Text("Setup (debug)")) {
+            Button("Check setup") {
+                Task { await model.controller.checkSetup() }
+            }
+            .disabled(!model.state.isConfigured)
+            ForEach(model.state.setupFindings, id: \.code) { finding in
+                VStack(alignment: .leading, spacing: 2) {
+                    Label(finding.code, systemImage: finding.passed ? "checkmark.circle" : "exclamationmark.triangle")
+                        .foregroundColor(finding.passed ? .green : .orange)
+                    Text(finding.message)
+                        .font(.caption)
+                        .foregroundColor(.secondary)
+                }
+            }
+        }
     }
 }

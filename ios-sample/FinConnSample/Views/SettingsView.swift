@@ -7,7 +7,7 @@ struct SettingsView: View {
 
     @AppStorage(SampleConfig.Keys.backendURL) private var backendURL = SampleConfig.defaultBackendURL
     @AppStorage(SampleConfig.Keys.userToken) private var userToken = SampleConfig.defaultUserToken
-    @AppStorage(SampleConfig.Keys.sheetStyle) private var sheetStyle = SheetStyle.automatic
+    @AppStorage(SampleConfig.Keys.appearance) private var appearance = Appearance.automatic
 
     var body: some View {
         NavigationView {
@@ -24,9 +24,9 @@ struct SettingsView: View {
                         .textInputAutocapitalization(.never)
                         .disableAutocorrection(true)
                 }
-                Section(header: Text("Appearance of Stripe's sheet")) {
-                    Picker("Style", selection: $sheetStyle) {
-                        ForEach(SheetStyle.allCases) { style in
+                Section(header: Text("Appearance")) {
+                    Picker("Appearance", selection: $appearance) {
+                        ForEach(Appearance.allCases) { style in
                             Text(style.title).tag(style)
                         }
                     }
@@ -36,7 +36,7 @@ struct SettingsView: View {
                     Button("Reset to defaults") {
                         backendURL = SampleConfig.defaultBackendURL
                         userToken = SampleConfig.defaultUserToken
-                        sheetStyle = .automatic
+                        appearance = .automatic
                     }
                 }
             }
@@ -45,7 +45,7 @@ struct SettingsView: View {
             .toolbar {
                 ToolbarItem(placement: .confirmationAction) {
                     Button("Done") {
-                        model.configure()
+                        Task { await model.controller.applySettings() }
                         dismiss()
                     }
                 }

@@ -1,7 +1,10 @@
 // Linux-only stand-in for Stripe's StripeCore module, for scripts/ios-sample-check.sh. NOT Stripe's
-// SDK: it declares only the StripeCore API the sample's non-UI files use, with Stripe's public
-// signatures, so that the Swift compiler checks the sample's calls on Linux. Never part of the app
-// (project.yml does not include ios-sample/LinuxCheck).
+// SDK: it declares Stripe's public signatures that Linux code compiles against. The sample's non-UI
+// files use only `StripeAPI.handleURLCallback(with:)`; `STPAPIClient` and
+// `FinancialConnectionsEvent` are what FinConnStripe's `StripeSheetPresenter`
+// (bindings/swift-stripe), the presenter the app uses, calls: kept so that the adapter compiles
+// against the same stand-ins. Never part of the app (project.yml does not include
+// ios-sample/LinuxCheck).
 //
 // Traced to stripe-ios public source (https://github.com/stripe/stripe-ios). The sample pins
 // 26.7.0 (project.yml); no 26.x copy of these files could be read here, so each declaration names
@@ -11,14 +14,13 @@
 //     23.26.0 (they hold later code: visionOS cases, App Attest, a file created in April 2024).
 // Every declaration below has the same signature in both.
 //
-// Bodies are minimal (stored values, `false`): the Linux tests run the sample's logic through them.
-// Apple-only attributes of the real declarations (`@objc`, the NSObject superclass) are left out:
-// the sample does not depend on them.
+// Bodies are minimal (stored values, `false`). Apple-only attributes of the real declarations
+// (`@objc`, the NSObject superclass) are left out: nothing compiled here depends on them.
 
 import Foundation
 
-/// `STPAPIClient.shared` with its `publishableKey` and `stripeAccount`, which the sample sets before
-/// presenting the sheet.
+/// `STPAPIClient.shared` with its `publishableKey` and `stripeAccount`: the API client of
+/// Stripe's sheet.
 ///
 /// `StripeCore/StripeCore/Source/API Bindings/STPAPIClient.swift`, tag 23.26.0 and commit
 /// c57767ad4f123ff9f98a76fedbd96435fb3e20d0:
@@ -50,8 +52,8 @@ public class StripeAPI {
     }
 }
 
-/// What Stripe's sheet reports while it is up (`FinancialConnectionsSheet.onEvent`): the sample
-/// reads `name.rawValue` and `metadata.dictionary`.
+/// What Stripe's sheet reports while it is up (`FinancialConnectionsSheet.onEvent`), forwarded to
+/// the flow as `name.rawValue` and `metadata.dictionary`.
 ///
 /// Tag 23.26.0: `StripeCore/StripeCore/Source/Connections Bindings/ConnectionsSDKInterface.swift`;
 /// commit c0397d638c84c93449e5799589c692db2ba8717c: moved, unchanged, to
@@ -60,8 +62,8 @@ public class StripeAPI {
 /// `public struct Metadata` with `public let dictionary: [String: Any]`, `public let name: Name`,
 /// `public let metadata: Metadata`. Its initialisers are `@_spi(STP)` there: not declared here.
 public struct FinancialConnectionsEvent {
-    // All of Stripe's cases: a `String` enum needs at least one, and these are the names the sample
-    // may receive and records with the flow.
+    // All of Stripe's cases: a `String` enum needs at least one, and these are the names the sheet
+    // may report.
     public enum Name: String {
         case open = "open"
         case manualEntryInitiated = "manual_entry_initiated"

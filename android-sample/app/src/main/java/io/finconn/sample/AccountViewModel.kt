@@ -57,7 +57,6 @@ class AccountViewModel(application: Application, savedState: SavedStateHandle) :
     )
 
     private val app: SampleApplication = getApplication()
-    private val client: FlowClient? = app.client
     val accountId: String = savedState.get<String>(AccountActivity.EXTRA_ACCOUNT_ID).orEmpty()
     private val ledger = app.ledgers.getOrPut(accountId) { TransactionLedger() }
 
@@ -65,25 +64,27 @@ class AccountViewModel(application: Application, savedState: SavedStateHandle) :
     val state: StateFlow<UiState> = mutableState.asStateFlow()
 
     init {
-        val client = client
-        if (client != null) {
-            viewModelScope.launch {
-                mutableState.update { it.copy(loading = true, error = null) }
-                guarded({ showError("account", it) }) { client.account(accountId) }?.let { account ->
-                    mutableState.update { it.copy(account = account) }
-                }
-                val action = readOwnersAndTransactions(client)
-                mutableState.update { it.copy(action = action, loading = false) }
+        viewModelScope.launch {
+            val client = app.client() ?: return@launch
+            mutableState.update { it.copy(loading = true, error = null) }
+            guarded({ showError("account", it) }) { client.account(accountId) }?.let { account ->
+                mutableState.update { it.copy(account = account) }
             }
+            val action = readOwnersAndTransactions(client)
+            mutableState.update { it.copy(action = action, loading = false) }
         }
     }
 
     /** "Refresh": balance, owners and transactions refreshed at Stripe, then read again. */
     fun refresh() {
-        val client = client ?: return
         if (state.value.loading) return
         mutableState.update { it.copy(loading = true, error = null) }
         viewModelScope.launch {
+            val client = app.client()
+            if (client == null) {
+                mutableState.update { it.copy(loading = false) }
+                return@launch
+            }
             val report = guarded({ showError("refresh", it) }) { client.refresh(accountId, FEATURES) }
             if (report != null) {
                 mutableState.update { it.copy(account = report.account, refreshes = report.features) }

@@ -13,10 +13,8 @@ import androidx.lifecycle.lifecycleScope
 import androidx.lifecycle.repeatOnLifecycle
 import androidx.recyclerview.widget.LinearLayoutManager
 import androidx.recyclerview.widget.RecyclerView
-import com.stripe.android.financialconnections.FinancialConnectionsSheet
-import com.stripe.android.financialconnections.FinancialConnectionsSheetResult
 import io.finconn.Permission
-import io.finconn.SheetConfiguration
+import io.finconn.stripe.StripeSheetPresenter
 import kotlinx.coroutines.launch
 
 /**
@@ -26,10 +24,13 @@ import kotlinx.coroutines.launch
 class MainActivity : AppCompatActivity() {
 
     private val viewModel: LinkViewModel by viewModels()
-    private lateinit var financialConnectionsSheet: FinancialConnectionsSheet
+
+    /** Stripe's sheet for `FlowClient.link`, created in every onCreate (see there). */
+    private lateinit var presenter: StripeSheetPresenter
+
     private val adapter = AccountAdapter(
         onOpen = { account -> accountScreen.launch(AccountActivity.intent(this, account.id)) },
-        onRelink = { account -> viewModel.relink(account) },
+        onRelink = { account -> viewModel.relink(account, presenter) },
     )
 
     /** The account screen; it finishes with a relink request when the core asked for one. */
@@ -40,36 +41,41 @@ class MainActivity : AppCompatActivity() {
         val authorization = data.getStringExtra(AccountActivity.EXTRA_AUTHORIZATION) ?: return@registerForActivityResult
         val names = data.getStringArrayListExtra(AccountActivity.EXTRA_MISSING_PERMISSIONS).orEmpty()
         val missing = Permission.entries.filter { it.name in names }
-        viewModel.relink(accountId, authorization, missing)
+        viewModel.relink(accountId, authorization, missing, presenter)
     }
 
     private lateinit var linkButton: Button
     private lateinit var statusText: TextView
     private lateinit var phaseText: TextView
-    private lateinit var checkAgainButton: Button
+    private lateinit var setupButton: Button
+    private lateinit var setupText: TextView
     private lateinit var emptyText: TextView
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
 
-        // Stripe: create the sheet unconditionally in onCreate, so that its result reaches this
-        // activity even when it was recreated (rotation, process death) while the sheet was up.
-        financialConnectionsSheet = FinancialConnectionsSheet.create(this, ::onSheetResult)
+        // Stripe registers its result callback here, before the activity is STARTED, so that the
+        // sheet's result reaches this activity even when it was recreated (rotation) while the
+        // sheet was up.
+        presenter = StripeSheetPresenter(this)
 
         linkButton = findViewById(R.id.link_button)
         statusText = findViewById(R.id.status_text)
         phaseText = findViewById(R.id.phase_text)
-        checkAgainButton = findViewById(R.id.check_again_button)
+        setupButton = findViewById(R.id.check_setup_button)
+        setupText = findViewById(R.id.setup_text)
         emptyText = findViewById(R.id.empty_text)
         findViewById<RecyclerView>(R.id.accounts_list).apply {
             layoutManager = LinearLayoutManager(this@MainActivity)
             adapter = this@MainActivity.adapter
         }
-        linkButton.setOnClickListener { viewModel.linkAccount() }
-        checkAgainButton.setOnClickListener { viewModel.checkAgain() }
+        linkButton.setOnClickListener { viewModel.linkAccount(presenter) }
+        // The library's setup self-check: debug builds only.
+        setupButton.visibility = if (BuildConfig.DEBUG) View.VISIBLE else View.GONE
+        setupButton.setOnClickListener { viewModel.checkSetup() }
 
-        // Flows interrupted by process death are resumed by the core (LinkViewModel →
+        // Flows interrupted by process death are finished by the core (LinkViewModel →
         // resumePending), not from the saved state.
         if (savedInstanceState == null) {
             intent?.dataString?.let(viewModel::handleUrl)
@@ -77,8 +83,7 @@ class MainActivity : AppCompatActivity() {
 
         lifecycleScope.launch {
             repeatOnLifecycle(Lifecycle.State.STARTED) {
-                launch { viewModel.state.collect(::render) }
-                launch { viewModel.presentSheet.collect(::present) }
+                viewModel.state.collect(::render)
             }
         }
     }
@@ -96,28 +101,16 @@ class MainActivity : AppCompatActivity() {
         intent.dataString?.let(viewModel::handleUrl)
     }
 
-    private fun onSheetResult(result: FinancialConnectionsSheetResult) {
-        viewModel.onSheetResult(result)
-    }
-
-    private fun present(configuration: SheetConfiguration) {
-        if (!viewModel.sheetPresented()) return
-        financialConnectionsSheet.present(
-            FinancialConnectionsSheet.Configuration(
-                financialConnectionsSessionClientSecret = configuration.clientSecret(),
-                publishableKey = configuration.publishableKey(),
-                stripeAccountId = configuration.stripeAccount(),
-            )
-        )
-    }
-
     private fun render(state: LinkViewModel.UiState) {
         linkButton.isEnabled = state.configured && !state.busy
         statusText.text = state.status
         phaseText.text = state.phase
         phaseText.visibility = if (state.phase.isEmpty()) View.GONE else View.VISIBLE
-        checkAgainButton.visibility = if (state.canCheckAgain) View.VISIBLE else View.GONE
-        checkAgainButton.isEnabled = !state.busy
+        setupButton.isEnabled = state.configured
+        setupText.text = state.setupFindings.joinToString("\n") {
+            getString(if (it.passed) R.string.setup_passed else R.string.setup_failed, it.code, it.message)
+        }
+        setupText.visibility = if (state.setupFindings.isEmpty()) View.GONE else View.VISIBLE
         emptyText.visibility = if (state.accounts.isEmpty()) View.VISIBLE else View.GONE
         adapter.relinkEnabled = !state.busy
         adapter.submitList(state.accounts)

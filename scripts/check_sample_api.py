@@ -106,7 +106,9 @@ SWIFT_MODULES = ("FinConn",)  # `FinConn.Logger` names the bindings' type
 # Swift: both generated files are compiled into the one module FinConn. Kotlin: one package each.
 KOTLIN_PACKAGE = "io.finconn"
 KOTLIN_CORE_PACKAGE = "io.finconn.core"
-KOTLIN_PACKAGES = (KOTLIN_PACKAGE, KOTLIN_CORE_PACKAGE)
+# The optional Stripe adapter (bindings/android-stripe), hand-written.
+KOTLIN_STRIPE_PACKAGE = "io.finconn.stripe"
+KOTLIN_PACKAGES = (KOTLIN_PACKAGE, KOTLIN_CORE_PACKAGE, KOTLIN_STRIPE_PACKAGE)
 
 
 def generated_files(language: str, main: Path) -> list[Path]:
@@ -890,8 +892,16 @@ class Checker:
         return None
 
 
+# The label of a Swift trailing closure: it goes to the last parameter.
+TRAILING_CLOSURE = "<trailing closure>"
+
+
 def _match_args(params: list[Param], labels: list[str | None], swift_labels: bool) -> str | None:
     names = [p.label for p in params]
+    if swift_labels and labels and labels[-1] == TRAILING_CLOSURE:
+        if not params:
+            return "a trailing closure, but no parameter takes one"
+        labels = labels[:-1] + [params[-1].label]
     if swift_labels:
         pos = 0
         provided: set[str] = set()
@@ -1344,6 +1354,9 @@ class SwiftWalker:
                 lab = a.child_by_field_name("name")
                 labels.append(_text(_first(lab, "simple_identifier") or lab) if lab is not None else None)
                 arg_values.append((labels[-1], a.child_by_field_name("value") or (a.named_children[-1] if a.named_children else None)))
+        if suffix is not None and _kids(suffix, "lambda_literal"):
+            # A trailing closure: the argument of the last parameter (Swift's rule for one).
+            labels.append(TRAILING_CLOSURE)
         params: list[Param] = []
         closure_types: list[Ty | None] = []
 
@@ -2083,7 +2096,8 @@ def analyze(language: str, api: Api, sources: list[tuple[Path, str]], walk: set[
 
 
 # The hand-written sources each package ships beside its generated bindings (the platform
-# transports, the FlowClient conveniences): part of the API the samples may use.
+# transports, the FlowClient conveniences), and the optional Stripe adapters (FinConnStripe,
+# io.finconn.stripe): part of the API the samples and the docs may use.
 HANDWRITTEN = {
     # (FinConn.swift and FinConnCore.swift are there too when swift-tests.sh or
     # build-xcframework.sh installed them: generated, read from build/swift instead.)
@@ -2091,8 +2105,10 @@ HANDWRITTEN = {
         p
         for p in sorted((ROOT / "bindings" / "swift" / "Sources" / "FinConn").glob("*.swift"))
         if p.name not in ("FinConn.swift", "FinConnCore.swift")
-    ],
-    "kotlin": sorted((ROOT / "bindings" / "android" / "src" / "main" / "java").rglob("*.kt")),
+    ]
+    + sorted((ROOT / "bindings" / "swift-stripe" / "Sources" / "FinConnStripe").glob("*.swift")),
+    "kotlin": sorted((ROOT / "bindings" / "android" / "src" / "main" / "java").rglob("*.kt"))
+    + sorted((ROOT / "bindings" / "android-stripe" / "src" / "main" / "java").rglob("*.kt")),
 }
 
 

@@ -69,13 +69,18 @@ pub fn check_configuration(
             }
         }
     }
-    if return_urls.is_empty() {
+    if return_urls.is_empty() && android_app_id.is_some() {
+        findings.push(SetupFinding::pass(
+            "return_urls",
+            "no return URL of the app's own: on Android, Stripe's native sheet brings the user back with its stripe-auth:// redirects for the application id (a WebView flow would need an https App Link)",
+        ));
+    } else if return_urls.is_empty() {
         findings.push(SetupFinding::fail(
             "return_urls",
             "no return URL is configured: Stripe could not bring the user back from the bank's app; register one (a custom scheme or an https app link) and list it in returnUrls",
         ));
     } else {
-        match ReturnUrlRules::new(return_urls, android_app_id) {
+        match ReturnUrlRules::new(return_urls, None) {
             Ok(_) => findings.push(SetupFinding::pass(
                 "return_urls",
                 format!("{} return URL(s) configured and valid", return_urls.len()),
@@ -137,11 +142,17 @@ mod tests {
 
     #[test]
     fn development_and_mistakes_are_named() {
-        let f = check_configuration("http://127.0.0.1:4242", &[], Some("example"));
-        assert_eq!(
-            failed(&f),
-            ["backend_https", "return_urls", "android_app_id"]
+        let f = check_configuration("http://127.0.0.1:4242", &[], None);
+        assert_eq!(failed(&f), ["backend_https", "return_urls"]);
+        let f = check_configuration(
+            "https://api.example.com",
+            &["myapp://x".into()],
+            Some("example"),
         );
+        assert_eq!(failed(&f), ["android_app_id"]);
+        // Android with Stripe's native sheet: no return URL of the app's own is right.
+        let f = check_configuration("https://api.example.com", &[], Some("com.example.app"));
+        assert_eq!(failed(&f), Vec::<&str>::new(), "{f:?}");
         let f = check_configuration("ftp://api.example.com", &["myapp://x".into()], None);
         assert_eq!(failed(&f), ["backend_url"]);
         for bad in [

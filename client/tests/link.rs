@@ -361,3 +361,50 @@ async fn the_setup_self_check_names_what_to_fix() {
         "the probe file is removed"
     );
 }
+
+#[tokio::test]
+async fn a_deep_link_for_another_app_id_is_a_configuration_warning_not_silence() {
+    let env = Env::start().await;
+    let mut config = env.flow_config(&quick_retry_opts());
+    config.android_app_id = Some("com.example.app".into());
+    let client = FlowClient::new(
+        config,
+        Some(Arc::new(BearerToken(USER_TOKEN.into()))),
+        transport(),
+    )
+    .expect("valid flow config");
+    let events = Arc::new(EventLog::default());
+    client.add_listener(events.clone());
+    // Stripe's Android redirect for another application id: rejected, and said loudly.
+    let handled = client.handle_url(
+        "stripe-auth://link-accounts/com.example.app.evil/success?linked_account=fca_1QUERY",
+    );
+    assert!(!handled.is_flow_url);
+    assert_eq!(handled.reject_reason.as_deref(), Some("app_id_mismatch"));
+    // An ordinary foreign link is rejected without a warning.
+    let foreign = client.handle_url("https://example.com/somewhere-else");
+    assert!(!foreign.is_flow_url);
+    assert!(client.events_delivered().await);
+    let warnings: Vec<(String, String)> = events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            FlowEvent::ConfigurationWarning { code, message } => Some((code, message)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, "app_id_mismatch");
+    assert!(
+        warnings[0].1.contains("com.example.app"),
+        "{}",
+        warnings[0].1
+    );
+    // It names the application id that arrived, never the link's query.
+    assert!(
+        warnings[0].1.contains("com.example.app.evil"),
+        "{}",
+        warnings[0].1
+    );
+    assert!(!warnings[0].1.contains("QUERY"), "{}", warnings[0].1);
+}

@@ -30,44 +30,19 @@ import io.finconn.TestLyingServer
 import io.finconn.TestSimulator
 import io.finconn.TransactionStatus
 import io.finconn.lyingCases
-import java.io.File
-import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
-import org.junit.Before
-import org.junit.Rule
 import org.junit.Test
-import org.junit.rules.Timeout
 
 private const val DATA_RETURN_URL = "finconn-test://stripe-redirect"
 private val ALL_FEATURES = listOf(RefreshFeature.BALANCE, RefreshFeature.OWNERSHIP, RefreshFeature.TRANSACTIONS)
 
-class AccountDataTest {
-    @get:Rule
-    val timeout: Timeout = Timeout.seconds(120)
-
-    private lateinit var sim: TestSimulator
-    private lateinit var dataDir: File
-
-    @Before
-    fun setUp() {
-        sim = TestSimulator.start()
-        dataDir = Files.createTempDirectory("finconn-kotlin-data").toFile()
-    }
-
-    @After
-    fun tearDown() {
-        sim.shutdown()
-        sim.close()
-        dataDir.deleteRecursively()
-    }
-
+class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
     private val user =
         object : HeadersProvider {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-data-user")

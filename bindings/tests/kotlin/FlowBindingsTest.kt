@@ -61,15 +61,12 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
-import org.junit.Before
-import org.junit.Rule
 import org.junit.Test
 import org.junit.rules.Timeout
 
@@ -82,27 +79,7 @@ private fun <T> MutableList<T>.snapshot(): List<T> = synchronized(this) { toList
 private const val RETURN_URL = "finconn-test://stripe-redirect"
 private const val APP_ID = "com.example.app"
 
-class FlowBindingsTest {
-    // An async call whose waker never fired would hang the JVM: fail instead.
-    @get:Rule
-    val timeout: Timeout = Timeout.seconds(120)
-
-    private lateinit var sim: TestSimulator
-    private lateinit var dataDir: File
-
-    @Before
-    fun setUp() {
-        sim = TestSimulator.start()
-        dataDir = Files.createTempDirectory("finconn-kotlin-test").toFile()
-    }
-
-    @After
-    fun tearDown() {
-        sim.shutdown()
-        sim.close()
-        dataDir.deleteRecursively()
-    }
-
+class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
     private val userToken =
         object : HeadersProvider {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")

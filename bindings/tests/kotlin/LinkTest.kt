@@ -22,8 +22,6 @@ import io.finconn.core.FinConnException
 import io.finconn.core.FlowEvent
 import io.finconn.core.FlowPhase
 import io.finconn.core.FlowStatus
-import java.io.File
-import java.nio.file.Files
 import java.util.Collections
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
@@ -31,14 +29,10 @@ import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
-import org.junit.Before
-import org.junit.Rule
 import org.junit.Test
-import org.junit.rules.Timeout
 
 private const val LINK_RETURN_URL = "finconn-test://stripe-redirect"
 
@@ -85,26 +79,7 @@ private class FakePresenter(
     }
 }
 
-class LinkTest {
-    @get:Rule
-    val timeout: Timeout = Timeout.seconds(120)
-
-    private lateinit var sim: TestSimulator
-    private lateinit var dataDir: File
-
-    @Before
-    fun setUp() {
-        sim = TestSimulator.start()
-        dataDir = Files.createTempDirectory("finconn-kotlin-link").toFile()
-    }
-
-    @After
-    fun tearDown() {
-        sim.shutdown()
-        sim.close()
-        dataDir.deleteRecursively()
-    }
-
+class LinkTest : SimulatorFixture("finconn-kotlin-link") {
     private val userToken =
         object : HeadersProvider {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")

@@ -1,7 +1,14 @@
 // Helpers shared by the JUnit classes (the Swift tests have theirs in TestSupport.swift).
 package io.finconn.tests
 
+import io.finconn.TestSimulator
 import io.finconn.core.FinConnException
+import java.io.File
+import java.nio.file.Files
+import org.junit.After
+import org.junit.Before
+import org.junit.Rule
+import org.junit.rules.Timeout
 
 /** The reason every FinConnException carries. */
 internal fun errorReason(e: FinConnException): String =
@@ -37,3 +44,29 @@ internal fun errorCode(e: FinConnException): String =
         is FinConnException.SnapshotUnusable -> "snapshot_unusable"
         is FinConnException.Storage -> "storage"
     }
+
+/**
+ * What every suite against the loopback simulator shares: a simulator and a fresh data directory
+ * per test (named after [dirPrefix]), both gone after it, and a 120 s bound on each test (an async
+ * call whose waker never fired would hang the JVM: fail instead).
+ */
+abstract class SimulatorFixture(private val dirPrefix: String) {
+    @get:Rule
+    val timeout: Timeout = Timeout.seconds(120)
+
+    protected lateinit var sim: TestSimulator
+    protected lateinit var dataDir: File
+
+    @Before
+    fun startSimulator() {
+        sim = TestSimulator.start()
+        dataDir = Files.createTempDirectory(dirPrefix).toFile()
+    }
+
+    @After
+    fun stopSimulator() {
+        sim.shutdown()
+        sim.close()
+        dataDir.deleteRecursively()
+    }
+}

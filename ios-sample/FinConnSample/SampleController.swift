@@ -471,6 +471,9 @@ final class SampleController {
             let requestText = requestId ?? "none"
             let errorText = error ?? "none"
             log.app(.debug, "backend call \(endpoint) #\(attempt): status \(httpStatus), request \(requestText), error \(errorText)")
+        case .configurationWarning(let code, let message):
+            // A configuration mistake (e.g. the wrong Android app id): loud in a debug log.
+            log.app(.error, "configuration warning \(code): \(message)")
         case .returnUrlChecked, .reportQueued, .reportDelivered, .reportDropped, .stripeEvent:
             log.app(.debug, "flow event: \(String(describing: event))")
         }

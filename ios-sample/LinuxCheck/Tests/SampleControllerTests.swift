@@ -13,7 +13,7 @@ import FinConn
 
 /// Presents nothing: keeps each sheet and the closure Stripe would call when it closes.
 @MainActor
-private final class FakePresenter: SheetPresenter {
+private final class FakePresenter: iOSSampleLogic.SheetPresenter {
     var hasScreen = true
     private(set) var sheets: [FinancialConnectionsSheet] = []
     private var completions: [(FinancialConnectionsSheet.Result) -> Void] = []

@@ -470,7 +470,7 @@ def parse_swift_api(text: str) -> Api:
                 n = m.child_by_field_name("name")
                 if n is None:
                     continue
-                info.add(Member(_text(n), "method", _swift_params(m), _swift_return_type(m)))
+                info.add(Member(_strip_ticks(_text(n)), "method", _swift_params(m), _swift_return_type(m)))
             elif t == "init_declaration":
                 if not _swift_public(m, kind == "protocol"):
                     continue
@@ -798,6 +798,9 @@ class SampleDecls:
     types: dict[str, dict[str, Ty | None]] = field(default_factory=dict)  # type → member → type
     names: set[str] = field(default_factory=set)
     imports: set[str] = field(default_factory=set)  # Kotlin: simple names imported from other packages
+    # Swift: the types and protocols the samples declare (not extend): they shadow FinConn's of the
+    # same name (the iOS sample's own `SheetPresenter` protocol is not FinConn's foreign trait).
+    declared_types: set[str] = field(default_factory=set)
 
 
 class Checker:
@@ -968,6 +971,7 @@ class SwiftWalker:
                 kind = node.child_by_field_name("declaration_kind")
                 if name and not (kind is not None and _text(kind) == "extension"):
                     decls.names.add(name)
+                    decls.declared_types.add(name)
                     decls.types.setdefault(name, {})
                 for c in node.children:
                     walk(c, name or owner)
@@ -1123,7 +1127,8 @@ class SwiftWalker:
             if c.type == "inheritance_specifier":
                 target = c.child_by_field_name("inherits_from") or c.named_children[0]
                 sup = self._type_ref(target)
-                if sup is not None and self.c.is_api_type(sup) and self.api.types[sup].kind == "protocol":
+                shadowed = sup in self.c.decls.declared_types
+                if sup is not None and not shadowed and self.c.is_api_type(sup) and self.api.types[sup].kind == "protocol":
                     for req, members in self.api.types[sup].members.items():
                         if any(m.kind == "method" for m in members):
                             if req in implemented:

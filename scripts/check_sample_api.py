@@ -217,6 +217,9 @@ class Api:
     # Kotlin: the packages declaring each top-level type or function (UniFFI's own helpers, such
     # as InternalException, are in both).
     packages: dict[str, set[str]] = field(default_factory=dict)
+    # Kotlin: extension functions (`fun FlowClient.Companion.open(…)`), by name, with the packages
+    # declaring them: a member of their receiver type, imported by name like a function.
+    extensions: dict[str, set[str]] = field(default_factory=dict)
 
     def type(self, name: str | None) -> TypeInfo | None:
         return self.types.get(name) if name else None
@@ -565,6 +568,17 @@ def _kotlin_decl_name(node) -> str | None:
     return _strip_ticks(_text(n)) if n is not None else None
 
 
+def _kotlin_receiver(node) -> str | None:
+    """The receiver type of an extension function (`fun X.f()`, `fun X.Companion.f()`: `X`)."""
+    for c in node.children:
+        if c.type in ("function_value_parameters", "identifier", "simple_identifier"):
+            return None
+        if c.type == "user_type":
+            names = [_strip_ticks(_text(p)) for p in c.children if p.type in ("identifier", "type_identifier", "simple_identifier")]
+            return names[0] if names else None
+    return None
+
+
 def _kotlin_fun_return(node) -> Ty | None:
     seen_params = False
     for c in node.children:
@@ -694,9 +708,14 @@ def parse_kotlin_api(text: str) -> Api:
         elif node.type == "function_declaration" and not (_kotlin_modifiers(node) & {"private", "internal"}):
             n = _kotlin_decl_name(node)
             fp = _first(node, "function_value_parameters")
-            api.functions.setdefault(n, []).append(
-                Member(n, "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(node))
-            )
+            member = Member(n, "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(node))
+            receiver = _kotlin_receiver(node)
+            if receiver is not None:
+                # An extension: a member of its receiver (`X.Companion` extends what `X.` calls).
+                api.types.setdefault(receiver, TypeInfo(receiver, "class")).add(member)
+                api.extensions.setdefault(n, set()).add(package)
+            else:
+                api.functions.setdefault(n, []).append(member)
     _kotlin_functions_in_errors(text.encode("utf-8"), tree, api)
     for name in api.functions:
         api.packages.setdefault(name, set()).add(package)
@@ -1708,6 +1727,11 @@ class KotlinWalker:
         if package is None or not rest:
             return
         last = rest[0]
+        if last in self.api.extensions and last not in self.api.types and last not in self.api.functions:
+            if package not in self.api.extensions[last]:
+                where = " and ".join(sorted(self.api.extensions[last]))
+                self.c.report(parts[-1], f"import {'.'.join(names)}: {last} is in package {where}, not {package}")
+            return
         declared_in = self.api.packages.get(last, set())
         if last in self.api.types or last in self.api.functions:
             if declared_in and package not in declared_in:
@@ -1974,12 +1998,20 @@ class KotlinWalker:
                 local = name in self.c.decls.imports or name in self.c.decls.types
                 if not found and not local and name in self.api.types:
                     self.c.used.add(name)
-                    # Its constructors, and top-level functions of the same name (the Android
-                    # library's `FlowClient(config, headers)` factory).
+                    # Its constructors, and top-level functions of the same name (a factory).
                     overloads = self.api.types[name].inits + [f.params for f in self.api.functions.get(name, [])]
                     if overloads:
                         self.c.arguments(name, overloads, labels, callee, swift_labels=False)
                         params = next((o for o in overloads if _match_args(o, labels, False) is None), overloads[0])
+                    else:
+                        # No constructor a caller can use, only named ones (`FlowClient.open`):
+                        # methods of the type that return it.
+                        named = sorted({
+                            m.name for ms in self.api.types[name].members.values() for m in ms
+                            if m.kind == "method" and m.type is not None and m.type.name == name
+                        })
+                        if named:
+                            self.c.report(callee, f"{name} has no public constructor in the generated kotlin bindings: use {' or '.join(f'{name}.{n}(…)' for n in named)}")
                 elif not found and not local and name in self.api.functions:
                     self.c.used.add(name)
                     self.c.after_call(self.api.functions[name], labels, name, callee, swift_labels=False)
@@ -2116,6 +2148,8 @@ def merge_api(api: Api, other: Api) -> None:
         api.functions.setdefault(name, []).extend(funcs)
     for name, packages in other.packages.items():
         api.packages.setdefault(name, set()).update(packages)
+    for name, packages in other.extensions.items():
+        api.extensions.setdefault(name, set()).update(packages)
 
 
 def load_api(language: str, bindings: Path) -> Api:
@@ -2277,10 +2311,14 @@ open class Flow: FlowProtocol, @unchecked Sendable {
     open func handleUrl(url: String) throws -> UrlHandling { fatalError() }
 }
 open class FlowClient: @unchecked Sendable {
-    public convenience init(config: FlowClientConfig, headers: HeadersProvider?) throws { fatalError() }
+    public static func open(config: FlowClientConfig, headers: HeadersProvider?, transport: HttpTransport) async throws -> FlowClient { fatalError() }
     open func newFlow(options: SessionOptions) throws -> Flow { fatalError() }
     open func dataDir() -> String { fatalError() }
 }
+extension FlowClient {
+    public static func open(config: FlowClientConfig, headers: HeadersProvider? = nil) async throws -> FlowClient { fatalError() }
+}
+public protocol HttpTransport: AnyObject, Sendable {}
 public struct FlowClientConfig {
     public var backendUrl: String
     public init(backendUrl: String, returnUrls: [String] = [], androidAppId: String? = nil, dataDir: String) { fatalError() }
@@ -2315,7 +2353,7 @@ final class Sink: FinConn.Logger {
 }
 func demo(error: Error) async throws {
     setLogger(logger: Sink(), maxLevel: .debug)
-    let client = try FlowClient(config: FlowClientConfig(backendUrl: "b", dataDir: "d"), headers: nil)
+    let client = try await FlowClient.open(config: FlowClientConfig(backendUrl: "b", dataDir: "d"), headers: nil)
     let flow = try client.newFlow(options: SessionOptions(permissions: [.balances, .paymentMethod]))
     let dir = client.dataDir()
     let handling = try flow.handleUrl(url: "x")
@@ -2348,7 +2386,8 @@ SELF_TEST_SWIFT_CASES = [
     ("case with a label", '.failed(error: "e")', '.failed(reason: "e")', "no parameter labelled `reason:`"),
     ("switch case", "case .canceled, .failed:", "case .cancelled, .failed:", "no case or member `cancelled`"),
     ("error case", "case .Offline: break", "case .Ofline: break", "no case or member `Ofline`"),
-    ("type typo", "try FlowClient(config:", "try FlowClint(config:", "FinConn has `FlowClient`"),
+    ("type typo", "open(config: FlowClientConfig(", "open(config: FlowClientConfg(", "FinConn has `FlowClientConfig`"),
+    ("static method label", "FlowClient.open(config:", "FlowClient.open(configuration:", "no parameter labelled `configuration:`"),
     ("qualified type", "FinConn.Logger", "FinConn.Loger", "Loger: no such type"),
     ("protocol requirement", "func log(level:", "func logg(level:", "implements no `log`"),
     ("function typo", "setLogger(logger:", "setLoger(logger:", "FinConn has `setLogger`"),
@@ -2363,9 +2402,13 @@ open class Flow: Disposable, AutoCloseable, FlowInterface {
     override suspend fun `sheetResult`(`result`: SheetResult): FlowResult { TODO() }
 }
 open class FlowClient: Disposable, AutoCloseable {
-    constructor(`config`: FlowClientConfig, `headers`: HeadersProvider?) { TODO() }
     fun `newFlow`(`options`: SessionOptions): Flow { TODO() }
+    companion object {
+        suspend fun `open`(`config`: FlowClientConfig, `headers`: HeadersProvider?, `transport`: HttpTransport): FlowClient { TODO() }
+    }
 }
+interface HttpTransport
+suspend fun FlowClient.Companion.open(config: FlowClientConfig, headers: HeadersProvider? = null): FlowClient = TODO()
 data class FlowClientConfig (
     var `backendUrl`: kotlin.String,
     var `returnUrls`: List<kotlin.String> = listOf(),
@@ -2419,6 +2462,7 @@ import io.finconn.Logger
 import io.finconn.Permission
 import io.finconn.SessionOptions
 import io.finconn.SheetResult
+import io.finconn.open
 import io.finconn.setLogger
 
 class Sink : Logger {
@@ -2427,7 +2471,7 @@ class Sink : Logger {
 
 suspend fun demo(e: Exception) {
     setLogger(Sink(), LogLevel.DEBUG)
-    val client = FlowClient(FlowClientConfig(backendUrl = "b", dataDir = "d"), null)
+    val client = FlowClient.open(FlowClientConfig(backendUrl = "b", dataDir = "d"), null)
     val flow = client.newFlow(SessionOptions(permissions = listOf(Permission.BALANCES)))
     val result = flow.sheetResult(SheetResult.Failed(error = "x"))
     result.accounts.forEach { println(it.displayLine) }
@@ -2457,6 +2501,10 @@ SELF_TEST_KOTLIN_CASES = [
     ("import from the other package", "import io.finconn.core.FlowStatus\n", "import io.finconn.FlowStatus\n", "FlowStatus is in package io.finconn.core, not io.finconn"),
     ("library name not imported", "import io.finconn.core.FlowStatus\n", "", "FlowStatus is not imported: it is in package io.finconn.core"),
     ("star import of the wrong package", "import io.finconn.core.FlowStatus\n", "import io.finconn.*\n", "FlowStatus is not imported: it is in package io.finconn.core"),
+    ("extension function", "FlowClient.open(", "FlowClient.opne(", "no member `opne`"),
+    ("a constructor where there is none", "FlowClient.open(FlowClientConfig", "FlowClient(FlowClientConfig", "FlowClient has no public constructor in the generated kotlin bindings: use FlowClient.open(…)"),
+    ("extension argument", "dataDir = \"d\"), null)", "dataDir = \"d\"), null, null, null)", "FlowClient.open"),
+    ("extension import from the other package", "import io.finconn.open\n", "import io.finconn.core.open\n", "open is in package io.finconn, not io.finconn.core"),
 ]
 
 # Changes to the correct Kotlin snippet that must still pass.

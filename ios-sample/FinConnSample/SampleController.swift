@@ -66,9 +66,11 @@ final class SampleController {
     private let presenter: SheetPresenter
     private let log: SampleLog
     private let loadSettings: () -> SampleSettings
-    private let makeClient: (SampleSettings) throws -> FlowClient
+    private let makeClient: (SampleSettings) async throws -> FlowClient
 
     private var client: FlowClient?
+    /// The client `configure()` is opening; `launch()` waits for it.
+    private var opening: Task<Void, Never>?
     private var listenerId: UInt64?
     /// The flow being started or whose sheet is up; deep links go to it.
     private var flow: Flow?
@@ -85,7 +87,7 @@ final class SampleController {
         presenter: SheetPresenter,
         log: SampleLog,
         loadSettings: @escaping () -> SampleSettings = { SampleSettings.load() },
-        makeClient: @escaping (SampleSettings) throws -> FlowClient = SampleController.makeClient
+        makeClient: @escaping (SampleSettings) async throws -> FlowClient = SampleController.makeClient
     ) {
         self.presenter = presenter
         self.log = log
@@ -97,11 +99,11 @@ final class SampleController {
 
     /// The app's FlowClient: URLSession through the package's PlatformHttpTransport; the core keeps
     /// every flow and every unsent report in Application Support.
-    nonisolated static func makeClient(_ settings: SampleSettings) throws -> FlowClient {
+    nonisolated static func makeClient(_ settings: SampleSettings) async throws -> FlowClient {
         let dataDir = try FileManager.default.url(
             for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
         )
-        return try FlowClient(
+        return try await FlowClient.open(
             config: clientConfig(settings, dataDir: dataDir.path),
             headers: BearerHeaders(token: settings.userToken)
         )
@@ -137,7 +139,7 @@ final class SampleController {
         }
     }
 
-    /// `guarded` for the synchronous calls (deep links, lifecycle, client creation).
+    /// `guarded` for the synchronous calls (new flows, deep links without a flow).
     @discardableResult
     private func guarded<T>(
         _ operation: String,
@@ -163,7 +165,8 @@ final class SampleController {
 
     // MARK: - Setup
 
-    /// (Re)creates the FlowClient from the settings: at launch and when Settings are saved.
+    /// (Re)creates the FlowClient from the settings: at launch and when Settings are saved. The
+    /// client opens on the library's executor; `configured()` waits for it.
     func configure() {
         let settings = loadSettings()
         state.sheetStyle = settings.sheetStyle
@@ -173,21 +176,31 @@ final class SampleController {
         client = nil
         listenerId = nil
         state.isConfigured = false
-        let created: FlowClient? = guarded("FlowClient") { try makeClient(settings) }
-        guard let created else { return }
-        listenerId = created.addListener(listener: FlowEventsForwarder { [weak self] event in
-            // Called on a core thread: hop to the main actor.
-            guard let self else { return }
-            Task { @MainActor in self.show(event) }
-        })
-        client = created
-        state.isConfigured = true
-        state.statusText = "Ready"
+        let previous = opening
+        opening = Task {
+            await previous?.value
+            let created: FlowClient? = await guarded("FlowClient") { try await makeClient(settings) }
+            guard let created else { return }
+            listenerId = created.addListener(listener: FlowEventsForwarder { [weak self] event in
+                // Called on a core thread: hop to the main actor.
+                guard let self else { return }
+                Task { @MainActor in self.show(event) }
+            })
+            client = created
+            state.isConfigured = true
+            state.statusText = "Ready"
+        }
+    }
+
+    /// Waits until the client of the last `configure()` is open (or failed to open).
+    func configured() async {
+        await opening?.value
     }
 
     /// Once, when the first screen appears: the core resumes the flows a killed app left in its
     /// data directory and sends the reports still owed.
     func launch() async {
+        await configured()
         guard !launched, let client else { return }
         launched = true
         if let recovery = await guarded("resumePending", { try await client.resumePending() }) {
@@ -328,18 +341,18 @@ final class SampleController {
                 await endUnshown(newFlow)
                 return
             }
-            present(configuration, for: newFlow)
+            await present(configuration, for: newFlow)
         }
     }
 
-    private func present(_ configuration: SheetConfiguration, for flow: Flow) {
+    private func present(_ configuration: SheetConfiguration, for flow: Flow) async {
         guard let presentation = presenter.presentation() else {
             state.statusText = "No screen to present Stripe's sheet from."
-            Task { await endUnshown(flow) }
+            await endUnshown(flow)
             return
         }
-        guard guarded("sheetPresented", { try flow.sheetPresented() }) != nil else {
-            Task { await endUnshown(flow) }
+        guard await guarded("sheetPresented", { try await flow.sheetPresented() }) != nil else {
+            await endUnshown(flow)
             return
         }
         // Stripe's SDK takes the publishable key (and the connected account, for Connect
@@ -439,8 +452,10 @@ final class SampleController {
     func handleOpenURL(_ url: URL) {
         let handledByStripe = StripeAPI.handleURLCallback(with: url)
         if let flow {
-            if let handling = guarded("handleUrl", quiet: true, { try flow.handleUrl(url: url.absoluteString) }) {
-                log.app(.info, "deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
+            Task {
+                if let handling = await guarded("handleUrl", quiet: true, { try await flow.handleUrl(url: url.absoluteString) }) {
+                    log.app(.info, "deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
+                }
             }
         } else if let client {
             if let check = guarded("checkUrl", quiet: true, { try client.checkUrl(url: url.absoluteString) }) {
@@ -454,7 +469,7 @@ final class SampleController {
     /// finds it.
     func enteredBackground() {
         guard sheet != nil, let flow else { return }
-        guarded("userLeftApp", quiet: true) { try flow.userLeftApp() }
+        Task { await guarded("userLeftApp", quiet: true) { try await flow.userLeftApp() } }
     }
 
     // MARK: - Display

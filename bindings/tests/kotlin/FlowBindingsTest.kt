@@ -36,6 +36,7 @@ import io.finconn.SessionOptions
 import io.finconn.SheetResult
 import io.finconn.TestSimulator
 import io.finconn.checkReturnUrl
+import io.finconn.open
 import io.finconn.clearLogger
 import io.finconn.coreVersion
 import io.finconn.setLogger
@@ -108,8 +109,8 @@ class FlowBindingsTest {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")
         }
 
-    private fun newClient(): FlowClient =
-        FlowClient(
+    private suspend fun newClient(): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(RETURN_URL),
@@ -364,8 +365,8 @@ class FlowBindingsTest {
                 assertFalse(snapshot.contains(sheet.publishableKey()))
                 assertTrue(snapshot.contains(sheet.sessionId()))
             }
-            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("{not json") }
-            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("""{"version": 999}""") }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { runBlocking { client.restoreFlow("{not json") } }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { runBlocking { client.restoreFlow("""{"version": 999}""") } }
         }
     }
 
@@ -451,14 +452,14 @@ class FlowBindingsTest {
             }
             assertTrue(e.message, e.message.contains("at least one permission"))
             client.newFlow(options()).use { flow ->
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
             }
         }
         assertThrows(FinConnException.InvalidConfiguration::class.java) {
-            FlowClient(FlowClientConfig(backendUrl = "http://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = dataDir.path), null)
+            runBlocking { FlowClient.open(FlowClientConfig(backendUrl = "http://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = dataDir.path), null) }
         }
         assertThrows(FinConnException.InvalidConfiguration::class.java) {
-            FlowClient(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null)
+            runBlocking { FlowClient.open(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null) }
         }
         assertEquals(0uL, sim.sessionsCreated())
     }
@@ -486,7 +487,7 @@ class FlowBindingsTest {
                 val canceled = flow.cancel()
                 assertEquals(FlowStatus.CANCELED, canceled.status)
                 assertEquals(FlowPhase.CANCELED, flow.phase())
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
             }
             val idleSnapshot = client.newFlow(options()).use { it.snapshot() }
             client.restoreFlow(idleSnapshot).use { restored ->
@@ -503,7 +504,7 @@ class FlowBindingsTest {
             client.newFlow(options()).use { flow ->
                 flow.start()
                 flow.sheetPresented()
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.PRESENTING, flow.phase())
             }
         }
@@ -584,7 +585,7 @@ class FlowBindingsTest {
             }
         try {
             // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
-            FlowClient(shortConfig(300uL, 1u), blocking).use { client ->
+            FlowClient.open(shortConfig(300uL, 1u), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     val e = timeoutOf { flow.start() }
@@ -597,7 +598,7 @@ class FlowBindingsTest {
             }
             val ticksDuringOne = ticks.get()
             // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
-            FlowClient(shortConfig(300uL, 2u), blocking).use { client ->
+            FlowClient.open(shortConfig(300uL, 2u), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     timeoutOf { flow.start() }
@@ -707,7 +708,7 @@ class FlowBindingsTest {
             object : HeadersProvider {
                 override fun headers(): Map<String, String> = throw CallbackException.Failed(secretReason)
             }
-        FlowClient(shortConfig(5_000uL, 3u), throwing).use { client ->
+        FlowClient.open(shortConfig(5_000uL, 3u), throwing).use { client ->
             client.newFlow(options()).use { flow ->
                 try {
                     val sheet = flow.start()
@@ -792,7 +793,7 @@ class FlowBindingsTest {
                 requestTimeoutMs = 5_000uL,
             )
         val secrets = mutableListOf<String>()
-        FlowClient(config, userToken, transport).use { client ->
+        FlowClient.open(config, userToken, transport).use { client ->
             printed.add(client.toString())
             client.addListener(
                 object : FlowListener {
@@ -924,8 +925,8 @@ class FlowBindingsTest {
             val started = System.nanoTime()
             val (recovery, again) =
                 within(20) {
-                    newClient().use { client ->
-                        runBlocking { client.resumePending() to client.sendPendingReports() }
+                    runBlocking {
+                        newClient().use { client -> client.resumePending() to client.sendPendingReports() }
                     }
                 }
             val tookMs = (System.nanoTime() - started) / 1_000_000
@@ -954,7 +955,7 @@ class FlowBindingsTest {
                 val sheet = flow.start()
 
                 repair = refuseFlowWrites()
-                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.READY, flow.phase())
                 repair()
                 flow.sheetPresented()
@@ -985,7 +986,7 @@ class FlowBindingsTest {
             client.newFlow(options()).use { flow ->
                 sessionId = flow.start().sessionId()
                 repair = refuseFlowWrites()
-                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.READY, flow.phase())
             }
         } // the process dies; the disk recovers before the next launch

@@ -78,10 +78,10 @@ final class SampleControllerTests: XCTestCase {
 
     /// The sample's controller, its settings and client pointed at the simulator (the app's own
     /// `clientConfig`, with Stripe's API at the simulator and shorter timeouts).
-    private func controller() -> SampleController {
+    private func controller() async -> SampleController {
         let backend = sim.backendUrl()
         let dataDir = dataDir.path
-        return SampleController(
+        let controller = SampleController(
             presenter: presenter,
             log: logs.sink,
             loadSettings: {
@@ -92,9 +92,11 @@ final class SampleControllerTests: XCTestCase {
                 config.stripeApiUrl = backend
                 config.requestTimeoutMs = 5_000
                 config.refreshDeadlineMs = 5_000
-                return try FlowClient(config: config, headers: BearerHeaders(token: settings.userToken))
+                return try await FlowClient.open(config: config, headers: BearerHeaders(token: settings.userToken))
             }
         )
+        await controller.configured()
+        return controller
     }
 
     /// Waits (on the main actor, where the controller's tasks run) until `condition` holds.
@@ -142,7 +144,7 @@ final class SampleControllerTests: XCTestCase {
     }
 
     func testALinkCompletesThroughTheSheetAndTheDeepLinkReachesTheFlow() async throws {
-        let controller = controller()
+        let controller = await controller()
         XCTAssertTrue(controller.state.isConfigured)
         await controller.launch()
         XCTAssertEqual(controller.state.statusText, "Ready")
@@ -162,7 +164,7 @@ final class SampleControllerTests: XCTestCase {
     }
 
     func testACanceledSheetLinksNothing() async throws {
-        let controller = controller()
+        let controller = await controller()
         await controller.launch()
         controller.linkAccount()
         try await waitUntil("the sheet is presented") { presenter.sheets.count == 1 }
@@ -180,7 +182,7 @@ final class SampleControllerTests: XCTestCase {
     }
 
     func testWithNoScreenToPresentFromTheFlowEndsUnshown() async throws {
-        let controller = controller()
+        let controller = await controller()
         await controller.launch()
         presenter.hasScreen = false
         controller.linkAccount()
@@ -196,7 +198,7 @@ final class SampleControllerTests: XCTestCase {
     }
 
     func testADeepLinkWithoutAFlowIsCheckedByTheClient() async throws {
-        let controller = controller()
+        let controller = await controller()
         await controller.launch()
         controller.handleOpenURL(try XCTUnwrap(URL(string: "\(SampleConfig.returnURL)?status=success&session_id=fcsess_none")))
         controller.handleOpenURL(try XCTUnwrap(URL(string: "https://example.com/elsewhere")))
@@ -208,7 +210,7 @@ final class SampleControllerTests: XCTestCase {
     }
 
     func testTheAccountScreenRefreshesAndKeepsTheLatestTransactions() async throws {
-        let controller = controller()
+        let controller = await controller()
         await controller.launch()
         let done = try await linkThroughTheSheet(controller, institution: "data_bank")
         let accountId = try XCTUnwrap(done.accountIds.first)

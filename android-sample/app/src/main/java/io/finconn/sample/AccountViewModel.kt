@@ -57,7 +57,7 @@ class AccountViewModel(application: Application, savedState: SavedStateHandle) :
     )
 
     private val app: SampleApplication = getApplication()
-    private val client: FlowClient? = app.client
+    private val client: FlowClient? get() = app.client
     val accountId: String = savedState.get<String>(AccountActivity.EXTRA_ACCOUNT_ID).orEmpty()
     private val ledger = app.ledgers.getOrPut(accountId) { TransactionLedger() }
 

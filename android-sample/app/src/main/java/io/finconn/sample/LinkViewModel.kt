@@ -49,7 +49,9 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     )
 
     private val app: SampleApplication = getApplication()
-    private val client: FlowClient? = app.client
+    /** Set once [SampleApplication.clientOpened] is done. */
+    @Volatile
+    private var client: FlowClient? = null
 
     private val mutableState = MutableStateFlow(UiState(status = app.getString(R.string.status_ready)))
     val state: StateFlow<UiState> = mutableState.asStateFlow()
@@ -76,35 +78,40 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
             // bank's app or the browser. The core has already saved the flow.
             val current = flow ?: return
             if (sheetIsUp) {
-                guarded({ logError("userLeftApp", it) }) { current.userLeftApp() }
+                viewModelScope.launch { guarded({ logError("userLeftApp", it) }) { current.userLeftApp() } }
             }
         }
     }
 
     init {
-        val client = client
-        if (client == null) {
-            val error = app.clientError ?: IllegalStateException("FlowClient not created")
-            mutableState.update { it.copy(configured = false, status = UserMessages.text(app, error)) }
-        } else {
-            listenerId = client.addListener(object : FlowListener {
-                // Called on a core thread; the state flow is thread-safe.
-                override fun onEvent(event: FlowEvent) = showEvent(event)
-            })
-            // Stripe's SDK events go to the flow in progress; the core passes them on to its
-            // listeners and its logs.
-            FinancialConnections.setEventListener { event ->
-                val metadata = event.metadata.toMap()
-                    .mapNotNull { (key, value) -> value?.let { key to it.toString() } }
-                    .toMap()
-                flow?.recordStripeEvent(event.name.value, metadata)
+        // The client opens on the library's executor at process start (SampleApplication).
+        viewModelScope.launch {
+            app.clientOpened.join()
+            client = app.client
+            val client = client
+            if (client == null) {
+                val error = app.clientError ?: IllegalStateException("FlowClient not created")
+                mutableState.update { it.copy(configured = false, status = UserMessages.text(app, error)) }
+            } else {
+                listenerId = client.addListener(object : FlowListener {
+                    // Called on a core thread; the state flow is thread-safe.
+                    override fun onEvent(event: FlowEvent) = showEvent(event)
+                })
+                // Stripe's SDK events go to the flow in progress; the core passes them on to its
+                // listeners and its logs.
+                FinancialConnections.setEventListener { event ->
+                    val metadata = event.metadata.toMap()
+                        .mapNotNull { (key, value) -> value?.let { key to it.toString() } }
+                        .toMap()
+                    flow?.recordStripeEvent(event.name.value, metadata)
+                }
+                ProcessLifecycleOwner.get().lifecycle.addObserver(appLifecycleObserver)
+                if (!app.pendingFlowsResumed) {
+                    app.pendingFlowsResumed = true
+                    viewModelScope.launch { resumePending(client) }
+                }
+                refreshAccounts()
             }
-            ProcessLifecycleOwner.get().lifecycle.addObserver(appLifecycleObserver)
-            if (!app.pendingFlowsResumed) {
-                app.pendingFlowsResumed = true
-                viewModelScope.launch { resumePending(client) }
-            }
-            refreshAccounts()
         }
     }
 
@@ -124,8 +131,10 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     fun handleUrl(url: String) {
         val current = flow
         if (current != null) {
-            guarded({ logError("handleUrl", it) }) { current.handleUrl(url) }?.let {
-                Log.i(TAG, "deep link: flow link ${it.isFlowUrl}, recorded ${it.recorded}")
+            viewModelScope.launch {
+                guarded({ logError("handleUrl", it) }) { current.handleUrl(url) }?.let {
+                    Log.i(TAG, "deep link: flow link ${it.isFlowUrl}, recorded ${it.recorded}")
+                }
             }
         } else {
             val client = client ?: return
@@ -221,7 +230,7 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     }
 
     /** The activity is about to present Stripe's sheet; false if it must not. */
-    fun sheetPresented(): Boolean {
+    suspend fun sheetPresented(): Boolean {
         val current = flow ?: return false
         val presented = guarded({ showError("sheetPresented", it) }) { current.sheetPresented() } != null
         if (presented) {

@@ -100,7 +100,7 @@ class MainActivity : AppCompatActivity() {
         viewModel.onSheetResult(result)
     }
 
-    private fun present(configuration: SheetConfiguration) {
+    private suspend fun present(configuration: SheetConfiguration) {
         if (!viewModel.sheetPresented()) return
         financialConnectionsSheet.present(
             FinancialConnectionsSheet.Configuration(

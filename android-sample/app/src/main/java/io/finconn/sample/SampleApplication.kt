@@ -4,7 +4,11 @@ import android.app.Application
 import io.finconn.FlowClient
 import io.finconn.FlowClientConfig
 import io.finconn.LogLevel
+import io.finconn.open
 import io.finconn.setLogger
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.MainScope
+import kotlinx.coroutines.launch
 
 /** Owns the app's one [FlowClient] and what must outlive an activity: the transaction ledgers. */
 class SampleApplication : Application() {
@@ -17,6 +21,10 @@ class SampleApplication : Application() {
     var clientError: Exception? = null
         private set
 
+    /** Done once the client is open (or failed to open): join it before reading [client]. */
+    lateinit var clientOpened: Job
+        private set
+
     /** `resumePending()` runs once per process, not once per activity. */
     var pendingFlowsResumed = false
 
@@ -26,22 +34,25 @@ class SampleApplication : Application() {
     override fun onCreate() {
         super.onCreate()
         setLogger(LogcatLogger(), LogLevel.DEBUG)
-        // FlowClient(config, headers): the library's factory over HttpURLConnection
-        // (PlatformHttpTransport).
-        client = guarded({ clientError = it }) {
-            FlowClient(
-                FlowClientConfig(
-                    backendUrl = BuildConfig.FINCONN_BACKEND_URL,
-                    // No return URL of the app's own: with the native FinancialConnectionsSheet,
-                    // Stripe's redirect activity receives every stripe-auth:// and stripe:// link
-                    // (see README.md). The application id is enough for the core to accept those.
-                    returnUrls = emptyList(),
-                    androidAppId = packageName,
-                    // The core keeps every flow and every unsent completion report here.
-                    dataDir = filesDir.absolutePath,
-                ),
-                BearerHeaders(USER_TOKEN),
-            )
+        // FlowClient.open(config, headers): the library's factory over HttpURLConnection
+        // (PlatformHttpTransport). It suspends while the client opens its files, on the library's
+        // own thread: the main thread goes on.
+        clientOpened = MainScope().launch {
+            client = guarded({ clientError = it }) {
+                FlowClient.open(
+                    FlowClientConfig(
+                        backendUrl = BuildConfig.FINCONN_BACKEND_URL,
+                        // No return URL of the app's own: with the native FinancialConnectionsSheet,
+                        // Stripe's redirect activity receives every stripe-auth:// and stripe:// link
+                        // (see README.md). The application id is enough for the core to accept those.
+                        returnUrls = emptyList(),
+                        androidAppId = packageName,
+                        // The core keeps every flow and every unsent completion report here.
+                        dataDir = filesDir.absolutePath,
+                    ),
+                    BearerHeaders(USER_TOKEN),
+                )
+            }
         }
     }
 

@@ -42,7 +42,9 @@ import io.finconn.coreVersion
 import io.finconn.setLogger
 import io.finconn.testingCoreBackendEndpoints
 import io.finconn.testingCoreDefaults
+import io.finconn.testingDiskWork
 import io.finconn.testingPanic
+import io.finconn.testingPanicOffloaded
 import java.io.File
 import java.nio.file.Files
 import java.nio.file.LinkOption
@@ -390,6 +392,69 @@ class FlowBindingsTest {
         // The library is still usable afterwards.
         assertTrue(coreVersion().isNotEmpty())
         assertTrue(checkReturnUrl("$RETURN_URL?status=success", listOf(RETURN_URL), null).matched)
+    }
+
+    @Test
+    fun aPanicOnTheLibraryExecutorIsAnExceptionNotACrash() = runBlocking<Unit> {
+        // The same panic inside an async call, whose body runs on the library's own thread.
+        val e = assertThrows(InternalException::class.java) { runBlocking { testingPanicOffloaded("boom on the runtime") } }
+        assertTrue(e.message, e.message!!.contains("boom on the runtime"))
+        // The executor still runs calls afterwards.
+        newClient().use { client -> assertTrue(client.checkSetup().isNotEmpty()) }
+    }
+
+    /**
+     * Every call that touches the data directory does it on the library's own thread
+     * ("finconn-runtime"), never on the caller's (here the test's thread, polling the calls from
+     * runBlocking's event loop as an app's Main dispatcher would); the synchronous calls touch no
+     * file at all. A listener or a transport that records its thread would prove nothing about
+     * the disk: the library's own witness of its store operations says which thread did them.
+     */
+    @Test
+    fun noLibraryWorkRunsOnTheCallersThread() = runBlocking<Unit> {
+        val caller = Thread.currentThread().name
+        assertFalse(caller == "finconn-runtime")
+
+        suspend fun <T> onTheLibraryThread(what: String, call: suspend () -> T): T {
+            val before = testingDiskWork().operations
+            val out = call()
+            val after = testingDiskWork()
+            assertTrue("$what touched no file", after.operations > before)
+            assertEquals("$what touched the disk on ${after.lastThread}, not the library's thread", "finconn-runtime", after.lastThread)
+            return out
+        }
+
+        fun <T> touchingNoFile(what: String, call: () -> T): T {
+            val before = testingDiskWork().operations
+            val out = call()
+            assertEquals("$what touched a file", before, testingDiskWork().operations)
+            return out
+        }
+
+        val client = onTheLibraryThread("open") { newClient() }
+        client.use {
+            val flow = touchingNoFile("newFlow") { client.newFlow(options()) }
+            flow.use {
+                val sheet = onTheLibraryThread("start") { flow.start() }
+                onTheLibraryThread("sheetPresented") { flow.sheetPresented() }
+                touchingNoFile("the synchronous calls") {
+                    flow.recordStripeEvent("open", emptyMap())
+                    listOf(flow.flowId(), flow.phase(), flow.sessionId(), flow.result(), flow.snapshot(), client.checkUrl(RETURN_URL))
+                }
+                onTheLibraryThread("userLeftApp") { flow.userLeftApp() }
+                val done = sim.completeSheet(sheet.sessionId(), "success_one")
+                val handled = onTheLibraryThread("handleUrl") { flow.handleUrl(done.redirectUrl!!) }
+                assertTrue(handled.recorded)
+                val result = onTheLibraryThread("sheetResult") { flow.sheetResult(SheetResult.Completed) }
+                assertEquals(FlowStatus.COMPLETED, result.status)
+            }
+            val idle = touchingNoFile("an idle flow's snapshot") { client.newFlow(options()).use { it.snapshot() } }
+            onTheLibraryThread("restoreFlow") { client.restoreFlow(idle) }.use { restored ->
+                assertEquals(FlowStatus.CANCELED, onTheLibraryThread("resume") { restored.resume() }.status)
+            }
+            onTheLibraryThread("resumePending") { client.resumePending() }
+        }
+        assertEquals(caller, Thread.currentThread().name)
     }
 
     @Test

@@ -553,6 +553,78 @@ final class FinConnTests: XCTestCase {
         XCTAssertTrue(try checkReturnUrl(url: "\(returnURL)?status=success", returnUrls: [returnURL], androidAppId: nil).matched)
     }
 
+    func testAPanicOnTheLibraryExecutorIsAnErrorNotACrash() async throws {
+        // The same panic inside an async call, whose body runs on the library's own thread.
+        do {
+            try await testingPanicOffloaded(message: "boom on the runtime")
+            XCTFail("the panic did not reach the caller")
+        } catch {
+            XCTAssertFalse(error is FinConnError, "a panic must not look like a typed error")
+            XCTAssertTrue(
+                error.localizedDescription.contains("boom on the runtime"),
+                "panic message lost: \(error.localizedDescription)"
+            )
+        }
+        // The executor still runs calls afterwards.
+        let findings = try await newClient().checkSetup()
+        XCTAssertFalse(findings.isEmpty)
+    }
+
+    /// Every call that touches the data directory does it on the library's own thread
+    /// ("finconn-runtime"), never on the caller's (here a thread of Swift's cooperative pool, as
+    /// an app's task would be); the synchronous calls touch no file at all. A listener or a
+    /// transport that records its thread would prove nothing about the disk: the library's own
+    /// witness of its store operations says which thread did them.
+    func testNoLibraryWorkRunsOnTheCallersThread() async throws {
+        func onTheLibraryThread<T>(
+            _ what: String,
+            line: UInt = #line,
+            _ call: () async throws -> T
+        ) async throws -> T {
+            let before = testingDiskWork().operations
+            let out = try await call()
+            let after = testingDiskWork()
+            XCTAssertGreaterThan(after.operations, before, "\(what) touched no file", line: line)
+            XCTAssertEqual(
+                after.lastThread, "finconn-runtime",
+                "\(what) touched the disk on \(String(describing: after.lastThread)), not the library's thread",
+                line: line
+            )
+            return out
+        }
+        func touchingNoFile<T>(_ what: String, line: UInt = #line, _ call: () throws -> T) rethrows -> T {
+            let before = testingDiskWork().operations
+            let out = try call()
+            XCTAssertEqual(testingDiskWork().operations, before, "\(what) touched a file", line: line)
+            return out
+        }
+
+        let client = try await onTheLibraryThread("open") { try await newClient() }
+        let flow = try touchingNoFile("newFlow") { try client.newFlow(options: options()) }
+        let sheet = try await onTheLibraryThread("start") { try await flow.start() }
+        try await onTheLibraryThread("sheetPresented") { try await flow.sheetPresented() }
+        let views = try touchingNoFile("the synchronous calls") { () throws -> [String] in
+            flow.recordStripeEvent(name: "open", metadata: [:])
+            return [
+                flow.flowId(), "\(flow.phase())", flow.sessionId() ?? "", String(describing: flow.result()),
+                flow.snapshot(), String(describing: try client.checkUrl(url: returnURL)),
+            ]
+        }
+        XCTAssertEqual(views.count, 6)
+        try await onTheLibraryThread("userLeftApp") { try await flow.userLeftApp() }
+        let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
+        let redirect = try XCTUnwrap(done.redirectUrl)
+        let handled = try await onTheLibraryThread("handleUrl") { try await flow.handleUrl(url: redirect) }
+        XCTAssertTrue(handled.recorded)
+        let result = try await onTheLibraryThread("sheetResult") { try await flow.sheetResult(result: .completed) }
+        XCTAssertEqual(result.status, .completed)
+        let idle = try touchingNoFile("an idle flow's snapshot") { try client.newFlow(options: options()).snapshot() }
+        let restored = try await onTheLibraryThread("restoreFlow") { try await client.restoreFlow(snapshot: idle) }
+        let canceled = try await onTheLibraryThread("resume") { try await restored.resume() }
+        XCTAssertEqual(canceled.status, .canceled)
+        _ = try await onTheLibraryThread("resumePending") { try await client.resumePending() }
+    }
+
     func testListenerReceivesFlowAndStripeEvents() async throws {
         let listener = EventListener()
         let client = try await newClient()

@@ -70,11 +70,13 @@ BINDGEN="$(build_bindgen)"
 run_bindgen "$BINDGEN" "$CDYLIB" kotlin "$WORK/generated"
 [[ -f "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
   die "expected $WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
-# With the hand-written Kotlin of the AAR (PlatformHttpTransport.kt, the two-argument FlowClient),
-# as an app gets it.
+# Both components (io.finconn and the core's io.finconn.core), with the hand-written Kotlin of
+# the AAR (PlatformHttpTransport.kt, FlowClient.open(config, headers)), as an app gets them.
+generated=()
+while IFS= read -r f; do generated+=("$f"); done < <(find "$WORK/generated" -name '*.kt' | sort)
 log "kotlinc: generated bindings + bindings/android/src/main/java -> $WORK/bindings.jar"
 "$KOTLINC" -Werror -d "$WORK/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" \
-  "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
+  "${generated[@]}" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
 log "kotlinc: bindings/tests/kotlin-bench/HandleUrlBench.kt -> $WORK/bench-classes"
 "$KOTLINC" -Werror -d "$WORK/bench-classes" -classpath "$WORK/bindings.jar:$JNA_JAR:$COROUTINES_JAR" \
   "$FINCONN_ROOT/bindings/tests/kotlin-bench/HandleUrlBench.kt"

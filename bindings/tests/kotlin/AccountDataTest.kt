@@ -30,6 +30,7 @@ import io.finconn.TestLyingServer
 import io.finconn.TestSimulator
 import io.finconn.TransactionStatus
 import io.finconn.lyingCases
+import io.finconn.open
 import java.io.File
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
@@ -73,8 +74,8 @@ class AccountDataTest {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-data-user")
         }
 
-    private fun client(): FlowClient =
-        FlowClient(
+    private suspend fun client(): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(DATA_RETURN_URL),
@@ -221,8 +222,8 @@ class AccountDataTest {
     private fun lyingCase(name: String): TestLyingCase = lyingCases().single { it.name == name }
 
     /** A client of [server] on the Kotlin transport (PlatformHttpTransport) with [case]'s deadlines. */
-    private fun lyingClient(server: TestLyingServer, case: TestLyingCase): FlowClient =
-        FlowClient(
+    private suspend fun lyingClient(server: TestLyingServer, case: TestLyingCase): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = server.backendUrl(),
                 returnUrls = listOf(DATA_RETURN_URL),

@@ -219,6 +219,9 @@ class Api:
     # Kotlin: the packages declaring each top-level type or function (UniFFI's own helpers, such
     # as InternalException, are in both).
     packages: dict[str, set[str]] = field(default_factory=dict)
+    # Kotlin: extension functions (`fun FlowClient.Companion.open(…)`), by name, with the packages
+    # declaring them: a member of their receiver type, imported by name like a function.
+    extensions: dict[str, set[str]] = field(default_factory=dict)
 
     def type(self, name: str | None) -> TypeInfo | None:
         return self.types.get(name) if name else None
@@ -472,7 +475,7 @@ def parse_swift_api(text: str) -> Api:
                 n = m.child_by_field_name("name")
                 if n is None:
                     continue
-                info.add(Member(_text(n), "method", _swift_params(m), _swift_return_type(m)))
+                info.add(Member(_strip_ticks(_text(n)), "method", _swift_params(m), _swift_return_type(m)))
             elif t == "init_declaration":
                 if not _swift_public(m, kind == "protocol"):
                     continue
@@ -565,6 +568,17 @@ def _kotlin_params(node) -> list[Param]:
 def _kotlin_decl_name(node) -> str | None:
     n = node.child_by_field_name("name") or _first(node, "identifier", "type_identifier", "simple_identifier")
     return _strip_ticks(_text(n)) if n is not None else None
+
+
+def _kotlin_receiver(node) -> str | None:
+    """The receiver type of an extension function (`fun X.f()`, `fun X.Companion.f()`: `X`)."""
+    for c in node.children:
+        if c.type in ("function_value_parameters", "identifier", "simple_identifier"):
+            return None
+        if c.type == "user_type":
+            names = [_strip_ticks(_text(p)) for p in c.children if p.type in ("identifier", "type_identifier", "simple_identifier")]
+            return names[0] if names else None
+    return None
 
 
 def _kotlin_fun_return(node) -> Ty | None:
@@ -696,9 +710,14 @@ def parse_kotlin_api(text: str) -> Api:
         elif node.type == "function_declaration" and not (_kotlin_modifiers(node) & {"private", "internal"}):
             n = _kotlin_decl_name(node)
             fp = _first(node, "function_value_parameters")
-            api.functions.setdefault(n, []).append(
-                Member(n, "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(node))
-            )
+            member = Member(n, "method", _kotlin_params(fp) if fp is not None else [], _kotlin_fun_return(node))
+            receiver = _kotlin_receiver(node)
+            if receiver is not None:
+                # An extension: a member of its receiver (`X.Companion` extends what `X.` calls).
+                api.types.setdefault(receiver, TypeInfo(receiver, "class")).add(member)
+                api.extensions.setdefault(n, set()).add(package)
+            else:
+                api.functions.setdefault(n, []).append(member)
     _kotlin_functions_in_errors(text.encode("utf-8"), tree, api)
     for name in api.functions:
         api.packages.setdefault(name, set()).add(package)
@@ -800,6 +819,9 @@ class SampleDecls:
     types: dict[str, dict[str, Ty | None]] = field(default_factory=dict)  # type → member → type
     names: set[str] = field(default_factory=set)
     imports: set[str] = field(default_factory=set)  # Kotlin: simple names imported from other packages
+    # Swift: the types and protocols the samples declare (not extend): they shadow FinConn's of the
+    # same name (the iOS sample's own `SheetPresenter` protocol is not FinConn's foreign trait).
+    declared_types: set[str] = field(default_factory=set)
 
 
 class Checker:
@@ -978,6 +1000,7 @@ class SwiftWalker:
                 kind = node.child_by_field_name("declaration_kind")
                 if name and not (kind is not None and _text(kind) == "extension"):
                     decls.names.add(name)
+                    decls.declared_types.add(name)
                     decls.types.setdefault(name, {})
                 for c in node.children:
                     walk(c, name or owner)
@@ -1133,7 +1156,8 @@ class SwiftWalker:
             if c.type == "inheritance_specifier":
                 target = c.child_by_field_name("inherits_from") or c.named_children[0]
                 sup = self._type_ref(target)
-                if sup is not None and self.c.is_api_type(sup) and self.api.types[sup].kind == "protocol":
+                shadowed = sup in self.c.decls.declared_types
+                if sup is not None and not shadowed and self.c.is_api_type(sup) and self.api.types[sup].kind == "protocol":
                     for req, members in self.api.types[sup].members.items():
                         if any(m.kind == "method" for m in members):
                             if req in implemented:
@@ -1716,6 +1740,11 @@ class KotlinWalker:
         if package is None or not rest:
             return
         last = rest[0]
+        if last in self.api.extensions and last not in self.api.types and last not in self.api.functions:
+            if package not in self.api.extensions[last]:
+                where = " and ".join(sorted(self.api.extensions[last]))
+                self.c.report(parts[-1], f"import {'.'.join(names)}: {last} is in package {where}, not {package}")
+            return
         declared_in = self.api.packages.get(last, set())
         if last in self.api.types or last in self.api.functions:
             if declared_in and package not in declared_in:
@@ -1982,12 +2011,20 @@ class KotlinWalker:
                 local = name in self.c.decls.imports or name in self.c.decls.types
                 if not found and not local and name in self.api.types:
                     self.c.used.add(name)
-                    # Its constructors, and top-level functions of the same name (the Android
-                    # library's `FlowClient(config, headers)` factory).
+                    # Its constructors, and top-level functions of the same name (a factory).
                     overloads = self.api.types[name].inits + [f.params for f in self.api.functions.get(name, [])]
                     if overloads:
                         self.c.arguments(name, overloads, labels, callee, swift_labels=False)
                         params = next((o for o in overloads if _match_args(o, labels, False) is None), overloads[0])
+                    else:
+                        # No constructor a caller can use, only named ones (`FlowClient.open`):
+                        # methods of the type that return it.
+                        named = sorted({
+                            m.name for ms in self.api.types[name].members.values() for m in ms
+                            if m.kind == "method" and m.type is not None and m.type.name == name
+                        })
+                        if named:
+                            self.c.report(callee, f"{name} has no public constructor in the generated kotlin bindings: use {' or '.join(f'{name}.{n}(…)' for n in named)}")
                 elif not found and not local and name in self.api.functions:
                     self.c.used.add(name)
                     self.c.after_call(self.api.functions[name], labels, name, callee, swift_labels=False)
@@ -2127,6 +2164,8 @@ def merge_api(api: Api, other: Api) -> None:
         api.functions.setdefault(name, []).extend(funcs)
     for name, packages in other.packages.items():
         api.packages.setdefault(name, set()).update(packages)
+    for name, packages in other.extensions.items():
+        api.extensions.setdefault(name, set()).update(packages)
 
 
 def load_api(language: str, bindings: Path) -> Api:
@@ -2288,10 +2327,14 @@ open class Flow: FlowProtocol, @unchecked Sendable {
     open func handleUrl(url: String) throws -> UrlHandling { fatalError() }
 }
 open class FlowClient: @unchecked Sendable {
-    public convenience init(config: FlowClientConfig, headers: HeadersProvider?) throws { fatalError() }
+    public static func open(config: FlowClientConfig, headers: HeadersProvider?, transport: HttpTransport) async throws -> FlowClient { fatalError() }
     open func newFlow(options: SessionOptions) throws -> Flow { fatalError() }
     open func dataDir() -> String { fatalError() }
 }
+extension FlowClient {
+    public static func open(config: FlowClientConfig, headers: HeadersProvider? = nil) async throws -> FlowClient { fatalError() }
+}
+public protocol HttpTransport: AnyObject, Sendable {}
 public struct FlowClientConfig {
     public var backendUrl: String
     public init(backendUrl: String, returnUrls: [String] = [], androidAppId: String? = nil, dataDir: String) { fatalError() }
@@ -2326,7 +2369,7 @@ final class Sink: FinConn.Logger {
 }
 func demo(error: Error) async throws {
     setLogger(logger: Sink(), maxLevel: .debug)
-    let client = try FlowClient(config: FlowClientConfig(backendUrl: "b", dataDir: "d"), headers: nil)
+    let client = try await FlowClient.open(config: FlowClientConfig(backendUrl: "b", dataDir: "d"), headers: nil)
     let flow = try client.newFlow(options: SessionOptions(permissions: [.balances, .paymentMethod]))
     let dir = client.dataDir()
     let handling = try flow.handleUrl(url: "x")
@@ -2359,7 +2402,8 @@ SELF_TEST_SWIFT_CASES = [
     ("case with a label", '.failed(error: "e")', '.failed(reason: "e")', "no parameter labelled `reason:`"),
     ("switch case", "case .canceled, .failed:", "case .cancelled, .failed:", "no case or member `cancelled`"),
     ("error case", "case .Offline: break", "case .Ofline: break", "no case or member `Ofline`"),
-    ("type typo", "try FlowClient(config:", "try FlowClint(config:", "FinConn has `FlowClient`"),
+    ("type typo", "open(config: FlowClientConfig(", "open(config: FlowClientConfg(", "FinConn has `FlowClientConfig`"),
+    ("static method label", "FlowClient.open(config:", "FlowClient.open(configuration:", "no parameter labelled `configuration:`"),
     ("qualified type", "FinConn.Logger", "FinConn.Loger", "Loger: no such type"),
     ("protocol requirement", "func log(level:", "func logg(level:", "implements no `log`"),
     ("function typo", "setLogger(logger:", "setLoger(logger:", "FinConn has `setLogger`"),
@@ -2374,9 +2418,13 @@ open class Flow: Disposable, AutoCloseable, FlowInterface {
     override suspend fun `sheetResult`(`result`: SheetResult): FlowResult { TODO() }
 }
 open class FlowClient: Disposable, AutoCloseable {
-    constructor(`config`: FlowClientConfig, `headers`: HeadersProvider?) { TODO() }
     fun `newFlow`(`options`: SessionOptions): Flow { TODO() }
+    companion object {
+        suspend fun `open`(`config`: FlowClientConfig, `headers`: HeadersProvider?, `transport`: HttpTransport): FlowClient { TODO() }
+    }
 }
+interface HttpTransport
+suspend fun FlowClient.Companion.open(config: FlowClientConfig, headers: HeadersProvider? = null): FlowClient = TODO()
 data class FlowClientConfig (
     var `backendUrl`: kotlin.String,
     var `returnUrls`: List<kotlin.String> = listOf(),
@@ -2430,6 +2478,7 @@ import io.finconn.Logger
 import io.finconn.Permission
 import io.finconn.SessionOptions
 import io.finconn.SheetResult
+import io.finconn.open
 import io.finconn.setLogger
 
 class Sink : Logger {
@@ -2438,7 +2487,7 @@ class Sink : Logger {
 
 suspend fun demo(e: Exception) {
     setLogger(Sink(), LogLevel.DEBUG)
-    val client = FlowClient(FlowClientConfig(backendUrl = "b", dataDir = "d"), null)
+    val client = FlowClient.open(FlowClientConfig(backendUrl = "b", dataDir = "d"), null)
     val flow = client.newFlow(SessionOptions(permissions = listOf(Permission.BALANCES)))
     val result = flow.sheetResult(SheetResult.Failed(error = "x"))
     result.accounts.forEach { println(it.displayLine) }
@@ -2468,6 +2517,10 @@ SELF_TEST_KOTLIN_CASES = [
     ("import from the other package", "import io.finconn.core.FlowStatus\n", "import io.finconn.FlowStatus\n", "FlowStatus is in package io.finconn.core, not io.finconn"),
     ("library name not imported", "import io.finconn.core.FlowStatus\n", "", "FlowStatus is not imported: it is in package io.finconn.core"),
     ("star import of the wrong package", "import io.finconn.core.FlowStatus\n", "import io.finconn.*\n", "FlowStatus is not imported: it is in package io.finconn.core"),
+    ("extension function", "FlowClient.open(", "FlowClient.opne(", "no member `opne`"),
+    ("a constructor where there is none", "FlowClient.open(FlowClientConfig", "FlowClient(FlowClientConfig", "FlowClient has no public constructor in the generated kotlin bindings: use FlowClient.open(…)"),
+    ("extension argument", "dataDir = \"d\"), null)", "dataDir = \"d\"), null, null, null)", "FlowClient.open"),
+    ("extension import from the other package", "import io.finconn.open\n", "import io.finconn.core.open\n", "open is in package io.finconn, not io.finconn.core"),
 ]
 
 # Changes to the correct Kotlin snippet that must still pass.

@@ -20,6 +20,8 @@
 #   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the API-name check
 #      of the sample apps and of the ```kotlin/```swift blocks of every *.md (and of the check's own
 #      fixtures), and the packaging layout check
+#   6. smoke runs of the two Kotlin benchmarks (scripts/ffi-bench.sh, scripts/sync-calls-bench.sh)
+#      on a dev build, so that they cannot rot
 # Needs: cargo, java 17, python3 (PyPI for tree-sitter), apt's libjna-java + junit4, and either the
 # vendored Kotlin compiler beside the checkout or npm (.ci/run installs what is missing).
 set -euo pipefail
@@ -103,5 +105,8 @@ bash scripts/check-packaging.sh
 
 step "FFI benchmark program still builds and runs (smoke: dev profile, 2000 calls, no criterion)"
 bash scripts/ffi-bench.sh --profile dev --n 2000 --warmup 200 --no-criterion
+
+step "synchronous-calls benchmark still builds and runs (smoke: dev profile, 2000 calls each, the 500 µs verdict printed, not enforced)"
+bash scripts/sync-calls-bench.sh --profile dev --n 2000 --warmup 200 --report-only
 
 printf '\n== test-all: all green\n'

@@ -352,6 +352,7 @@ impl Batch<'_> {
     /// Removes `name` (a missing file is fine).
     pub fn remove(&self, name: &str) -> io::Result<()> {
         check_name(name)?;
+        witness::note();
         match fs::remove_file(self.store.dir.join(name)) {
             Ok(()) => {
                 self.dirty.store(true, Ordering::Relaxed);
@@ -455,6 +456,7 @@ impl Store {
     /// `.corrupt-*` files beyond the limits go, with one directory `fsync`.
     pub fn open(dir: impl Into<PathBuf>) -> io::Result<Store> {
         let dir = dir.into();
+        witness::note();
         create_dir_private(&dir)?;
         let store = Store { dir };
         store.tidy();
@@ -481,6 +483,7 @@ impl Store {
 
     /// The entries with plain names. Others are skipped here and by every caller.
     fn entries(&self) -> io::Result<Vec<Entry>> {
+        witness::note();
         let mut out = Vec::new();
         for entry in fs::read_dir(&self.dir)? {
             let Ok(entry) = entry else { continue };
@@ -566,6 +569,7 @@ impl Store {
     /// if any, is unchanged and no temporary file is left.
     pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         check_name(name)?;
+        witness::note();
         let target = self.dir.join(name);
         let tmp = self.dir.join(format!(
             "{TMP_PREFIX}{name}.{}.{:016x}{TMP_SUFFIX}",
@@ -598,6 +602,7 @@ impl Store {
     /// Reads `name`, telling a missing file from an unreadable one. Anything but a regular file
     /// is [`ReadOutcome::Missing`], found without opening it for reading.
     pub fn read(&self, name: &str) -> ReadOutcome {
+        witness::note();
         if let Err(e) = check_name(name) {
             return ReadOutcome::Unreadable(e);
         }
@@ -690,6 +695,7 @@ impl Store {
 
     /// Takes `file`'s lock and checks that `path` is still that file.
     fn finish_lock(&self, file: fs::File, path: PathBuf) -> io::Result<Option<FileLock>> {
+        witness::note();
         if !try_lock(&file)? {
             return Ok(None);
         }
@@ -698,6 +704,29 @@ impl Store {
             _ => false,
         };
         Ok(still_there.then_some(FileLock { _file: file, path }))
+    }
+}
+
+/// Which thread last touched a store's files (any store of the process), and how often they were
+/// touched: a hook for the FFI's tests, which prove that the disk work of every call runs on the
+/// library's own thread, never on the caller's. Noted at every open, listing, read, write,
+/// removal and lock; it costs one lock and the copy of a thread name, next to a system call.
+#[doc(hidden)]
+pub mod witness {
+    use std::sync::Mutex;
+
+    static LAST: Mutex<(u64, Option<String>)> = Mutex::new((0, None));
+
+    pub(super) fn note() {
+        let thread = std::thread::current().name().map(str::to_owned);
+        let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+        *last = (last.0 + 1, thread);
+    }
+
+    /// How many store operations so far, and the name of the thread of the last one (`None`
+    /// for a thread without a name).
+    pub fn last() -> (u64, Option<String>) {
+        LAST.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

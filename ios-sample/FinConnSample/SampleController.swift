@@ -97,7 +97,7 @@ final class SampleController {
     /// The one place a FlowClient is created (URLSession through the package's
     /// PlatformHttpTransport).
     nonisolated static func openClient(_ config: FlowClientConfig, headers: HeadersProvider) async throws -> FlowClient {
-        try FlowClient(config: config, headers: headers)
+        try await FlowClient.open(config: config, headers: headers)
     }
 
     // MARK: - Errors
@@ -211,7 +211,7 @@ final class SampleController {
     func handleOpenURL(_ url: URL) async {
         let handledByStripe = StripeAPI.handleURLCallback(with: url)
         guard let client else { return }
-        if let handling = await guarded("handleUrl", quiet: true, { try client.handleUrl(url: url.absoluteString) }) {
+        if let handling = await guarded("handleUrl", quiet: true, { try await client.handleUrl(url: url.absoluteString) }) {
             log.app(.info, "deep link: flow link \(handling.isFlowUrl), recorded \(handling.recorded), Stripe handled \(handledByStripe)")
         }
     }

@@ -1,9 +1,12 @@
 //! Benchmark of `finconn_ffi::client::Flow::handle_url`: the Rust method behind Kotlin's
 //! `Flow.handleUrl(url)` and Swift's `Flow.handleUrl(url:)`, called directly from Rust, i.e. the
-//! same work without the FFI boundary (argument lowering, the JNA/C call, `UrlHandling` written to
-//! a RustBuffer and lifted on the other side). `scripts/ffi-bench.sh` runs it next to
-//! `bindings/tests/kotlin-bench/HandleUrlBench.kt` (the same call through the generated Kotlin) so
-//! that the difference is the per-call FFI overhead.
+//! same work without the FFI boundary (argument lowering, the JNA/C call, UniFFI's future polled
+//! from the foreign side, `UrlHandling` written to a RustBuffer and lifted on the other side).
+//! The method is async: its body runs on the library's executor ("finconn-runtime") and the
+//! bench's thread waits for it (`block_on` of a current-thread runtime of the bench's own), so
+//! each sample holds the hop to that thread and back, as every call from Kotlin or Swift does.
+//! `scripts/ffi-bench.sh` runs it next to `bindings/tests/kotlin-bench/HandleUrlBench.kt` (the
+//! same call through the generated Kotlin) so that the difference is the per-call FFI overhead.
 //!
 //! The flow belongs to a `FlowClient` whose backend is a closed loopback port: `handle_url` never
 //! touches the network. The flow is idle, as in the Kotlin program, so a matching link is
@@ -51,31 +54,36 @@ fn bench(c: &mut Criterion) {
     let data_dir: PathBuf =
         std::env::temp_dir().join(format!("finconn-ffi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir).expect("temporary data dir");
-    let client = FlowClient::new(
-        FlowClientConfig {
-            // Nothing listens on port 9 (discard); handle_url makes no request anyway.
-            backend_url: "http://127.0.0.1:9".to_owned(),
-            return_urls: RETURN_URLS.iter().map(|u| (*u).to_owned()).collect(),
-            android_app_id: None,
-            data_dir: data_dir.to_string_lossy().into_owned(),
-            stripe_fallback: true,
-            stripe_api_url: None,
-            connect_timeout_ms: 10_000,
-            request_timeout_ms: 30_000,
-            max_attempts: 4,
-            paths: None,
-            max_response_bytes: 1 << 20,
-            refresh_deadline_ms: 30_000,
-            max_items_per_call: 10_000,
-            max_bytes_per_call: 8 << 20,
-            call_deadline_ms: 60_000,
-        },
-        None,
-        Arc::new(finconn_ffi::transport::CoreTransport(Arc::new(
-            finconn_transport_reqwest::ReqwestTransport::new(),
-        ))),
-    )
-    .expect("valid client configuration");
+    // The caller's side: one thread polling each call, as a Kotlin or Swift caller does.
+    let caller = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime for the bench's thread");
+    let client = caller
+        .block_on(FlowClient::open(
+            FlowClientConfig {
+                // Nothing listens on port 9 (discard); handle_url makes no request anyway.
+                backend_url: "http://127.0.0.1:9".to_owned(),
+                return_urls: RETURN_URLS.iter().map(|u| (*u).to_owned()).collect(),
+                android_app_id: None,
+                data_dir: data_dir.to_string_lossy().into_owned(),
+                stripe_fallback: true,
+                stripe_api_url: None,
+                connect_timeout_ms: 10_000,
+                request_timeout_ms: 30_000,
+                max_attempts: 4,
+                paths: None,
+                max_response_bytes: 1 << 20,
+                refresh_deadline_ms: 30_000,
+                max_items_per_call: 10_000,
+                max_bytes_per_call: 8 << 20,
+                call_deadline_ms: 60_000,
+            },
+            None,
+            Arc::new(finconn_ffi::transport::CoreTransport(Arc::new(
+                finconn_transport_reqwest::ReqwestTransport::new(),
+            ))),
+        ))
+        .expect("valid client configuration");
     let flow = client
         .new_flow(SessionOptions {
             permissions: vec![Permission::Balances],
@@ -85,17 +93,15 @@ fn bench(c: &mut Criterion) {
             return_url: Some(RETURN_URLS[1].to_owned()),
         })
         .expect("valid session options");
+    let handle_url = |url: String| caller.block_on(flow.handle_url(url));
     assert!(
-        flow.handle_url(matching.clone())
+        handle_url(matching.clone())
             .expect("handle_url")
             .is_flow_url,
         "{matching} must match"
     );
     assert!(
-        !flow
-            .handle_url(hostile.clone())
-            .expect("handle_url")
-            .is_flow_url,
+        !handle_url(hostile.clone()).expect("handle_url").is_flow_url,
         "{hostile} must be rejected"
     );
 
@@ -104,7 +110,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_batched(
                 || input.clone(),
-                |owned| black_box(flow.handle_url(black_box(owned))),
+                |owned| black_box(handle_url(black_box(owned))),
                 BatchSize::SmallInput,
             )
         });

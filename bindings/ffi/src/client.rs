@@ -14,6 +14,7 @@ use finconn_core::network::endpoints::BackendEndpoints;
 use finconn_core::return_url::ReturnUrlRules;
 
 use crate::data::{OwnersResult, RefreshReport, TransactionSync};
+use crate::executor::offload;
 use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
     Account, FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlCheck, UrlHandling,
@@ -205,34 +206,40 @@ impl FlowClientConfig {
 }
 
 /// One per app: creates and restores flows, checks deep links, lists and disconnects accounts,
-/// and delivers completion reports a killed app left behind.
+/// and delivers completion reports a killed app left behind. Open it with `open` (async: it
+/// creates and tidies its directories in `dataDir`).
+///
+/// Every async method runs on the library's own executor (one thread, "finconn-runtime"), never
+/// on the caller's: the caller's thread only waits for the answer, so any dispatcher (Android
+/// `Main` included) or Swift task may call them. The synchronous methods touch no file.
 #[derive(uniffi::Object)]
 pub struct FlowClient {
     pub(crate) inner: core_flow::FlowClient,
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl FlowClient {
-    /// Checks the configuration and opens the flow store and the report outbox in `data_dir`.
-    /// `transport` carries every request: the platform's (`PlatformHttpTransport`, which the
-    /// two-argument `FlowClient(config, headers)` of the Swift package and the Android library
-    /// passes) or the app's own.
-    #[uniffi::constructor]
-    pub fn new(
+    /// Checks the configuration and opens the flow store and the report outbox in `data_dir`,
+    /// on the library's executor. `transport` carries every request: the platform's
+    /// (`PlatformHttpTransport`, which the two-argument `open(config, headers)` of the Swift
+    /// package and the Android library passes) or the app's own.
+    #[uniffi::constructor(name = "open")]
+    pub async fn open(
         config: FlowClientConfig,
         headers: Option<Arc<dyn HeadersProvider>>,
         transport: Arc<dyn HttpTransport>,
     ) -> Result<Arc<Self>, FinConnError> {
         let headers = headers.map(|h| Arc::new(HeadersAdapter(h)) as Arc<dyn HeaderProvider>);
-        let inner = core_flow::FlowClient::new(
-            config.into(),
-            headers,
-            Arc::new(TransportAdapter(transport)),
-        )?;
-        Ok(Arc::new(FlowClient { inner }))
+        let transport = Arc::new(TransportAdapter(transport));
+        offload(async move {
+            let inner = core_flow::FlowClient::new(config.into(), headers, transport)?;
+            Ok(Arc::new(FlowClient { inner }))
+        })
+        .await
     }
 
-    /// A new flow for a "Link your bank account" tap. Options are validated here.
+    /// A new flow for a "Link your bank account" tap. Options are validated here. Touches no
+    /// file (a flow is written once it starts).
     pub fn new_flow(&self, options: SessionOptions) -> Result<Arc<Flow>, FinConnError> {
         Ok(Arc::new(Flow {
             inner: self.inner.new_flow(options.into())?,
@@ -240,137 +247,173 @@ impl FlowClient {
     }
 
     /// A flow from `Flow.snapshot()` kept in the app's own storage; call `resume()` on it. Apps
-    /// that let the core keep their flows use `resumePending()` instead.
-    pub fn restore_flow(&self, snapshot: String) -> Result<Arc<Flow>, FinConnError> {
-        Ok(Arc::new(Flow {
-            inner: self.inner.restore_flow(&snapshot)?,
-        }))
+    /// that let the core keep their flows use `resumePending()` instead. Runs on the library's
+    /// executor (it takes the flow's lock file).
+    pub async fn restore_flow(&self, snapshot: String) -> Result<Arc<Flow>, FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok(Arc::new(Flow {
+                inner: inner.restore_flow(&snapshot)?,
+            }))
+        })
+        .await
     }
 
     /// The flows a previous process left in `data_dir` (interrupted, or ended with a report still
     /// owed), each ready for `resume()`. Flows another process is driving are skipped; corrupt or
-    /// forged snapshots are moved aside and nothing is sent for them.
-    pub fn pending_flows(&self) -> Result<Vec<Arc<Flow>>, FinConnError> {
-        Ok(self
-            .inner
-            .pending_flows()?
-            .flows
-            .into_iter()
-            .map(|inner| Arc::new(Flow { inner }))
-            .collect())
+    /// forged snapshots are moved aside and nothing is sent for them. Runs on the library's
+    /// executor.
+    pub async fn pending_flows(&self) -> Result<Vec<Arc<Flow>>, FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok(inner
+                .pending_flows()?
+                .flows
+                .into_iter()
+                .map(|inner| Arc::new(Flow { inner }))
+                .collect())
+        })
+        .await
     }
 
     /// The launch step, once per process: resumes every flow a previous process left, then sends
-    /// the reports still queued.
+    /// the reports still queued. Runs on the library's executor.
     pub async fn resume_pending(&self) -> Result<PendingRecovery, FinConnError> {
-        let r = self.settled(self.inner.resume_pending().await).await?;
-        Ok(PendingRecovery {
-            finished: r.finished.iter().map(FlowResult::from).collect(),
-            waiting: r
-                .waiting
-                .into_iter()
-                .map(|inner| Arc::new(Flow { inner }))
-                .collect(),
-            reports: r.reports,
-            quarantined: r.quarantined,
+        let inner = self.inner.clone();
+        offload(async move {
+            let r = settled(&inner, inner.resume_pending().await).await?;
+            Ok(PendingRecovery {
+                finished: r.finished.iter().map(FlowResult::from).collect(),
+                waiting: r
+                    .waiting
+                    .into_iter()
+                    .map(|inner| Arc::new(Flow { inner }))
+                    .collect(),
+                reports: r.reports,
+                quarantined: r.quarantined,
+            })
         })
+        .await
     }
 
     /// Whether a deep link is one of this app's Financial Connections return links. Throws only
-    /// if the library itself fails (it is built never to, even on hostile input).
+    /// if the library itself fails (it is built never to, even on hostile input). Touches no
+    /// file.
     pub fn check_url(&self, url: String) -> Result<UrlCheck, FinConnError> {
         Ok(self.inner.classify_url(&url).into())
     }
 
     /// Sends the completion reports a previous run could not deliver. `resumePending()` (the launch
     /// step) already does it; call this alone to retry later, e.g. when the network comes back.
+    /// Runs on the library's executor.
     pub async fn send_pending_reports(&self) -> Result<OutboxSummary, FinConnError> {
-        self.settled(self.inner.send_pending_reports().await).await
+        let inner = self.inner.clone();
+        offload(async move { settled(&inner, inner.send_pending_reports().await).await }).await
     }
 
-    /// The user's linked accounts, from the backend.
+    /// The user's linked accounts, from the backend. Runs on the library's executor.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, FinConnError> {
-        Ok(self
-            .settled(self.inner.list_accounts().await)
-            .await?
-            .iter()
-            .map(Account::from)
-            .collect())
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok(settled(&inner, inner.list_accounts().await)
+                .await?
+                .iter()
+                .map(Account::from)
+                .collect())
+        })
+        .await
     }
 
-    /// Disconnects an account through the backend; returns it with its new status.
+    /// Disconnects an account through the backend; returns it with its new status. Runs on the
+    /// library's executor.
     pub async fn disconnect_account(&self, account_id: String) -> Result<Account, FinConnError> {
-        Ok((&self
-            .settled(self.inner.disconnect_account(&account_id).await)
-            .await?)
-            .into())
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok((&settled(&inner, inner.disconnect_account(&account_id).await).await?).into())
+        })
+        .await
     }
 
-    /// The account as Stripe has it now (balance, refresh records, status).
+    /// The account as Stripe has it now (balance, refresh records, status). Runs on the
+    /// library's executor.
     pub async fn account(&self, account_id: String) -> Result<Account, FinConnError> {
-        Ok((&self.settled(self.inner.account(&account_id).await).await?).into())
+        let inner = self.inner.clone();
+        offload(
+            async move { Ok((&settled(&inner, inner.account(&account_id).await).await?).into()) },
+        )
+        .await
     }
 
     /// Refreshes `features` and waits for Stripe to finish (within `refreshDeadlineMs`). Features
     /// refreshed too recently come back `TooSoon` without any call; `action` says when the
-    /// account needs a relink (inactive, or a permission never granted) or is gone.
+    /// account needs a relink (inactive, or a permission never granted) or is gone. Runs on the
+    /// library's executor.
     pub async fn refresh(
         &self,
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<RefreshReport, FinConnError> {
-        Ok((&self
-            .settled(self.inner.refresh(&account_id, &features).await)
-            .await?)
-            .into())
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok((&settled(&inner, inner.refresh(&account_id, &features).await).await?).into())
+        })
+        .await
     }
 
-    /// Every owner of the account, all pages.
+    /// Every owner of the account, all pages. Runs on the library's executor.
     pub async fn owners(&self, account_id: String) -> Result<OwnersResult, FinConnError> {
-        Ok((&self.settled(self.inner.owners(&account_id).await).await?).into())
+        let inner = self.inner.clone();
+        offload(
+            async move { Ok((&settled(&inner, inner.owners(&account_id).await).await?).into()) },
+        )
+        .await
     }
 
     /// The transactions added or changed since `cursor` (`None`: all of them) and the cursor for
     /// the next call. Keep a local ledger by upserting them by id. One call reads at most
     /// `maxItemsPerCall` transactions and `maxBytesPerCall` bytes within `callDeadlineMs`; when
-    /// it stops there, `hasMore` is true and `cursor` continues where it stopped.
+    /// it stops there, `hasMore` is true and `cursor` continues where it stopped. Runs on the
+    /// library's executor.
     pub async fn sync_transactions(
         &self,
         account_id: String,
         cursor: Option<String>,
     ) -> Result<TransactionSync, FinConnError> {
-        Ok(self
-            .settled(
-                self.inner
-                    .sync_transactions(&account_id, cursor.as_deref())
-                    .await,
-            )
-            .await?
-            .into())
+        let inner = self.inner.clone();
+        offload(async move {
+            let sync = inner
+                .sync_transactions(&account_id, cursor.as_deref())
+                .await;
+            Ok(settled(&inner, sync).await?.into())
+        })
+        .await
     }
 
-    /// Turns on Stripe's daily refreshes of `features` (only `Transactions`).
+    /// Turns on Stripe's daily refreshes of `features` (only `Transactions`). Runs on the
+    /// library's executor.
     pub async fn subscribe(
         &self,
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
-        Ok((&self
-            .settled(self.inner.subscribe(&account_id, &features).await)
-            .await?)
-            .into())
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok((&settled(&inner, inner.subscribe(&account_id, &features).await).await?).into())
+        })
+        .await
     }
 
-    /// Turns them off.
+    /// Turns them off. Runs on the library's executor.
     pub async fn unsubscribe(
         &self,
         account_id: String,
         features: Vec<RefreshFeature>,
     ) -> Result<Account, FinConnError> {
-        Ok((&self
-            .settled(self.inner.unsubscribe(&account_id, &features).await)
-            .await?)
-            .into())
+        let inner = self.inner.clone();
+        offload(async move {
+            Ok((&settled(&inner, inner.unsubscribe(&account_id, &features).await).await?).into())
+        })
+        .await
     }
 
     /// Adds a listener for every flow of this client; returns an id for `removeListener`.
@@ -388,14 +431,12 @@ impl FlowClient {
     }
 }
 
-impl FlowClient {
-    /// After an async call: the listeners and the logger have what it emitted (each waited for
-    /// at most 250 ms, and not at all while one is stuck).
-    pub(crate) async fn settled<T>(&self, out: T) -> T {
-        self.inner.events_delivered().await;
-        crate::logging::lines_delivered().await;
-        out
-    }
+/// After an async call of the client: the listeners and the logger have what it emitted (each
+/// waited for at most 250 ms, and not at all while one is stuck).
+pub(crate) async fn settled<T>(client: &core_flow::FlowClient, out: T) -> T {
+    client.events_delivered().await;
+    crate::logging::lines_delivered().await;
+    out
 }
 
 /// What `resumePending()` did at launch.
@@ -415,12 +456,16 @@ pub struct PendingRecovery {
 /// `data_dir` at every step; after a kill, `FlowClient.resumePending()` finds it. When that write
 /// fails, the call that changed the step throws `Storage` and the flow stays at the step before:
 /// call it again later, or let the next launch finish the flow (one report either way).
+///
+/// Every call that writes the flow is async and runs on the library's own executor (one thread,
+/// "finconn-runtime"), never on the caller's; in the order they were made. The synchronous ones
+/// (`flowId`, `phase`, `sessionId`, `result`, `snapshot`, `recordStripeEvent`) touch no file.
 #[derive(uniffi::Object)]
 pub struct Flow {
     inner: core_flow::Flow,
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl Flow {
     pub fn flow_id(&self) -> String {
         self.inner.flow_id()
@@ -435,51 +480,62 @@ impl Flow {
     }
 
     /// Asks the backend for a session; returns what the sheet needs. Safe to call again after an
-    /// error: no second session is created.
+    /// error: no second session is created. Runs on the library's executor.
     pub async fn start(&self) -> Result<Arc<SheetConfiguration>, FinConnError> {
-        Ok(Arc::new(logged(self.inner.start().await).await?.into()))
+        let inner = self.inner.clone();
+        offload(async move { Ok(Arc::new(logged(inner.start().await).await?.into())) }).await
     }
 
-    /// Call right before presenting Stripe's sheet.
-    pub fn sheet_presented(&self) -> Result<(), FinConnError> {
-        self.inner.sheet_presented()
+    /// Call right before presenting Stripe's sheet. Saves the flow's new phase, on the library's
+    /// executor.
+    pub async fn sheet_presented(&self) -> Result<(), FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move { inner.sheet_presented() }).await
     }
 
     /// Call when the app goes to the background while the sheet is up (the user went to the
-    /// bank's app or browser).
-    pub fn user_left_app(&self) -> Result<(), FinConnError> {
-        self.inner.user_left_app()
+    /// bank's app or browser). Saves the flow's new phase, on the library's executor.
+    pub async fn user_left_app(&self) -> Result<(), FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move { inner.user_left_app() }).await
     }
 
     /// Every incoming deep link. Forward it to Stripe's SDK as well. Throws only if the library
     /// itself fails (it is built never to, even on hostile input). `recorded` is false when the
-    /// hints could not be saved (a failing disk); they never decide the outcome.
-    pub fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
-        Ok(self.inner.handle_url(&url).into())
+    /// hints could not be saved (a failing disk); they never decide the outcome. Saves the hints,
+    /// on the library's executor.
+    pub async fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move { Ok(inner.handle_url(&url).into()) }).await
     }
 
     /// Forwards an event of Stripe's SDK (`open`, `institution_selected`, …) to the listeners.
+    /// Touches no file.
     pub fn record_stripe_event(&self, name: String, metadata: HashMap<String, String>) {
         self.inner.record_stripe_event(&name, metadata)
     }
 
     /// The sheet's outcome → reconciliation with the backend → the final result. Delivered again
-    /// for a finished flow, it returns the same result.
+    /// for a finished flow, it returns the same result. Runs on the library's executor.
     pub async fn sheet_result(&self, result: SheetResult) -> Result<FlowResult, FinConnError> {
-        Ok((&logged(self.inner.sheet_result(result.into()).await).await?).into())
+        let inner = self.inner.clone();
+        offload(async move { Ok((&logged(inner.sheet_result(result.into()).await).await?).into()) })
+            .await
     }
 
     /// After a restore: the result, asked from the backend. On a finished flow, its result again;
-    /// a flow killed before it had a session ends canceled.
+    /// a flow killed before it had a session ends canceled. Runs on the library's executor.
     pub async fn resume(&self) -> Result<FlowResult, FinConnError> {
-        Ok((&logged(self.inner.resume().await).await?).into())
+        let inner = self.inner.clone();
+        offload(async move { Ok((&logged(inner.resume().await).await?).into()) }).await
     }
 
     /// Ends a flow whose sheet was never shown (the user backed out before it appeared):
     /// canceled, no accounts. A session it already has (or gets from an in-flight `start`) is
-    /// reported canceled to the backend.
+    /// reported canceled to the backend. Runs on the library's executor.
     pub async fn cancel(&self) -> Result<FlowResult, FinConnError> {
-        Ok((&logged(self.inner.cancel().await).await?).into())
+        let inner = self.inner.clone();
+        offload(async move { Ok((&logged(inner.cancel().await).await?).into()) }).await
     }
 
     /// The final result, once there is one.

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `PendingRecovery`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
 //! | `link` | `FlowClient.link` and `FlowClient.handleUrl`, the foreign trait `SheetPresenter`, `LinkEvents` |
+//! | `executor` | the library's own runtime ("finconn-runtime") and `offload`, through which every async export runs |
 //! | `transport` | `HttpTransport` (the host's HTTP stack), `HttpRequest`, `HttpResponse`, `TransportError` |
 //! | `types` | the records and enums the apps see, and their conversions |
 //! | `data` | the account-data records: balances (`Money`), refresh reports, owners, transactions, `AccountAction`, duplicates |
@@ -15,14 +16,17 @@
 //! | `testing` | (feature `testing`, never shipped) the loopback simulator and a panic trigger for the JVM tests |
 //!
 //! Rules of this surface: every call that does real work returns `Result`, because Swift wraps
-//! non-throwing calls in `try!` and a Rust panic there would crash the app; async functions run on
-//! the shared Tokio runtime (`async_runtime = "tokio"`). Names and packages come from the
-//! repository's `uniffi.toml`.
+//! non-throwing calls in `try!` and a Rust panic there would crash the app. Every call that reads,
+//! writes or `fsync`s a file is async, and every async export runs its body on the library's own
+//! executor (`executor::offload`): the foreign thread that polls it (a Kotlin dispatcher, a Swift
+//! task's thread) only waits for a join handle. The synchronous exports touch no file. Names and
+//! packages come from the repository's `uniffi.toml`.
 
 uniffi::setup_scaffolding!();
 
 pub mod client;
 pub mod data;
+pub mod executor;
 pub mod link;
 
 pub mod logging;

@@ -11,7 +11,8 @@ use finconn_core::error::FinConnError;
 use finconn_core::network::BoxFuture;
 use finconn_core::reconcile::SheetOutcome;
 
-use crate::client::{CallbackError, FlowClient};
+use crate::client::{settled, CallbackError, FlowClient};
+use crate::executor::offload;
 use crate::types::{FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlHandling};
 
 /// The platform's sheet. `present` shows Stripe's `FinancialConnectionsSheet` with
@@ -41,12 +42,15 @@ pub struct LinkEvents {
 #[uniffi::export]
 impl LinkEvents {
     /// The app went to the background while the sheet was up. Calling it again, or after the
-    /// flow moved on, changes nothing.
-    pub fn user_left_app(&self) {
-        self.inner.user_left_app()
+    /// flow moved on, changes nothing. Saves the flow's new phase, on the library's executor
+    /// (never on the caller's thread): call it from a coroutine or a `Task`.
+    pub async fn user_left_app(&self) {
+        let inner = self.inner.clone();
+        offload(async move { inner.user_left_app() }).await
     }
 
     /// An event of Stripe's SDK (`open`, `institution_selected`, …), for the app's listeners.
+    /// Touches no file.
     pub fn record_stripe_event(&self, name: String, metadata: HashMap<String, String>) {
         self.inner.record_stripe_event(&name, metadata)
     }
@@ -77,7 +81,7 @@ impl core_link::SheetPresenter for PresenterAdapter {
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl FlowClient {
     /// Links bank accounts: creates the session, presents the sheet through `presenter`, follows
     /// the user to the bank and back, and returns the reconciled result. Temporary backend errors
@@ -86,30 +90,40 @@ impl FlowClient {
     ///
     /// Around it the app makes two more calls: `handleUrl(url)` for every incoming deep link,
     /// and `resumePending()` once at launch.
+    ///
+    /// Runs on the library's executor; the presenter is called from there and may suspend for
+    /// as long as the sheet is up. Cancelling the call (the coroutine, the task) drops the flow
+    /// at once, as a killed process would: the next `resumePending()` finishes it.
     pub async fn link(
         &self,
         options: SessionOptions,
         presenter: Arc<dyn SheetPresenter>,
     ) -> Result<FlowResult, FinConnError> {
+        let inner = self.inner.clone();
         let presenter = Arc::new(PresenterAdapter(presenter));
-        let result = self
-            .settled(self.inner.link(options.into(), presenter).await)
-            .await?;
-        Ok((&result).into())
+        offload(async move {
+            let result = settled(&inner, inner.link(options.into(), presenter).await).await?;
+            Ok((&result).into())
+        })
+        .await
     }
 
     /// The setup self-check, for debug builds: an https backend, valid return URLs, a
     /// well-formed Android application id, a writable data directory. Each finding says what to
     /// change when it fails (`passed == false`); nothing here stops the client from working.
+    /// Runs on the library's executor (it writes and removes a probe file).
     pub async fn check_setup(&self) -> Vec<finconn_core::setup::SetupFinding> {
-        self.inner.check_setup().await
+        let inner = self.inner.clone();
+        offload(async move { inner.check_setup().await }).await
     }
 
     /// Every incoming deep link: given to the flows of this client waiting for the user to come
     /// back. `isFlowUrl` says whether it is one of this app's Financial Connections links (do not
     /// route it elsewhere; forward it to Stripe's SDK as well). A hostile link is only rejected;
-    /// this throws only if the library itself fails (it is built never to).
-    pub fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
-        Ok(self.inner.handle_url(&url).into())
+    /// this throws only if the library itself fails (it is built never to). Saves the hints of
+    /// the flows it reaches, on the library's executor.
+    pub async fn handle_url(&self, url: String) -> Result<UrlHandling, FinConnError> {
+        let inner = self.inner.clone();
+        offload(async move { Ok(inner.handle_url(&url).into()) }).await
     }
 }

@@ -1,6 +1,7 @@
 //! Test-only exports (cargo feature `testing`, never in a shipped XCFramework or AAR): the
 //! loopback simulator, the hostile backend and the lying account-data backend from
-//! `finconn-testkit`, and a panic trigger, so the Kotlin/JVM tests can drive
+//! `finconn-testkit`, panic triggers (on the caller's thread and on the library's executor), and
+//! a witness of which thread touched the disk, so the Kotlin/JVM tests can drive
 //! whole flows against a real HTTP backend in-process, the way uniffi-rs's own fixtures do.
 
 use std::sync::{Arc, Mutex};
@@ -200,6 +201,34 @@ impl TestSimulator {
 #[uniffi::export]
 pub fn testing_panic(message: String) -> Result<(), FinConnError> {
     panic!("{message}");
+}
+
+/// The same panic inside an async call, on the library's executor: it must reach the caller as
+/// UniFFI's panic error too, not abort the process or leave the call hanging.
+#[uniffi::export]
+pub async fn testing_panic_offloaded(message: String) -> Result<(), FinConnError> {
+    crate::executor::offload(async move { panic!("{message}") }).await
+}
+
+/// What the data directories of this process saw so far (`finconn_client::store::witness`):
+/// how many store operations (open, listing, read, write, removal, lock) and the name of the
+/// thread that did the last one.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TestDiskWork {
+    pub operations: u64,
+    /// `None`: a thread without a name.
+    pub last_thread: Option<String>,
+}
+
+/// See [`TestDiskWork`]: the tests call it before and after a call, and check that the call did
+/// disk work, and where.
+#[uniffi::export]
+pub fn testing_disk_work() -> TestDiskWork {
+    let (operations, last_thread) = finconn_client::store::witness::last();
+    TestDiskWork {
+        operations,
+        last_thread,
+    }
 }
 
 /// One row of the hostile-backend matrix (`finconn_testkit::HOSTILE_CASES`), for the Kotlin and

@@ -3,6 +3,10 @@
 // (it lives outside bindings/tests/kotlin/ on purpose). Run with scripts/ffi-bench.sh, which also
 // runs the same call in Rust (bindings/ffi/benches/handle_url.rs) and prints both.
 //
+// `handleUrl` is a suspend call (it may save the flow's hints, on the library's executor): each
+// sample is one call from a coroutine (runBlocking's event loop on this thread), the hop to the
+// library's "finconn-runtime" thread and back included, as an app pays it.
+//
 // Per URL: WARMUP calls (JIT), then N calls each timed on its own with System.nanoTime; prints
 // p50/p90/p99/mean in µs. The cost of the two nanoTime calls themselves is measured and printed
 // too (it is included in every sample), and so is `coreVersion()`, an export that does almost
@@ -15,9 +19,11 @@ import io.finconn.FlowClientConfig
 import io.finconn.Permission
 import io.finconn.SessionOptions
 import io.finconn.coreVersion
+import io.finconn.open
 import java.nio.file.Files
 import java.util.Locale
 import kotlin.math.ceil
+import kotlinx.coroutines.runBlocking
 
 private val RETURN_URLS = listOf("myapp://stripe-redirect", "https://example.com/fc-return")
 
@@ -63,7 +69,7 @@ private inline fun measure(warmup: Int, n: Int, call: () -> Any?): Stats {
     return Stats(samples)
 }
 
-fun main() {
+fun main() = runBlocking<Unit> {
     val n = System.getProperty("finconn.bench.n")?.toInt() ?: 200_000
     val warmup = System.getProperty("finconn.bench.warmup")?.toInt() ?: 20_000
     val matching = System.getenv("FINCONN_BENCH_MATCHING_URL")?.takeIf { it.isNotEmpty() } ?: MATCHING
@@ -73,7 +79,7 @@ fun main() {
     try {
         // Nothing listens on 127.0.0.1:9 (discard); handleUrl makes no request anyway.
         val config = FlowClientConfig(backendUrl = "http://127.0.0.1:9", returnUrls = RETURN_URLS, dataDir = dataDir.path)
-        FlowClient(config, null).use { client ->
+        FlowClient.open(config, null).use { client ->
             client.newFlow(SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = RETURN_URLS[1])).use { flow ->
                 check(flow.handleUrl(matching).isFlowUrl) { "$matching must match" }
                 check(!flow.handleUrl(hostile).isFlowUrl) { "$hostile must be rejected" }

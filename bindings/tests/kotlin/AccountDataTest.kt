@@ -30,6 +30,7 @@ import io.finconn.TestLyingServer
 import io.finconn.TestSimulator
 import io.finconn.TransactionStatus
 import io.finconn.lyingCases
+import io.finconn.open
 import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -48,8 +49,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-data-user")
         }
 
-    private fun client(): FlowClient =
-        FlowClient(
+    private suspend fun client(): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(DATA_RETURN_URL),
@@ -196,8 +197,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
     private fun lyingCase(name: String): TestLyingCase = lyingCases().single { it.name == name }
 
     /** A client of [server] on the Kotlin transport (PlatformHttpTransport) with [case]'s deadlines. */
-    private fun lyingClient(server: TestLyingServer, case: TestLyingCase): FlowClient =
-        FlowClient(
+    private suspend fun lyingClient(server: TestLyingServer, case: TestLyingCase): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = server.backendUrl(),
                 returnUrls = listOf(DATA_RETURN_URL),

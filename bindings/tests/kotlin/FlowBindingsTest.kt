@@ -36,12 +36,15 @@ import io.finconn.SessionOptions
 import io.finconn.SheetResult
 import io.finconn.TestSimulator
 import io.finconn.checkReturnUrl
+import io.finconn.open
 import io.finconn.clearLogger
 import io.finconn.coreVersion
 import io.finconn.setLogger
 import io.finconn.testingCoreBackendEndpoints
 import io.finconn.testingCoreDefaults
+import io.finconn.testingDiskWork
 import io.finconn.testingPanic
+import io.finconn.testingPanicOffloaded
 import java.io.File
 import java.nio.file.Files
 import java.nio.file.LinkOption
@@ -85,8 +88,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")
         }
 
-    private fun newClient(): FlowClient =
-        FlowClient(
+    private suspend fun newClient(): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(RETURN_URL),
@@ -341,8 +344,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 assertFalse(snapshot.contains(sheet.publishableKey()))
                 assertTrue(snapshot.contains(sheet.sessionId()))
             }
-            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("{not json") }
-            assertThrows(FinConnException.SnapshotUnusable::class.java) { client.restoreFlow("""{"version": 999}""") }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { runBlocking { client.restoreFlow("{not json") } }
+            assertThrows(FinConnException.SnapshotUnusable::class.java) { runBlocking { client.restoreFlow("""{"version": 999}""") } }
         }
     }
 
@@ -366,6 +369,69 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
         // The library is still usable afterwards.
         assertTrue(coreVersion().isNotEmpty())
         assertTrue(checkReturnUrl("$RETURN_URL?status=success", listOf(RETURN_URL), null).matched)
+    }
+
+    @Test
+    fun aPanicOnTheLibraryExecutorIsAnExceptionNotACrash() = runBlocking<Unit> {
+        // The same panic inside an async call, whose body runs on the library's own thread.
+        val e = assertThrows(InternalException::class.java) { runBlocking { testingPanicOffloaded("boom on the runtime") } }
+        assertTrue(e.message, e.message!!.contains("boom on the runtime"))
+        // The executor still runs calls afterwards.
+        newClient().use { client -> assertTrue(client.checkSetup().isNotEmpty()) }
+    }
+
+    /**
+     * Every call that touches the data directory does it on the library's own thread
+     * ("finconn-runtime"), never on the caller's (here the test's thread, polling the calls from
+     * runBlocking's event loop as an app's Main dispatcher would); the synchronous calls touch no
+     * file at all. A listener or a transport that records its thread would prove nothing about
+     * the disk: the library's own witness of its store operations says which thread did them.
+     */
+    @Test
+    fun noLibraryWorkRunsOnTheCallersThread() = runBlocking<Unit> {
+        val caller = Thread.currentThread().name
+        assertFalse(caller == "finconn-runtime")
+
+        suspend fun <T> onTheLibraryThread(what: String, call: suspend () -> T): T {
+            val before = testingDiskWork().operations
+            val out = call()
+            val after = testingDiskWork()
+            assertTrue("$what touched no file", after.operations > before)
+            assertEquals("$what touched the disk on ${after.lastThread}, not the library's thread", "finconn-runtime", after.lastThread)
+            return out
+        }
+
+        fun <T> touchingNoFile(what: String, call: () -> T): T {
+            val before = testingDiskWork().operations
+            val out = call()
+            assertEquals("$what touched a file", before, testingDiskWork().operations)
+            return out
+        }
+
+        val client = onTheLibraryThread("open") { newClient() }
+        client.use {
+            val flow = touchingNoFile("newFlow") { client.newFlow(options()) }
+            flow.use {
+                val sheet = onTheLibraryThread("start") { flow.start() }
+                onTheLibraryThread("sheetPresented") { flow.sheetPresented() }
+                touchingNoFile("the synchronous calls") {
+                    flow.recordStripeEvent("open", emptyMap())
+                    listOf(flow.flowId(), flow.phase(), flow.sessionId(), flow.result(), flow.snapshot(), client.checkUrl(RETURN_URL))
+                }
+                onTheLibraryThread("userLeftApp") { flow.userLeftApp() }
+                val done = sim.completeSheet(sheet.sessionId(), "success_one")
+                val handled = onTheLibraryThread("handleUrl") { flow.handleUrl(done.redirectUrl!!) }
+                assertTrue(handled.recorded)
+                val result = onTheLibraryThread("sheetResult") { flow.sheetResult(SheetResult.Completed) }
+                assertEquals(FlowStatus.COMPLETED, result.status)
+            }
+            val idle = touchingNoFile("an idle flow's snapshot") { client.newFlow(options()).use { it.snapshot() } }
+            onTheLibraryThread("restoreFlow") { client.restoreFlow(idle) }.use { restored ->
+                assertEquals(FlowStatus.CANCELED, onTheLibraryThread("resume") { restored.resume() }.status)
+            }
+            onTheLibraryThread("resumePending") { client.resumePending() }
+        }
+        assertEquals(caller, Thread.currentThread().name)
     }
 
     @Test
@@ -428,14 +494,14 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             }
             assertTrue(e.message, e.message.contains("at least one permission"))
             client.newFlow(options()).use { flow ->
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
             }
         }
         assertThrows(FinConnException.InvalidConfiguration::class.java) {
-            FlowClient(FlowClientConfig(backendUrl = "http://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = dataDir.path), null)
+            runBlocking { FlowClient.open(FlowClientConfig(backendUrl = "http://api.example.com", returnUrls = listOf(RETURN_URL), dataDir = dataDir.path), null) }
         }
         assertThrows(FinConnException.InvalidConfiguration::class.java) {
-            FlowClient(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null)
+            runBlocking { FlowClient.open(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null) }
         }
         assertEquals(0uL, sim.sessionsCreated())
     }
@@ -463,7 +529,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 val canceled = flow.cancel()
                 assertEquals(FlowStatus.CANCELED, canceled.status)
                 assertEquals(FlowPhase.CANCELED, flow.phase())
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
             }
             val idleSnapshot = client.newFlow(options()).use { it.snapshot() }
             client.restoreFlow(idleSnapshot).use { restored ->
@@ -480,7 +546,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             client.newFlow(options()).use { flow ->
                 flow.start()
                 flow.sheetPresented()
-                assertThrows(FinConnException.InvalidState::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.InvalidState::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.PRESENTING, flow.phase())
             }
         }
@@ -561,7 +627,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             }
         try {
             // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
-            FlowClient(shortConfig(300uL, 1u), blocking).use { client ->
+            FlowClient.open(shortConfig(300uL, 1u), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     val e = timeoutOf { flow.start() }
@@ -574,7 +640,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             }
             val ticksDuringOne = ticks.get()
             // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
-            FlowClient(shortConfig(300uL, 2u), blocking).use { client ->
+            FlowClient.open(shortConfig(300uL, 2u), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     timeoutOf { flow.start() }
@@ -684,7 +750,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             object : HeadersProvider {
                 override fun headers(): Map<String, String> = throw CallbackException.Failed(secretReason)
             }
-        FlowClient(shortConfig(5_000uL, 3u), throwing).use { client ->
+        FlowClient.open(shortConfig(5_000uL, 3u), throwing).use { client ->
             client.newFlow(options()).use { flow ->
                 try {
                     val sheet = flow.start()
@@ -769,7 +835,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 requestTimeoutMs = 5_000uL,
             )
         val secrets = mutableListOf<String>()
-        FlowClient(config, userToken, transport).use { client ->
+        FlowClient.open(config, userToken, transport).use { client ->
             printed.add(client.toString())
             client.addListener(
                 object : FlowListener {
@@ -901,8 +967,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val started = System.nanoTime()
             val (recovery, again) =
                 within(20) {
-                    newClient().use { client ->
-                        runBlocking { client.resumePending() to client.sendPendingReports() }
+                    runBlocking {
+                        newClient().use { client -> client.resumePending() to client.sendPendingReports() }
                     }
                 }
             val tookMs = (System.nanoTime() - started) / 1_000_000
@@ -931,7 +997,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 val sheet = flow.start()
 
                 repair = refuseFlowWrites()
-                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.READY, flow.phase())
                 repair()
                 flow.sheetPresented()
@@ -962,7 +1028,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             client.newFlow(options()).use { flow ->
                 sessionId = flow.start().sessionId()
                 repair = refuseFlowWrites()
-                assertThrows(FinConnException.Storage::class.java) { flow.sheetPresented() }
+                assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetPresented() } }
                 assertEquals(FlowPhase.READY, flow.phase())
             }
         } // the process dies; the disk recovers before the next launch

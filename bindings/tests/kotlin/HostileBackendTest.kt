@@ -95,7 +95,7 @@ class HostileBackendTest {
             // An https case: PlatformHttpTransport over HttpsURLConnections that trust the server's
             // self-signed certificate and nothing else (the custom-connection hook apps use).
             val transport = server.certificateDer()?.let { PlatformHttpTransport(trustingOnly(it)) } ?: PlatformHttpTransport()
-            FlowClient(config, headers, transport).use { client ->
+            FlowClient.open(config, headers, transport).use { client ->
                 client.addListener(
                     object : FlowListener {
                         override fun onEvent(event: FlowEvent) {
@@ -211,7 +211,7 @@ class HostileBackendTest {
                     stripeFallback = false,
                     maxAttempts = 1u,
                 )
-            FlowClient(config, headers, PlatformHttpTransport()).use { client ->
+            FlowClient.open(config, headers, PlatformHttpTransport()).use { client ->
                 val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = HOSTILE_RETURN_URL)
                 client.newFlow(options).use { flow ->
                     try {

@@ -22,6 +22,7 @@ import io.finconn.core.FinConnException
 import io.finconn.core.FlowEvent
 import io.finconn.core.FlowPhase
 import io.finconn.core.FlowStatus
+import io.finconn.open
 import java.util.Collections
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
@@ -85,8 +86,8 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")
         }
 
-    private fun newClient(maxAttempts: UInt = 4u): FlowClient =
-        FlowClient(
+    private suspend fun newClient(maxAttempts: UInt = 4u): FlowClient =
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(LINK_RETURN_URL),

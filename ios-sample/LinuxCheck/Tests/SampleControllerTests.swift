@@ -177,7 +177,7 @@ final class SampleControllerTests: XCTestCase {
     private func userLinks(at institution: String, through controller: SampleController) -> FakeSheet.Play {
         { [sim] configuration, events in
             events.recordStripeEvent(name: "open", metadata: [:])
-            events.userLeftApp()
+            await events.userLeftApp()
             let done = try XCTUnwrap(sim).completeSheet(sessionId: configuration.sessionId(), institution: institution)
             if let redirect = done.redirectUrl {
                 await controller.handleOpenURL(try XCTUnwrap(URL(string: redirect)))
@@ -266,7 +266,7 @@ final class SampleControllerTests: XCTestCase {
         // The sheet is up, the user leaves for the bank, and the process dies there.
         var atTheBank = false
         sheet.plays { _, events in
-            events.userLeftApp()
+            await events.userLeftApp()
             atTheBank = true
             await Parked.shared.park()
             return .canceled

@@ -100,8 +100,8 @@ final class StripeSheetPresenterTests: XCTestCase {
         }
     }
 
-    private func newClient() throws -> FlowClient {
-        try FlowClient(
+    private func newClient() async throws -> FlowClient {
+        try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [returnURL],
@@ -122,13 +122,13 @@ final class StripeSheetPresenterTests: XCTestCase {
     private func finishAtTheBank(_ client: FlowClient, _ sessionId: String, _ institution: String) throws {
         let done = try sim.completeSheet(sessionId: sessionId, institution: institution)
         if let url = done.redirectUrl {
-            let handled = try client.handleUrl(url: url)
+            let handled = try await client.handleUrl(url: url)
             XCTAssertTrue(handled.isFlowUrl && handled.recorded, "\(handled)")
         }
     }
 
     func testLinkThroughStripesSheetCompletesAndReportsWhatTheSheetDid() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let events = Events()
         _ = client.addListener(listener: events)
         let presenter = Recording(StripeSheetPresenter(returnURL: returnURL) { [screen] in screen })
@@ -179,7 +179,7 @@ final class StripeSheetPresenterTests: XCTestCase {
     }
 
     func testNoViewControllerToPresentFromCancelsTheFlowWithoutPresenting() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         var presented = 0
         FinancialConnectionsSheet.linuxCheckSheet = { _, _, _ in presented += 1 }
         let busy = Presenting()
@@ -200,7 +200,7 @@ final class StripeSheetPresenterTests: XCTestCase {
     }
 
     func testACanceledAndAFailedSheetEndTheFlowWithTheirStatus() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let presenter = Recording(StripeSheetPresenter(returnURL: returnURL) { [screen] in screen })
         FinancialConnectionsSheet.linuxCheckSheet = { _, _, completion in
             do {

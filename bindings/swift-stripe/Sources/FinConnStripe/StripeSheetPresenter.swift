@@ -64,11 +64,12 @@ public final class StripeSheetPresenter: SheetPresenter {
                 metadata: event.metadata.dictionary.mapValues { "\($0)" }
             )
         }
-        // UIKit posts it on the main thread; `userLeftApp()` may be called from any thread.
+        // UIKit posts it on the main thread; `userLeftApp()` writes the flow's progress on the
+        // library's executor, so it is awaited in a task, never on the main thread.
         let observer = NotificationCenter.default.addObserver(
             forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: nil
         ) { _ in
-            events.userLeftApp()
+            Task { await events.userLeftApp() }
         }
         defer { NotificationCenter.default.removeObserver(observer) }
         return await withCheckedContinuation { continuation in

@@ -358,10 +358,11 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
 }
 
 extension FlowClient {
-    /// A `FlowClient` over the platform's HTTP stack (`PlatformHttpTransport`). Pass a transport
-    /// to `init(config:headers:transport:)` to use your own (a pinning `PlatformHttpTransport`,
-    /// or any `HttpTransport`).
-    public convenience init(config: FlowClientConfig, headers: HeadersProvider? = nil) throws {
-        try self.init(config: config, headers: headers, transport: PlatformHttpTransport())
+    /// Opens a `FlowClient` over the platform's HTTP stack (`PlatformHttpTransport`). Suspends
+    /// while the client opens its directories in `dataDir`, on the library's executor, never on
+    /// the caller's thread. Pass a transport to `open(config:headers:transport:)` to use your own
+    /// (a pinning `PlatformHttpTransport`, or any `HttpTransport`).
+    public static func open(config: FlowClientConfig, headers: HeadersProvider? = nil) async throws -> FlowClient {
+        try await open(config: config, headers: headers, transport: PlatformHttpTransport())
     }
 }

@@ -4,6 +4,9 @@
 // (the way the shipped package links) and runs it as a smoke test; scripts/ffi-bench.sh runs it
 // for the numbers.
 //
+// `handleUrl` is async (it may save the flow's hints, on the library's executor): each sample is one
+// awaited call, the hop to the library's "finconn-runtime" thread and back included.
+//
 // Per URL: WARMUP calls, then N calls each timed on its own with DispatchTime; prints p50/p90/p99/
 // mean in µs, and the same for `coreVersion()`, an export that does almost nothing in Rust (the
 // floor of any call through the bindings). Arguments: --n N, --warmup N. URLs: env
@@ -53,42 +56,51 @@ struct Stats {
     }
 }
 
-var sink = 0 // results land here so the optimizer cannot drop the calls
-
-func measure(warmup: Int, n: Int, _ call: () -> Int) -> Stats {
-    for _ in 0..<warmup { sink &+= call() }
+/// Times `call`: `warmup` untimed calls, then `n` calls each timed on its own. `sink` keeps the
+/// results alive so the optimizer cannot drop the calls.
+func measure(warmup: Int, n: Int, sink: inout Int, _ call: () async -> Int) async -> Stats {
+    for _ in 0..<warmup { sink &+= await call() }
     var samples = [UInt64](repeating: 0, count: n)
     for i in 0..<n {
         let start = DispatchTime.now().uptimeNanoseconds
-        let result = call()
+        let result = await call()
         samples[i] = DispatchTime.now().uptimeNanoseconds - start
         sink &+= result
     }
     return Stats(samples)
 }
 
-let n = max(1, argument("--n", default: 200_000))
-let warmup = argument("--warmup", default: 20_000)
-let matching = environment("FINCONN_BENCH_MATCHING_URL", default: defaultMatching)
-let hostile = environment("FINCONN_BENCH_HOSTILE_URL", default: defaultHostile)
+func run() async throws {
+    let n = max(1, argument("--n", default: 200_000))
+    let warmup = argument("--warmup", default: 20_000)
+    let matching = environment("FINCONN_BENCH_MATCHING_URL", default: defaultMatching)
+    let hostile = environment("FINCONN_BENCH_HOSTILE_URL", default: defaultHostile)
 
-let dataDir = FileManager.default.temporaryDirectory
-    .appendingPathComponent("finconn-swift-bench-\(ProcessInfo.processInfo.processIdentifier)")
-try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: dataDir) }
+    let dataDir = FileManager.default.temporaryDirectory
+        .appendingPathComponent("finconn-swift-bench-\(ProcessInfo.processInfo.processIdentifier)")
+    try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dataDir) }
 
-// Nothing listens on 127.0.0.1:9 (discard); handleUrl makes no request anyway.
-let config = FlowClientConfig(backendUrl: "http://127.0.0.1:9", returnUrls: returnUrls, dataDir: dataDir.path)
-let client = try FlowClient(config: config)
-let flow = try client.newFlow(options: SessionOptions(permissions: [.balances], returnUrl: returnUrls[1]))
-guard try flow.handleUrl(url: matching).isFlowUrl else { fatalError("the matching URL must match") }
-guard try !flow.handleUrl(url: hostile).isFlowUrl else { fatalError("the hostile URL must be rejected") }
+    // Nothing listens on 127.0.0.1:9 (discard); handleUrl makes no request anyway.
+    let config = FlowClientConfig(backendUrl: "http://127.0.0.1:9", returnUrls: returnUrls, dataDir: dataDir.path)
+    let client = try await FlowClient.open(config: config)
+    let flow = try client.newFlow(options: SessionOptions(permissions: [.balances], returnUrl: returnUrls[1]))
+    guard try await flow.handleUrl(url: matching).isFlowUrl else { fatalError("the matching URL must match") }
+    guard try await !flow.handleUrl(url: hostile).isFlowUrl else { fatalError("the hostile URL must be rejected") }
 
-print("swift-bench: core \(coreVersion()), n \(n), warmup \(warmup)")
-let floor = measure(warmup: warmup, n: n) { coreVersion().utf8.count }
-print(floor.line("coreVersion"))
-let matched = measure(warmup: warmup, n: n) { ((try? flow.handleUrl(url: matching))?.isFlowUrl ?? false) ? 1 : 0 }
-print(matched.line("handleUrl matching"))
-let rejected = measure(warmup: warmup, n: n) { ((try? flow.handleUrl(url: hostile))?.isFlowUrl ?? true) ? 1 : 0 }
-print(rejected.line("handleUrl hostile"))
-print("swift-bench: ok (sink \(sink % 2))")
+    var sink = 0
+    print("swift-bench: core \(coreVersion()), n \(n), warmup \(warmup)")
+    let floor = await measure(warmup: warmup, n: n, sink: &sink) { coreVersion().utf8.count }
+    print(floor.line("coreVersion"))
+    let matched = await measure(warmup: warmup, n: n, sink: &sink) {
+        ((try? await flow.handleUrl(url: matching))?.isFlowUrl ?? false) ? 1 : 0
+    }
+    print(matched.line("handleUrl matching"))
+    let rejected = await measure(warmup: warmup, n: n, sink: &sink) {
+        ((try? await flow.handleUrl(url: hostile))?.isFlowUrl ?? true) ? 1 : 0
+    }
+    print(rejected.line("handleUrl hostile"))
+    print("swift-bench: ok (sink \(sink % 2))")
+}
+
+try await run()

@@ -33,8 +33,8 @@ final class AccountDataTests: XCTestCase {
         }
     }
 
-    private func client() throws -> FlowClient {
-        try FlowClient(
+    private func client() async throws -> FlowClient {
+        try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [dataReturnURL],
@@ -53,7 +53,7 @@ final class AccountDataTests: XCTestCase {
             returnUrl: dataReturnURL
         ))
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: institution)
         let result = try await flow.sheetResult(result: .completed)
         XCTAssertEqual(result.status, .completed)
@@ -65,7 +65,7 @@ final class AccountDataTests: XCTestCase {
     }
 
     func testARefreshWaitsForStripeAndTooSoonIsAnsweredWithoutACall() async throws {
-        let client = try client()
+        let client = try await client()
         let account = try await link(client, "data_bank").accounts[0]
         XCTAssertNil(account.balance, "no prefetch, no balance yet")
         let report = try await client.refresh(accountId: account.id, features: allFeatures)
@@ -84,7 +84,7 @@ final class AccountDataTests: XCTestCase {
     }
 
     func testFailedInactiveAndUnpermittedAccountsComeBackTyped() async throws {
-        let client = try client()
+        let client = try await client()
         let failing = try await link(client, "refresh_fails_bank").accounts[0]
         let failed = try await client.refresh(accountId: failing.id, features: allFeatures)
         XCTAssertTrue(failed.features.allSatisfy { $0.outcome == .failed })
@@ -113,7 +113,7 @@ final class AccountDataTests: XCTestCase {
     }
 
     func testOwnersAndTransactionsAreReadAcrossPages() async throws {
-        let client = try client()
+        let client = try await client()
         let accounts = try await link(client, "data_bank").accounts
         var paged = false
         var manyOwners = false
@@ -133,7 +133,7 @@ final class AccountDataTests: XCTestCase {
 
     func testAnIncrementalSyncSeesNewPostedAndVoidedTransactions() async throws {
         try sim.setRefreshCooldownMs(ms: 0)
-        let client = try client()
+        let client = try await client()
         let id = try await link(client, "data_bank").accounts[0].id
         _ = try await client.refresh(accountId: id, features: [.transactions])
         let first = try await client.syncTransactions(accountId: id, cursor: nil)
@@ -157,7 +157,7 @@ final class AccountDataTests: XCTestCase {
     }
 
     func testLinkingTheSameBankTwiceFlagsTheDuplicates() async throws {
-        let client = try client()
+        let client = try await client()
         let first = try await link(client, "data_bank")
         XCTAssertTrue(first.duplicates.isEmpty)
         let second = try await link(client, "data_bank")
@@ -178,7 +178,7 @@ final class AccountDataTests: XCTestCase {
     /// what must hold is the bound: the call ends by itself within `refreshDeadlineMs` plus one
     /// request, and the client keeps working.
     func testCancellingTheTaskDuringRefreshEndsWithinTheDeadline() async throws {
-        let client = try client()
+        let client = try await client()
         let result = try await link(client, "data_bank")
         let id = try XCTUnwrap(result.accounts.first).id
         try sim.pushFault(endpointName: "refresh", faultSpec: "delay_ms:1500", count: 1)
@@ -200,8 +200,8 @@ final class AccountDataTests: XCTestCase {
     }
 
     /// A client of `server` on the Swift transport (PlatformHttpTransport) with `lying`'s deadlines.
-    private func lyingClient(_ server: TestLyingServer, _ lying: TestLyingCase) throws -> FlowClient {
-        try FlowClient(
+    private func lyingClient(_ server: TestLyingServer, _ lying: TestLyingCase) async throws -> FlowClient {
+        try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: server.backendUrl(),
                 returnUrls: [dataReturnURL],
@@ -222,7 +222,7 @@ final class AccountDataTests: XCTestCase {
         var wrong: [String] = []
         let server = try TestLyingServer.start(caseName: lying.name)
         defer { server.shutdown() }
-        let client = try lyingClient(server, lying)
+        let client = try await lyingClient(server, lying)
         let id = server.accountId()
         let started = DispatchTime.now().uptimeNanoseconds
         var texts: [String] = []
@@ -307,7 +307,7 @@ final class AccountDataTests: XCTestCase {
         // 120 pages of 100: read in two calls, 10,000 then 2,000, each within 100 requests.
         let server = try TestLyingServer.startWithPages(pages: 120)
         defer { server.shutdown() }
-        let client = try lyingClient(server, lyingCase("transactions_beyond_the_total_cap"))
+        let client = try await lyingClient(server, lyingCase("transactions_beyond_the_total_cap"))
         let id = server.accountId()
         let first = try await client.syncTransactions(accountId: id, cursor: nil)
         XCTAssertEqual(first.transactions.count, 10_000)

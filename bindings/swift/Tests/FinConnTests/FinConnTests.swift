@@ -234,8 +234,8 @@ final class FinConnTests: XCTestCase {
         }
     }
 
-    private func newClient() throws -> FlowClient {
-        try FlowClient(
+    private func newClient() async throws -> FlowClient {
+        try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [returnURL],
@@ -261,10 +261,11 @@ final class FinConnTests: XCTestCase {
     ) async throws -> FlowResult {
         let flow = try client.newFlow(options: opts ?? options())
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: institution)
         if let redirect = done.redirectUrl {
-            XCTAssertTrue(try flow.handleUrl(url: redirect).isFlowUrl, redirect)
+            let handled = try await flow.handleUrl(url: redirect)
+            XCTAssertTrue(handled.isFlowUrl, redirect)
         }
         let result: SheetResult
         switch done.outcome {
@@ -276,7 +277,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testSuccessLinksThreeAccountsWithOneSessionAndOneReport() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let result = try await runFlow(client, "success_three")
         XCTAssertEqual(result.status, .completed)
         XCTAssertEqual(result.source, .server)
@@ -299,7 +300,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testRelinkRepairsTheInactiveAccount() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let first = try await runFlow(client, "inactive_needs_relink")
         let broken = try single(first.accounts) { $0.needsRelinkNow }
         XCTAssertEqual(broken.status, .inactive)
@@ -324,7 +325,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testRelinkFailureReasonsArriveTyped() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let first = try await runFlow(client, "inactive_needs_relink")
         let broken = try single(first.accounts) { $0.needsRelinkNow }
         let relink = RelinkRequest(authorization: try XCTUnwrap(broken.authorization))
@@ -334,10 +335,10 @@ final class FinConnTests: XCTestCase {
     }
 
     func testHostileDeepLinksAreRejectedAndRealOnesAccepted() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         let hostile = [
             "finconn-test://stripe-redirect.evil.com/?status=success",
             "finconn-test://evil@stripe-redirect?status=success",
@@ -350,13 +351,13 @@ final class FinConnTests: XCTestCase {
             "",
         ]
         for url in hostile {
-            let handling = try flow.handleUrl(url: url)
+            let handling = try await flow.handleUrl(url: url)
             XCTAssertFalse(handling.isFlowUrl, "should reject \(url)")
             XCTAssertFalse(handling.recorded)
             XCTAssertNotNil(handling.rejectReason, "a reason for \(url)")
         }
         XCTAssertEqual(flow.phase(), .presenting)
-        let ok = try flow.handleUrl(url: "\(returnURL)?status=success&session_id=\(sheet.sessionId())&extra=1")
+        let ok = try await flow.handleUrl(url: "\(returnURL)?status=success&session_id=\(sheet.sessionId())&extra=1")
         XCTAssertTrue(ok.isFlowUrl)
         XCTAssertTrue(ok.recorded)
         XCTAssertEqual(ok.hints?.status, "success")
@@ -372,7 +373,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testBackendRejectionIsATypedError() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
         let flow = try client.newFlow(options: options())
         switch await finConnError({ try await flow.start() }) {
@@ -386,7 +387,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testErrorsCarryAStableCodeAndResultsPrintTheirContent() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:400", count: 1)
         let flow = try client.newFlow(options: options())
         guard let error = await finConnError({ try await flow.start() }) else { return }
@@ -420,7 +421,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testOutageIsServiceUnavailableAndStartingAgainMakesOneSession() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:503", count: 4)
         let flow = try client.newFlow(options: options())
         switch await finConnError({ try await flow.start() }) {
@@ -450,23 +451,24 @@ final class FinConnTests: XCTestCase {
     /// Starts a flow, presents the sheet and leaves the app; returns what survives process death.
     /// Client and flow are released when this returns (the process "dies").
     private func leaveAppDuringSheet() async throws -> (sessionId: String, snapshot: String) {
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         let sessionId = try await flow.start().sessionId()
-        try flow.sheetPresented()
-        try flow.userLeftApp()
+        try await flow.sheetPresented()
+        try await flow.userLeftApp()
         return (sessionId, flow.snapshot())
     }
 
     func testRestoreAfterProcessDeathReconcilesWithOneReport() async throws {
         let (sessionId, snapshot) = try await leaveAppDuringSheet()
         let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
-        let client = try newClient()
+        let client = try await newClient()
         let pending = try await client.sendPendingReports()
         XCTAssertEqual(pending.delivered, 0)
-        let flow = try client.restoreFlow(snapshot: snapshot)
+        let flow = try await client.restoreFlow(snapshot: snapshot)
         XCTAssertEqual(flow.phase(), .awaitingReturn)
-        XCTAssertTrue(try flow.handleUrl(url: XCTUnwrap(done.redirectUrl)).recorded)
+        let handled = try await flow.handleUrl(url: XCTUnwrap(done.redirectUrl))
+        XCTAssertTrue(handled.recorded)
         let result = try await flow.resume()
         XCTAssertEqual(result.status, .completed)
         XCTAssertEqual(result.accounts.map(\.id), done.accountIds)
@@ -477,7 +479,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testSnapshotHoldsNoSecretAndBadSnapshotsAreTyped() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
         let snapshot = flow.snapshot()
@@ -487,16 +489,15 @@ final class FinConnTests: XCTestCase {
         XCTAssertFalse(snapshot.contains(sheet.publishableKey()))
         XCTAssertTrue(snapshot.contains(sheet.sessionId()))
         for bad in ["{not json", #"{"version": 999}"#] {
-            XCTAssertThrowsError(try client.restoreFlow(snapshot: bad)) { error in
-                guard case FinConnError.SnapshotUnusable = error else {
-                    return XCTFail("expected FinConnError.SnapshotUnusable for \(bad), got \(error)")
-                }
+            let error = await finConnError { try await client.restoreFlow(snapshot: bad) }
+            guard case .SnapshotUnusable? = error else {
+                return XCTFail("expected FinConnError.SnapshotUnusable for \(bad), got \(String(describing: error))")
             }
         }
     }
 
     func testHundredConcurrentAsyncCallsAllComplete() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let flows = try (1...100).map { _ in try client.newFlow(options: options()) }
         let sessionIds = try await withThrowingTaskGroup(of: String.self) { group in
             for flow in flows {
@@ -526,10 +527,10 @@ final class FinConnTests: XCTestCase {
     func testClosingAFlowReleasesItForTheNextLaunch() async throws {
         // Swift has no close(): an object is freed with its last reference, and cannot be used
         // after that. Releasing the flow releases its lock at once, like close() in Kotlin.
-        let client = try newClient()
+        let client = try await newClient()
         var flow: Flow? = try client.newFlow(options: options())
         let sessionId = try await XCTUnwrap(flow).start().sessionId()
-        try XCTUnwrap(flow).sheetPresented()
+        try await XCTUnwrap(flow).sheetPresented()
         flow = nil
         let recovery = try await client.resumePending()
         XCTAssertEqual(recovery.finished.map(\.sessionId), [sessionId])
@@ -552,13 +553,85 @@ final class FinConnTests: XCTestCase {
         XCTAssertTrue(try checkReturnUrl(url: "\(returnURL)?status=success", returnUrls: [returnURL], androidAppId: nil).matched)
     }
 
+    func testAPanicOnTheLibraryExecutorIsAnErrorNotACrash() async throws {
+        // The same panic inside an async call, whose body runs on the library's own thread.
+        do {
+            try await testingPanicOffloaded(message: "boom on the runtime")
+            XCTFail("the panic did not reach the caller")
+        } catch {
+            XCTAssertFalse(error is FinConnError, "a panic must not look like a typed error")
+            XCTAssertTrue(
+                error.localizedDescription.contains("boom on the runtime"),
+                "panic message lost: \(error.localizedDescription)"
+            )
+        }
+        // The executor still runs calls afterwards.
+        let findings = try await newClient().checkSetup()
+        XCTAssertFalse(findings.isEmpty)
+    }
+
+    /// Every call that touches the data directory does it on the library's own thread
+    /// ("finconn-runtime"), never on the caller's (here a thread of Swift's cooperative pool, as
+    /// an app's task would be); the synchronous calls touch no file at all. A listener or a
+    /// transport that records its thread would prove nothing about the disk: the library's own
+    /// witness of its store operations says which thread did them.
+    func testNoLibraryWorkRunsOnTheCallersThread() async throws {
+        func onTheLibraryThread<T>(
+            _ what: String,
+            line: UInt = #line,
+            _ call: () async throws -> T
+        ) async throws -> T {
+            let before = testingDiskWork().operations
+            let out = try await call()
+            let after = testingDiskWork()
+            XCTAssertGreaterThan(after.operations, before, "\(what) touched no file", line: line)
+            XCTAssertEqual(
+                after.lastThread, "finconn-runtime",
+                "\(what) touched the disk on \(String(describing: after.lastThread)), not the library's thread",
+                line: line
+            )
+            return out
+        }
+        func touchingNoFile<T>(_ what: String, line: UInt = #line, _ call: () throws -> T) rethrows -> T {
+            let before = testingDiskWork().operations
+            let out = try call()
+            XCTAssertEqual(testingDiskWork().operations, before, "\(what) touched a file", line: line)
+            return out
+        }
+
+        let client = try await onTheLibraryThread("open") { try await newClient() }
+        let flow = try touchingNoFile("newFlow") { try client.newFlow(options: options()) }
+        let sheet = try await onTheLibraryThread("start") { try await flow.start() }
+        try await onTheLibraryThread("sheetPresented") { try await flow.sheetPresented() }
+        let views = try touchingNoFile("the synchronous calls") { () throws -> [String] in
+            flow.recordStripeEvent(name: "open", metadata: [:])
+            return [
+                flow.flowId(), "\(flow.phase())", flow.sessionId() ?? "", String(describing: flow.result()),
+                flow.snapshot(), String(describing: try client.checkUrl(url: returnURL)),
+            ]
+        }
+        XCTAssertEqual(views.count, 6)
+        try await onTheLibraryThread("userLeftApp") { try await flow.userLeftApp() }
+        let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
+        let redirect = try XCTUnwrap(done.redirectUrl)
+        let handled = try await onTheLibraryThread("handleUrl") { try await flow.handleUrl(url: redirect) }
+        XCTAssertTrue(handled.recorded)
+        let result = try await onTheLibraryThread("sheetResult") { try await flow.sheetResult(result: .completed) }
+        XCTAssertEqual(result.status, .completed)
+        let idle = try touchingNoFile("an idle flow's snapshot") { try client.newFlow(options: options()).snapshot() }
+        let restored = try await onTheLibraryThread("restoreFlow") { try await client.restoreFlow(snapshot: idle) }
+        let canceled = try await onTheLibraryThread("resume") { try await restored.resume() }
+        XCTAssertEqual(canceled.status, .canceled)
+        _ = try await onTheLibraryThread("resumePending") { try await client.resumePending() }
+    }
+
     func testListenerReceivesFlowAndStripeEvents() async throws {
         let listener = EventListener()
-        let client = try newClient()
+        let client = try await newClient()
         let id = client.addListener(listener: listener)
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         flow.recordStripeEvent(name: "institution_selected", metadata: ["institution_name": "StripeBank"])
         _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         _ = try await flow.sheetResult(result: .completed)
@@ -588,7 +661,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testInvalidConfigurationFailsBeforeAnyNetworkCall() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         XCTAssertThrowsError(try client.newFlow(options: SessionOptions(permissions: []))) { error in
             guard case let FinConnError.InvalidConfiguration(reason) = error else {
                 return XCTFail("expected FinConnError.InvalidConfiguration, got \(error)")
@@ -596,29 +669,27 @@ final class FinConnTests: XCTestCase {
             XCTAssertTrue(reason.contains("at least one permission"), reason)
         }
         let flow = try client.newFlow(options: options())
-        XCTAssertThrowsError(try flow.sheetPresented()) { error in
-            guard case FinConnError.InvalidState = error else {
-                return XCTFail("expected FinConnError.InvalidState, got \(error)")
-            }
+        let presented = await finConnError { try await flow.sheetPresented() }
+        guard case .InvalidState? = presented else {
+            return XCTFail("expected FinConnError.InvalidState, got \(String(describing: presented))")
         }
         let badConfigs = [
             FlowClientConfig(backendUrl: "http://api.example.com", returnUrls: [returnURL], dataDir: dataDir.path),
             FlowClientConfig(backendUrl: "https://api.example.com", returnUrls: ["javascript:alert(1)"], dataDir: dataDir.path),
         ]
         for config in badConfigs {
-            XCTAssertThrowsError(try FlowClient(config: config, headers: nil)) { error in
-                guard case FinConnError.InvalidConfiguration = error else {
-                    return XCTFail("expected FinConnError.InvalidConfiguration for \(config), got \(error)")
-                }
+            let error = await finConnError { try await FlowClient.open(config: config, headers: nil) }
+            guard case .InvalidConfiguration? = error else {
+                return XCTFail("expected FinConnError.InvalidConfiguration for \(config), got \(String(describing: error))")
             }
         }
         XCTAssertEqual(try sim.sessionsCreated(), 0)
     }
 
     func testASheetResultDeliveredTwiceGivesTheSameResultAndOneReport() async throws {
-        let flow = try newClient().newFlow(options: options())
+        let flow = try await newClient().newFlow(options: options())
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         let first = try await flow.sheetResult(result: .completed)
         // The sheet's result can arrive twice (Android re-delivers it to a recreated activity).
@@ -628,35 +699,32 @@ final class FinConnTests: XCTestCase {
     }
 
     func testCancelBeforeTheSheetAndResumeOfAFlowKilledBeforeItsSession() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         _ = try await flow.start()
         let canceled = try await flow.cancel()
         XCTAssertEqual(canceled.status, .canceled)
         XCTAssertEqual(flow.phase(), .canceled)
-        XCTAssertThrowsError(try flow.sheetPresented()) { error in
-            guard case FinConnError.InvalidState = error else {
-                return XCTFail("expected FinConnError.InvalidState, got \(error)")
-            }
+        let presented = await finConnError { try await flow.sheetPresented() }
+        guard case .InvalidState? = presented else {
+            return XCTFail("expected FinConnError.InvalidState, got \(String(describing: presented))")
         }
         let idleSnapshot = try client.newFlow(options: options()).snapshot()
-        let restored = try client.restoreFlow(snapshot: idleSnapshot)
+        let restored = try await client.restoreFlow(snapshot: idleSnapshot)
         let result = try await restored.resume()
         XCTAssertEqual(result.status, .canceled)
         XCTAssertTrue(result.accounts.isEmpty)
     }
 
     func testPresentingTwiceIsAnInvalidState() async throws {
-        let flow = try newClient().newFlow(options: options())
+        let flow = try await newClient().newFlow(options: options())
         _ = try await flow.start()
-        try flow.sheetPresented()
-        XCTAssertThrowsError(try flow.sheetPresented()) { error in
-            switch error {
-            case FinConnError.InvalidState:
-                break
-            default:
-                XCTFail("expected FinConnError.InvalidState, got \(error)")
-            }
+        try await flow.sheetPresented()
+        switch await finConnError({ try await flow.sheetPresented() }) {
+        case .InvalidState?:
+            break
+        case let other:
+            XCTFail("expected FinConnError.InvalidState, got \(String(describing: other))")
         }
         XCTAssertEqual(flow.phase(), .presenting)
     }
@@ -665,10 +733,10 @@ final class FinConnTests: XCTestCase {
         let logger = LineLogger()
         setLogger(logger: logger, maxLevel: .trace)
         defer { clearLogger() }
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         _ = try await flow.sheetResult(result: .completed)
         let lines = logger.lines.all
@@ -679,7 +747,7 @@ final class FinConnTests: XCTestCase {
     func testEveryValueAFlowReturnsPrintsNoSecret() async throws {
         let transport = LoggingTransport()
         let events = EventListener()
-        let client = try FlowClient(
+        let client = try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [returnURL],
@@ -702,9 +770,9 @@ final class FinConnTests: XCTestCase {
         }
         printed.append(String(describing: sheet))
         printed.append("\(sheet)")
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_three")
-        printed.append(String(describing: try flow.handleUrl(url: XCTUnwrap(done.redirectUrl))))
+        printed.append(String(describing: try await flow.handleUrl(url: XCTUnwrap(done.redirectUrl))))
         let result = try await flow.sheetResult(result: .completed)
         printed.append(String(describing: result))
         printed.append(contentsOf: result.accounts.map { String(describing: $0) })
@@ -735,7 +803,7 @@ final class FinConnTests: XCTestCase {
     /// `dump()` and a `Mirror` walk. None shows a byte of a secret.
     func testSecretHoldersPrintNothingInAnyForm() async throws {
         let transport = LoggingTransport()
-        let client = try FlowClient(
+        let client = try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [returnURL],
@@ -750,7 +818,7 @@ final class FinConnTests: XCTestCase {
         let sheet = try await flow.start()
         let token = try XCTUnwrap(try sim.reportToken(sessionId: sheet.sessionId()))
         let secrets = [sheet.clientSecret(), sheet.publishableKey(), token, "swift-user"]
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         let result = try await flow.sheetResult(result: .completed)
         XCTAssertEqual(result.accounts.map { $0.id }, done.accountIds)
@@ -780,7 +848,7 @@ final class FinConnTests: XCTestCase {
     /// deadline (never a hang), the flow stays consistent, and starting again gives the same
     /// session, not a second one. bindings/swift/README.md says how to abandon a flow instead.
     func testCancellingTheTaskDuringStartEndsWithinTheDeadlineAndKeepsOneSession() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         try sim.pushFault(endpointName: "create_session", faultSpec: "delay_ms:1500", count: 1)
         let flow = try client.newFlow(options: options())
         let started = DispatchTime.now().uptimeNanoseconds
@@ -838,7 +906,7 @@ final class FinConnTests: XCTestCase {
         defer { ticker.cancel() }
         // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
         do {
-            let client = try FlowClient(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 1), headers: blocking)
+            let client = try await FlowClient.open(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 1), headers: blocking)
             let flow = try client.newFlow(options: options())
             let started = DispatchTime.now().uptimeNanoseconds
             let reason = await timeoutReason { _ = try await flow.start() }
@@ -851,7 +919,7 @@ final class FinConnTests: XCTestCase {
         let ticksDuringOne = ticks.value
         // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
         do {
-            let client = try FlowClient(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 2), headers: blocking)
+            let client = try await FlowClient.open(config: shortConfig(requestTimeoutMs: 300, maxAttempts: 2), headers: blocking)
             let flow = try client.newFlow(options: options())
             let started = DispatchTime.now().uptimeNanoseconds
             _ = await timeoutReason { _ = try await flow.start() }
@@ -868,13 +936,13 @@ final class FinConnTests: XCTestCase {
 
     func testBlockingListenerCannotStallAFlow() async throws {
         let listener = BlockingListener(seconds: 3)
-        let client = try newClient()
+        let client = try await newClient()
         _ = client.addListener(listener: listener)
         let flow = try client.newFlow(options: options())
         let started = DispatchTime.now().uptimeNanoseconds
         let sheet = try await flow.start()
         let sync = DispatchTime.now().uptimeNanoseconds
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         for i in 0..<20 {
             flow.recordStripeEvent(name: "event_\(i)", metadata: [:])
         }
@@ -907,11 +975,11 @@ final class FinConnTests: XCTestCase {
         let logger = BlockingLogger(seconds: 3)
         setLogger(logger: logger, maxLevel: .trace)
         defer { clearLogger() }
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         let started = DispatchTime.now().uptimeNanoseconds
         let sheet = try await flow.start()
-        try flow.sheetPresented()
+        try await flow.sheetPresented()
         _ = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
         let result = try await flow.sheetResult(result: .completed)
         let ms = msSince(started)
@@ -930,7 +998,7 @@ final class FinConnTests: XCTestCase {
     /// A headers provider that throws (the user signed out): the call fails typed, nothing is
     /// sent, and the provider's reason (which may hold anything) is not in the error.
     func testAHeadersProviderThatThrowsSendsNothingAndIsTyped() async throws {
-        let client = try FlowClient(config: shortConfig(requestTimeoutMs: 5_000, maxAttempts: 3), headers: ThrowingHeaders())
+        let client = try await FlowClient.open(config: shortConfig(requestTimeoutMs: 5_000, maxAttempts: 3), headers: ThrowingHeaders())
         let flow = try client.newFlow(options: options())
         do {
             let sheet = try await flow.start()
@@ -949,7 +1017,7 @@ final class FinConnTests: XCTestCase {
     func testAListenerAndALoggerThatThrowStallNothing() async throws {
         setLogger(logger: ThrowingLogger(), maxLevel: .trace)
         defer { clearLogger() }
-        let client = try newClient()
+        let client = try await newClient()
         _ = client.addListener(listener: ThrowingListener())
         let good = EventListener()
         _ = client.addListener(listener: good)
@@ -1044,7 +1112,7 @@ final class FinConnTests: XCTestCase {
             // A hang would be a synchronous open in the constructor or in the launch calls: run
             // them on a thread of their own and give up after 20 s instead of hanging the suite.
             let outcome = try await within(seconds: 20) { [self] in
-                let client = try newClient()
+                let client = try await newClient()
                 return (try await client.resumePending(), try await client.sendPendingReports())
             }
             let (recovery, again) = try XCTUnwrap(outcome, "launch \(launch) still blocked after 20 s")
@@ -1063,7 +1131,7 @@ final class FinConnTests: XCTestCase {
     }
 
     func testADataDirectoryThatRefusesWritesThrowsStorageAndTheSameCallsAgainReportOnce() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let flow = try client.newFlow(options: options())
         var repair = try refuseFlowWrites()
         let reason = await storageReason { _ = try await flow.start() }
@@ -1075,13 +1143,14 @@ final class FinConnTests: XCTestCase {
         let sheet = try await flow.start()
 
         repair = try refuseFlowWrites()
-        _ = await storageReason { try flow.sheetPresented() }
+        _ = await storageReason { try await flow.sheetPresented() }
         XCTAssertEqual(flow.phase(), .ready)
         try repair()
-        try flow.sheetPresented()
-        try flow.userLeftApp()
+        try await flow.sheetPresented()
+        try await flow.userLeftApp()
         let done = try sim.completeSheet(sessionId: sheet.sessionId(), institution: "success_one")
-        XCTAssertTrue(try flow.handleUrl(url: XCTUnwrap(done.redirectUrl)).recorded)
+        let handled = try await flow.handleUrl(url: XCTUnwrap(done.redirectUrl))
+        XCTAssertTrue(handled.recorded)
 
         repair = try refuseFlowWrites()
         _ = await storageReason { _ = try await flow.sheetResult(result: .completed) }
@@ -1100,16 +1169,16 @@ final class FinConnTests: XCTestCase {
         var sessionId = ""
         var repair: () throws -> Void = {}
         do {
-            let client = try newClient()
+            let client = try await newClient()
             let flow = try client.newFlow(options: options())
             sessionId = try await flow.start().sessionId()
             repair = try refuseFlowWrites()
-            _ = await storageReason { try flow.sheetPresented() }
+            _ = await storageReason { try await flow.sheetPresented() }
             XCTAssertEqual(flow.phase(), .ready)
         } // the process dies; the disk recovers before the next launch
         let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
         try repair()
-        let client = try newClient()
+        let client = try await newClient()
         let recovery = try await client.resumePending()
         XCTAssertEqual(recovery.finished.count, 1)
         let result = try XCTUnwrap(recovery.finished.first)
@@ -1123,14 +1192,14 @@ final class FinConnTests: XCTestCase {
     func testResumePendingFindsTheFlowOfAKilledProcess() async throws {
         var sessionId = ""
         do {
-            let client = try newClient()
+            let client = try await newClient()
             let flow = try client.newFlow(options: options())
             sessionId = try await flow.start().sessionId()
-            try flow.sheetPresented()
-            try flow.userLeftApp()
+            try await flow.sheetPresented()
+            try await flow.userLeftApp()
         } // the process dies: no snapshot kept by the app, the core has it
         let done = try sim.completeSheet(sessionId: sessionId, institution: "success_one")
-        let client = try newClient()
+        let client = try await newClient()
         let recovery = try await client.resumePending()
         XCTAssertEqual(recovery.finished.count, 1)
         XCTAssertTrue(recovery.waiting.isEmpty)

@@ -102,7 +102,7 @@ final class HostileBackendTests: XCTestCase {
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dataDir) }
         let transport = try transport(for: server)
-        let client = try FlowClient(
+        let client = try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: server.backendUrl(),
                 returnUrls: [hostileReturnURL],
@@ -124,7 +124,7 @@ final class HostileBackendTests: XCTestCase {
             let sheet = try await flow.start()
             texts.append(String(describing: sheet))
             if hostile.stage == "complete" {
-                try flow.sheetPresented()
+                try await flow.sheetPresented()
                 _ = try await flow.sheetResult(result: .completed)
             }
         } catch let error as FinConnError {
@@ -214,7 +214,7 @@ final class HostileBackendTests: XCTestCase {
             .appendingPathComponent("finconn-untrusted-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dataDir) }
-        let client = try FlowClient(
+        let client = try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: server.backendUrl(),
                 returnUrls: [hostileReturnURL],

@@ -87,7 +87,7 @@ private final class FakePresenter: SheetPresenter, @unchecked Sendable {
             break
         }
         events.recordStripeEvent(name: "open", metadata: ["source": "fake"])
-        events.userLeftApp()
+        await events.userLeftApp()
         if sheet == .diesAtTheBank {
             mark(reached: true)
             await Parked.shared.park()
@@ -100,7 +100,7 @@ private final class FakePresenter: SheetPresenter, @unchecked Sendable {
             institution: sheet == .cancels ? "oauth_canceled" : "success_three"
         )
         if let url = done.redirectUrl {
-            let handled = try client.handleUrl(url: url)
+            let handled = try await client.handleUrl(url: url)
             XCTAssertTrue(handled.isFlowUrl && handled.recorded, "\(handled)")
         }
         switch done.outcome {
@@ -147,8 +147,8 @@ final class LinkTests: XCTestCase {
         }
     }
 
-    private func newClient(dataDir dir: URL? = nil, maxAttempts: UInt32 = 4) throws -> FlowClient {
-        try FlowClient(
+    private func newClient(dataDir dir: URL? = nil, maxAttempts: UInt32 = 4) async throws -> FlowClient {
+        try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),
                 returnUrls: [linkReturnURL],
@@ -166,7 +166,7 @@ final class LinkTests: XCTestCase {
     }
 
     func testLinkDrivesAWholeFlowToOneSessionAndOneReport() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let events = Events()
         _ = client.addListener(listener: events)
         let result = try await client.link(
@@ -189,7 +189,7 @@ final class LinkTests: XCTestCase {
     }
 
     func testACancelAndASheetFailureEndTheFlowWithTheirStatus() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let canceled = try await client.link(
             options: options(), presenter: FakePresenter(sim: sim, client: client, sheet: .cancels))
         XCTAssertEqual(canceled.status, .canceled)
@@ -203,7 +203,7 @@ final class LinkTests: XCTestCase {
     }
 
     func testAPresenterThatCannotShowTheSheetCancelsTheFlow() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let presenter = FakePresenter(sim: sim, client: client, sheet: .cannotPresent)
         do {
             _ = try await client.link(options: options(), presenter: presenter)
@@ -216,7 +216,7 @@ final class LinkTests: XCTestCase {
     }
 
     func testATemporaryBackendErrorIsRetriedWithinABound() async throws {
-        let client = try newClient(maxAttempts: 2)
+        let client = try await newClient(maxAttempts: 2)
         try sim.pushFault(endpointName: "create_session", faultSpec: "status:503", count: 2)
         let result = try await client.link(
             options: options(), presenter: FakePresenter(sim: sim, client: client, sheet: .links))
@@ -227,7 +227,7 @@ final class LinkTests: XCTestCase {
     /// Leaves `link` suspended in `sheet`, "kills" the process (a copy of its data directory),
     /// relaunches on the copy and checks the one launch step finishes the flow.
     private func killAndRelaunch(_ sheet: Sheet, bankFinishes: Bool, expect: FlowStatus) async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let presenter = FakePresenter(sim: sim, client: client, sheet: sheet)
         let link = Task { try await client.link(options: options(), presenter: presenter) }
         _ = link
@@ -244,7 +244,7 @@ final class LinkTests: XCTestCase {
         if bankFinishes {
             _ = try sim.completeSheet(sessionId: session, institution: "success_one")
         }
-        let relaunched = try newClient(dataDir: afterDeath)
+        let relaunched = try await newClient(dataDir: afterDeath)
         let recovery = try await relaunched.resumePending()
         let again = try await relaunched.resumePending()
         XCTAssertTrue(again.finished.isEmpty && again.waiting.isEmpty, "the launch step is idempotent")
@@ -269,7 +269,7 @@ final class LinkTests: XCTestCase {
     func testKilledWhileCreatingTheSessionOrReconcilingLosesNothing() async throws {
         // Creating the session: the process dies while the create request is in flight.
         try sim.pushFault(endpointName: "create_session", faultSpec: "delay_ms:1500", count: 1)
-        let client = try newClient()
+        let client = try await newClient()
         // The abandoned link parks in its presenter once the late answer arrives: it never goes on.
         let creating = Task {
             try await client.link(
@@ -281,7 +281,7 @@ final class LinkTests: XCTestCase {
             .appendingPathComponent("finconn-swift-link-create-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.copyItem(at: dataDir, to: afterCreateDeath)
         defer { try? FileManager.default.removeItem(at: afterCreateDeath) }
-        let relaunched = try newClient(dataDir: afterCreateDeath)
+        let relaunched = try await newClient(dataDir: afterCreateDeath)
         for result in try await relaunched.resumePending().finished {
             XCTAssertEqual(result.status, .canceled)
             if let session = result.sessionId {
@@ -303,15 +303,16 @@ final class LinkTests: XCTestCase {
     }
 
     func testADeepLinkWithNoFlowWaitingIsClassifiedNotRecorded() async throws {
-        let client = try newClient()
-        let handled = try client.handleUrl(url: "\(linkReturnURL)?status=success")
+        let client = try await newClient()
+        let handled = try await client.handleUrl(url: "\(linkReturnURL)?status=success")
         XCTAssertTrue(handled.isFlowUrl)
         XCTAssertFalse(handled.recorded)
-        XCTAssertFalse(try client.handleUrl(url: "finconn-test://stripe-redirect.evil.example/?status=success").isFlowUrl)
+        let lookAlike = try await client.handleUrl(url: "finconn-test://stripe-redirect.evil.example/?status=success")
+        XCTAssertFalse(lookAlike.isFlowUrl)
     }
 
     func testTheSetupSelfCheckNamesWhatToFix() async throws {
-        let client = try newClient()
+        let client = try await newClient()
         let findings = await client.checkSetup()
         // The simulator is plain http on loopback: fine for development, flagged for a release.
         XCTAssertEqual(findings.filter { !$0.passed }.map(\.code), ["backend_https"])

@@ -140,8 +140,11 @@ class PlatformHttpTransport(
 }
 
 /**
- * A [FlowClient] over the platform's HTTP stack ([PlatformHttpTransport]). Pass a transport to the
- * three-argument constructor to use your own (OkHttp with interceptors and a `CertificatePinner`).
+ * Opens a [FlowClient] over the platform's HTTP stack ([PlatformHttpTransport]):
+ * `FlowClient.open(config, headers)` (with `import io.finconn.open`). Suspends while the client
+ * opens its directories in `dataDir`, on the library's executor, never on the caller's thread.
+ * Pass a transport to the three-argument `FlowClient.open` to use your own (OkHttp with
+ * interceptors and a `CertificatePinner`).
  */
-fun FlowClient(config: FlowClientConfig, headers: HeadersProvider? = null): FlowClient =
-    FlowClient(config, headers, PlatformHttpTransport())
+suspend fun FlowClient.Companion.open(config: FlowClientConfig, headers: HeadersProvider? = null): FlowClient =
+    open(config, headers, PlatformHttpTransport())

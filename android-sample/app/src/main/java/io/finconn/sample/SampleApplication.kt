@@ -39,7 +39,7 @@ class SampleApplication : Application() {
      * (PlatformHttpTransport).
      */
     private suspend fun openClient(): FlowClient =
-        FlowClient(
+        FlowClient.open(
             FlowClientConfig(
                 backendUrl = BuildConfig.FINCONN_BACKEND_URL,
                 // No return URL of the app's own: with the native FinancialConnectionsSheet,

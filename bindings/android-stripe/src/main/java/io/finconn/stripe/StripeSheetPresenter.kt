@@ -16,6 +16,7 @@ import io.finconn.SheetResult
 import java.util.concurrent.atomic.AtomicReference
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
@@ -53,8 +54,12 @@ class StripeSheetPresenter(activity: ComponentActivity) : SheetPresenter {
             if (!pending.compareAndSet(null, result)) {
                 throw CallbackException.Failed("Stripe's sheet is already up")
             }
+            // userLeftApp writes the flow's progress: on the library's executor, from a coroutine
+            // of this call (cancelled with it), never blocking the main thread.
             val leftApp = object : DefaultLifecycleObserver {
-                override fun onStop(owner: LifecycleOwner) = events.userLeftApp()
+                override fun onStop(owner: LifecycleOwner) {
+                    launch { events.userLeftApp() }
+                }
             }
             FinancialConnections.setEventListener { event ->
                 val metadata = event.metadata.toMap().mapNotNull { (key, value) -> value?.let { key to it.toString() } }

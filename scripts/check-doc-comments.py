@@ -334,10 +334,7 @@ def kotlin_items(src: Source) -> list[Item]:
                             if flat and field == "message":
                                 continue
                             add("field", f"{canonical}.{field}", at, documented)
-                    frame_kind = kind
-                    if kind == "sealed" and re.search(r":\s*kotlin\.Exception\(\)", body):
-                        frame_kind = "sealed"
-                    pending = Frame(frame_kind, canonical)
+                    pending = Frame(kind, canonical)
                     # A flat error's variants are `class X(message: String) : XException(message)`.
                     if kind == "sealed" and "Exception" in body:
                         pending.flat_error = _kotlin_flat_error(src, start)

@@ -13,7 +13,11 @@
 #   2. kotlinc -Werror of bindings/android-stripe/src/main/java against bindings.jar, stubs.jar, JNA
 #      and kotlinx-coroutines into adapter.jar, which must hold only io/finconn/stripe classes;
 #   3. kotlinc -Werror of what an app writes (StripeSheetPresenter(activity) handed to
-#      FlowClient.link as its SheetPresenter) against adapter.jar.
+#      FlowClient.link as its SheetPresenter) against adapter.jar;
+#   4. kotlinc -Werror of the Android quickstart's code (docs/snippets/android, which
+#      docs/quickstart-android.md shows verbatim: scripts/check-doc-snippets.py) against adapter.jar,
+#      the bindings, the stand-ins above and the docs' own stand-ins of the Android SDK and AndroidX
+#      (docs/snippets/android-stubs).
 #   Compiled, not run: the stand-ins have no Android behind them.
 # --swift (run after scripts/swift-tests.sh, whose outputs it uses: the generated FinConn.swift and
 #   C header in bindings/swift and the debug library with the `testing` exports):
@@ -27,7 +31,10 @@
 #      StripeCore and StripeFinancialConnections: ios-sample/LinuxCheck/Stubs' files (reused) plus
 #      bindings/swift-stripe/LinuxCheck/Stubs' additions; `swift build --build-tests`: fails on any
 #      error, on any warning outside UniFFI's generated FinConn.swift, and if the adapter's
-#      `#if canImport(UIKit)` left StripeSheetPresenter out of the object file;
+#      `#if canImport(UIKit)` left StripeSheetPresenter out of the object file; the same package
+#      also builds the iOS quickstart's code (docs/snippets/ios, which docs/quickstart-ios.md shows
+#      verbatim: scripts/check-doc-snippets.py) as a target QuickstartSnippets over FinConn,
+#      FinConnStripe and the stand-ins, under the same no-warning rule;
 #   3. `swift test`: bindings/swift-stripe/LinuxCheck/Tests drive FlowClient.link through the
 #      adapter against the real library and its simulator (at least 3 tests, none failed or
 #      skipped; FINCONN_STRIPE_SWIFT_MIN_TESTS).
@@ -123,7 +130,20 @@ EOF
   "$KOTLINC" -Werror -d "$out/app-use" \
     -classpath "$out/adapter.jar:$bindings_jar:$out/stubs.jar:$jna_jar:$COROUTINES_JAR" "$out/AppUse.kt" ||
     die "an app cannot use io.finconn.stripe.StripeSheetPresenter as the SheetPresenter of FlowClient.link"
-  echo "stripe-adapters-check: kotlin: ${#sources[@]} adapter file(s) compiled with -Werror against the generated bindings and ${#stubs[@]} stand-in file(s)"
+  # The Android quickstart's code, as docs/quickstart-android.md shows it.
+  local doc_stubs=() snippets=()
+  while IFS= read -r f; do doc_stubs+=("$f"); done < <(find "$FINCONN_ROOT/docs/snippets/android-stubs" -name '*.kt' | sort)
+  while IFS= read -r f; do snippets+=("$f"); done < <(find "$FINCONN_ROOT/docs/snippets/android" -name '*.kt' | sort)
+  [[ ${#doc_stubs[@]} -gt 0 && ${#snippets[@]} -gt 0 ]] || die "no Kotlin in docs/snippets/android or docs/snippets/android-stubs"
+  no_test_only_names "$FINCONN_ROOT/docs/snippets/android"
+  log "kotlinc -Werror: ${#doc_stubs[@]} Android SDK / AndroidX stand-in file(s) of the docs -> $out/doc-stubs.jar"
+  "$KOTLINC" -Werror -d "$out/doc-stubs.jar" -classpath "$out/stubs.jar:$COROUTINES_JAR" "${doc_stubs[@]}" ||
+    die "docs/snippets/android-stubs does not compile without warnings"
+  log "kotlinc -Werror: ${#snippets[@]} file(s) of the Android quickstart (docs/snippets/android)"
+  "$KOTLINC" -Werror -d "$out/doc-snippets" \
+    -classpath "$out/doc-stubs.jar:$out/adapter.jar:$bindings_jar:$out/stubs.jar:$jna_jar:$COROUTINES_JAR" "${snippets[@]}" ||
+    die "the Android quickstart's code (docs/snippets/android) does not compile without warnings against the bindings and the adapter"
+  echo "stripe-adapters-check: kotlin: ${#sources[@]} adapter file(s) compiled with -Werror against the generated bindings and ${#stubs[@]} stand-in file(s); ${#snippets[@]} file(s) of the Android quickstart compiled against them"
 }
 
 # --- Swift: bindings/swift-stripe ---------------------------------------------------------------
@@ -206,9 +226,11 @@ sys.exit(1 if problems else 0)
 PY
 
   # 2. The throwaway package.
-  rm -rf "$out/Sources" "$out/Stubs" "$out/Tests" "$out/Package.swift" "$out/Package.resolved"
-  mkdir -p "$out/Sources" "$out/Stubs/StripeCore" "$out/Stubs/StripeFinancialConnections" "$out/Tests"
+  rm -rf "$out/Sources" "$out/Stubs" "$out/Tests" "$out/Snippets" "$out/Package.swift" "$out/Package.resolved"
+  mkdir -p "$out/Sources" "$out/Stubs/StripeCore" "$out/Stubs/StripeFinancialConnections" "$out/Tests" "$out/Snippets"
   ln -s "$adapter/Sources/FinConnStripe" "$out/Sources/FinConnStripe"
+  ln -s "$FINCONN_ROOT/docs/snippets/ios" "$out/Snippets/QuickstartSnippets"
+  no_test_only_names "$FINCONN_ROOT/docs/snippets/ios"
   ln -s "$linux_check/Stubs/UIKit" "$out/Stubs/UIKit"
   local module
   for module in StripeCore StripeFinancialConnections; do
@@ -239,6 +261,12 @@ let package = Package(
             path: "Sources/FinConnStripe",
             swiftSettings: [.enableExperimentalFeature("StrictConcurrency")]
         ),
+        // The iOS quickstart's code (docs/snippets/ios), as docs/quickstart-ios.md shows it.
+        .target(
+            name: "QuickstartSnippets",
+            dependencies: [.product(name: "FinConn", package: "swift"), "FinConnStripe", "StripeFinancialConnections", "UIKit"],
+            path: "Snippets/QuickstartSnippets"
+        ),
         .testTarget(
             name: "FinConnStripeTests",
             dependencies: ["FinConnStripe", .product(name: "FinConn", package: "swift"), "StripeCore", "StripeFinancialConnections", "UIKit"],
@@ -253,6 +281,7 @@ EOF
     -e "s#$out/Sources/FinConnStripe/#bindings/swift-stripe/Sources/FinConnStripe/#g"
     -e "s#$out/Stubs/UIKit/#bindings/swift-stripe/LinuxCheck/Stubs/UIKit/#g"
     -e "s#$out/Tests/FinConnStripeTests/#bindings/swift-stripe/LinuxCheck/Tests/#g"
+    -e "s#$out/Snippets/QuickstartSnippets/#docs/snippets/ios/#g"
     -e "s#$FINCONN_ROOT/##g"
   )
   local link=(-Xlinker -L"$debug_lib" -Xlinker -rpath -Xlinker "$debug_lib")
@@ -284,6 +313,10 @@ EOF
   symbols="$(nm "$object" | swift demangle --compact)"
   grep -q 'FinConnStripe\.StripeSheetPresenter\.present(configuration: FinConn\.SheetConfiguration, events: FinConn\.LinkEvents) async throws -> FinConn\.SheetResult' <<<"$symbols" ||
     die "StripeSheetPresenter.present is not in $object: #if canImport(UIKit) compiled the adapter out"
+  local snippet_objects
+  snippet_objects="$(find "$bin/QuickstartSnippets.build" -name '*.swift.o' 2>/dev/null | wc -l)"
+  [[ $snippet_objects -eq $(find "$FINCONN_ROOT/docs/snippets/ios" -name '*.swift' | wc -l) ]] ||
+    die "the iOS quickstart's code (docs/snippets/ios) was not compiled ($snippet_objects object files)"
 
   # 3. XCTest.
   log "swift test (StripeSheetPresenter driven by FlowClient.link, real library, loopback simulator)"
@@ -302,7 +335,7 @@ EOF
   [[ $skipped -eq 0 ]] || die "$skipped XCTest(s) skipped: every test is mandatory"
   [[ $executed -ge $min_tests ]] || die "only $executed XCTests executed (at least $min_tests expected)"
   cd "$FINCONN_ROOT"
-  echo "stripe-adapters-check: swift: FinConnStripe compiled without warnings against FinConn and the stand-ins, $executed XCTests passed"
+  echo "stripe-adapters-check: swift: FinConnStripe and the iOS quickstart's $snippet_objects file(s) compiled without warnings against FinConn and the stand-ins, $executed XCTests passed"
 }
 
 [[ $KOTLIN -eq 0 ]] || check_kotlin

@@ -10,16 +10,19 @@
 #      crate in it (scripts/check-pure-core.sh), and its tests pass built with its own features only
 #   3. the Kotlin bindings on the JVM against the real cdylib (JUnit), then the optional Stripe
 #      adapter for Android (bindings/android-stripe) compiled with kotlinc -Werror against them and
-#      stand-ins of Stripe's SDK and AndroidX
+#      stand-ins of Stripe's SDK and AndroidX, and the Android quickstart's code (docs/snippets/android)
+#      against all of them
 #   4. the Swift package with SwiftPM against the real library (XCTest, then the release build
 #      linked statically), then the iOS sample's non-UI files compiled against it and Stripe stubs,
 #      with XCTests of its SampleController, then the optional Stripe adapter for iOS
 #      (bindings/swift-stripe) compiled against it and stand-ins of Stripe's SDK and UIKit, with
-#      XCTests driving FlowClient.link through it: mandatory wherever `swift` exists; without it,
-#      said plainly
+#      XCTests driving FlowClient.link through it, and the iOS quickstart's code (docs/snippets/ios)
+#      compiled with them: mandatory wherever `swift` exists; without it, said plainly
 #   5. Swift generation + tree-sitter parse of every .swift/.kt/.kts in the tree, the API-name check
 #      of the sample apps and of the ```kotlin/```swift blocks of every *.md (and of the check's own
-#      fixtures), and the packaging layout check
+#      fixtures), the doc-comment check of every public item of the generated Swift and Kotlin (and
+#      of its own fixtures), the quickstarts' marked code blocks equal to the compiled snippet files,
+#      and the packaging layout check
 #   6. smoke runs of the two Kotlin benchmarks (scripts/ffi-bench.sh, scripts/sync-calls-bench.sh)
 #      on a dev build, so that they cannot rot
 # Needs: cargo, java 17, python3 (PyPI for tree-sitter), apt's libjna-java + junit4, and either the
@@ -85,7 +88,7 @@ step "Swift bindings generated and parsed"
 bash scripts/gen-swift.sh
 
 step "tree-sitter parse of every .swift/.kt/.kts in the tree"
-python3 scripts/parse_check.py bindings ios-sample android-sample build/swift build/kotlin-tests/generated
+python3 scripts/parse_check.py bindings ios-sample android-sample docs/snippets build/swift build/kotlin-tests/generated
 
 step "sample apps and the kotlin/swift blocks of every *.md call only API names that exist in the generated bindings"
 python3 scripts/check_sample_api.py --self-test
@@ -99,6 +102,14 @@ fi
 grep -q 'FlowClient has no member `newFlows`' <<<"$broken" ||
   { printf '%s\n' "$broken"; loud "the doc API check failed broken.md without naming newFlows"; exit 1; }
 echo "doc-api-check: broken.md fails as it must ($(grep -c '^scripts/fixtures/' <<<"$broken") problems)"
+
+step "every public item of the generated Swift and Kotlin has a doc comment (from the Rust /// comments)"
+python3 scripts/check-doc-comments.py --self-test
+python3 scripts/check-doc-comments.py
+
+step "the quickstarts' code blocks marked <!-- snippet: PATH --> are the compiled files docs/snippets/*, verbatim"
+python3 scripts/check-doc-snippets.py --self-test
+python3 scripts/check-doc-snippets.py
 
 step "packaging layout (Swift package, Android module)"
 bash scripts/check-packaging.sh

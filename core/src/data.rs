@@ -429,8 +429,11 @@ pub fn check_owner(o: &AccountOwner) -> Result<(), BadField> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RefreshFeature {
+    /// The account's balance (`Balance`).
     Balance,
+    /// The account's owners (`owners`).
     Ownership,
+    /// The account's transactions (`syncTransactions`).
     Transactions,
 }
 
@@ -558,12 +561,16 @@ pub fn missing_permissions(account: &Account, features: &[RefreshFeature]) -> Ve
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "uniffi", uniffi::export(Debug))]
 pub enum FeatureOutcome {
+    /// Stripe refreshed the data: read it again now.
     Succeeded,
+    /// Stripe's refresh failed (the bank did not answer): the data stays as it was; try again
+    /// later.
     Failed,
     /// Still pending when the deadline passed: ask again later.
     StillPending,
     /// Asked for before `next_refresh_available_at`: nothing was sent; retry at this Unix time.
     TooSoon {
+        /// When a refresh may be asked for again, Unix seconds.
         retry_at: i64,
     },
     /// The user never granted this feature's permission: see the report's action.
@@ -590,9 +597,14 @@ impl FeatureOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeatureRefresh {
+    /// Which feature this is.
     pub feature: RefreshFeature,
+    /// How its refresh ended.
     pub outcome: FeatureOutcome,
+    /// When Stripe last tried to refresh it, Unix seconds; none if never.
     pub last_attempted_at: Option<i64>,
+    /// The earliest time Stripe accepts another refresh of it, Unix seconds; none when there is
+    /// no wait.
     pub next_refresh_available_at: Option<i64>,
 }
 
@@ -685,7 +697,9 @@ pub fn settled_outcomes(account: &Account, features: &[RefreshFeature]) -> Vec<F
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
+    /// The amount in the currency's minor units (cents for `usd`; yen for `jpy`).
     pub amount_minor: i64,
+    /// Lowercase ISO 4217 code, e.g. `usd`.
     pub currency: String,
 }
 

@@ -21,26 +21,49 @@ use crate::state::{SnapshotError, TransitionError};
 pub enum FinConnError {
     /// Fix the app's configuration or session options (a developer mistake; do not retry).
     #[error("{reason}")]
-    InvalidConfiguration { reason: String },
+    InvalidConfiguration {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The call does not fit the flow's current state (an app bug, e.g. presenting twice).
     #[error("{reason}")]
-    InvalidState { reason: String },
+    InvalidState {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The device is offline or the backend cannot be reached: tell the user, retry later.
     #[error("{reason}")]
-    Offline { reason: String },
+    Offline {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The backend did not answer in time: retry.
     #[error("{reason}")]
-    Timeout { reason: String },
+    Timeout {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The secure connection failed: the TLS handshake, an untrusted, expired or wrong
     /// certificate, or a pinning mismatch (the host transport's own pinning included). Not
     /// offline, and not retried: a network that intercepts TLS stays one. Tell the user the
     /// connection is not secure (another network may help) and report it.
     #[error("{reason}")]
-    Tls { reason: String },
+    Tls {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("{reason}")]
     Unauthorized {
+        /// The HTTP status, 401 or 403.
         status: u16,
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
         /// The server's request id, for support.
         request_id: Option<String>,
@@ -48,21 +71,35 @@ pub enum FinConnError {
     /// The backend rejected the request (another 4xx): show an error, do not retry as is.
     #[error("{reason}")]
     Rejected {
+        /// The HTTP status (a 4xx other than 401, 403 and 429).
         status: u16,
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
+        /// The server's request id, for support; none when the answer carried none.
         request_id: Option<String>,
     },
     /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
     #[error("{reason}")]
     ServiceUnavailable {
+        /// The HTTP status of the last answer (5xx or 429); none when the service could not be
+        /// reached at all.
         status: Option<u16>,
+        /// How long the server asked the app to wait (`Retry-After`), in milliseconds.
         retry_after_ms: Option<u64>,
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
+        /// The server's request id, for support; none when the answer carried none.
         request_id: Option<String>,
     },
     /// A saved flow cannot be restored: discard the snapshot and start a new flow.
     #[error("{reason}")]
-    SnapshotUnusable { reason: String },
+    SnapshotUnusable {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// The device's storage failed (full, read-only, an I/O error) while the library saved the
     /// flow's progress or a report in the app's data directory. A call that changes the flow's
     /// phase and fails with this left the flow where it was: tell the user (free some space),
@@ -70,12 +107,19 @@ pub enum FinConnError {
     /// session still gets exactly one report. Not a network condition: waiting alone will not
     /// fix it.
     #[error("{reason}")]
-    Storage { reason: String },
+    Storage {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
+        reason: String,
+    },
     /// Anything else: a backend that broke the contract (a redirect, an oversized or malformed
     /// answer), a bug. Report it; retrying as is will not help.
     #[error("{reason}")]
     Other {
+        /// The whole sentence for a developer's log: the kind of failure, then what happened
+        /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
+        /// The server's request id, for support; none when the answer carried none.
         request_id: Option<String>,
     },
 }

@@ -69,8 +69,13 @@ impl SheetOutcome {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowStatus {
+    /// Accounts were linked (or relinked): they are in the result's `accounts`.
     Completed,
+    /// Nothing was linked: the user left before the end, or the app canceled the flow.
     Canceled,
+    /// Nothing was linked and something failed: the sheet, the session at Stripe
+    /// (`session_failed`), or no server could confirm the sheet's result (`result_unavailable`).
+    /// The result's `error` says which.
     Failed,
 }
 
@@ -142,18 +147,31 @@ pub enum ResultWarning {
     /// The server could not be asked; the result rests on the sheet alone.
     ServerUnavailable,
     /// A session with another id than the flow's was ignored.
-    SessionIdMismatch { expected: String, received: String },
+    SessionIdMismatch {
+        /// The flow's own session id.
+        expected: String,
+        /// The id of the session that was ignored.
+        received: String,
+    },
     /// The sheet reported a failure although accounts were linked.
-    SheetFailedButAccountsLinked { sheet_error: String },
+    SheetFailedButAccountsLinked {
+        /// What the sheet reported.
+        sheet_error: String,
+    },
     /// The sheet reported a cancel although accounts were linked.
     SheetCanceledButAccountsLinked,
     /// The return URL's status hint disagrees with the final status.
     ReturnUrlDisagrees {
+        /// The status the return URL claimed (`success`, `cancel`, …).
         url_status: String,
+        /// The status the server's session decided.
         final_status: FlowStatus,
     },
     /// The same account appeared more than once and was kept once.
-    DuplicateAccountsRemoved { count: u32 },
+    DuplicateAccountsRemoved {
+        /// How many repeated entries were dropped.
+        count: u32,
+    },
     /// The session said more accounts exist than it listed (`has_more`).
     MoreAccountsNotListed,
 }

@@ -39,14 +39,24 @@ pub const MAX_SNAPSHOT_BYTES: usize = 1024 * 1024;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowPhase {
+    /// Created by `newFlow`; no session asked for yet.
     Idle,
+    /// `start` is asking the backend for a session.
     CreatingSession,
+    /// The session exists: the sheet can be presented with its `SheetConfiguration`.
     Ready,
+    /// Stripe's sheet is up (`sheetPresented` was called).
     Presenting,
+    /// The user left the app for the bank's app or a browser; waiting for the deep link back
+    /// or the sheet's result.
     AwaitingReturn,
+    /// The sheet's outcome is being checked against the backend's session.
     Reconciling,
+    /// Ended with linked accounts: see the flow's `FlowResult`.
     Completed,
+    /// Ended without linked accounts: the user left early or the flow was canceled.
     Canceled,
+    /// Ended in failure: see the `FlowResult`'s `error`.
     Failed,
 }
 

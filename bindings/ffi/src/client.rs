@@ -100,6 +100,8 @@ const _: () = assert!(
 /// `InvalidConfiguration` and nothing is sent (any other throw does the same).
 #[uniffi::export(with_foreign)]
 pub trait HeadersProvider: Send + Sync {
+    /// The headers to add to the next attempt (names and values without CR/LF; they may not
+    /// replace the library's own headers).
     fn headers(&self) -> Result<HashMap<String, String>, CallbackError>;
 }
 
@@ -112,6 +114,7 @@ pub trait HeadersProvider: Send + Sync {
 /// A throw is ignored: the flow goes on and the next event is delivered as usual.
 #[uniffi::export(with_foreign)]
 pub trait FlowListener: Send + Sync {
+    /// One event of one of the client's flows, in the order they happened.
     fn on_event(&self, event: FlowEvent) -> Result<(), CallbackError>;
 }
 
@@ -119,8 +122,12 @@ pub trait FlowListener: Send + Sync {
 /// never shown or logged by the library: it may hold anything.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum CallbackError {
+    /// The callback could not do its job (no headers to give, no screen to present from).
     #[error("the host callback failed")]
-    Failed { reason: String },
+    Failed {
+        /// Anything the app wants to say; the library never shows, logs or sends it.
+        reason: String,
+    },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
@@ -421,6 +428,7 @@ impl FlowClient {
         self.inner.add_listener(Arc::new(ListenerAdapter(listener)))
     }
 
+    /// Removes the listener `addListener` returned this id for; an unknown id changes nothing.
     pub fn remove_listener(&self, listener_id: u64) {
         self.inner.remove_listener(listener_id)
     }
@@ -446,6 +454,7 @@ pub struct PendingRecovery {
     pub finished: Vec<FlowResult>,
     /// Flows still waiting for the backend (offline, 5xx): call `resume()` on them later.
     pub waiting: Vec<Arc<Flow>>,
+    /// What the delivery of the queued completion reports did.
     pub reports: OutboxSummary,
     /// Corrupt or forged flow snapshots moved aside by this call (counted once, never resumed).
     pub quarantined: u32,
@@ -467,14 +476,17 @@ pub struct Flow {
 
 #[uniffi::export]
 impl Flow {
+    /// This flow's own id, the same in its events, its snapshot and after a restore.
     pub fn flow_id(&self) -> String {
         self.inner.flow_id()
     }
 
+    /// Where the flow is now.
     pub fn phase(&self) -> FlowPhase {
         self.inner.phase()
     }
 
+    /// The Financial Connections session (`fcsess_…`) once `start` created it; none before.
     pub fn session_id(&self) -> Option<String> {
         self.inner.session_id()
     }

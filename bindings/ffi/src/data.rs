@@ -18,6 +18,7 @@ use crate::types::{Account, Permission};
 pub struct RefreshRecord {
     /// `pending`, `succeeded`, `failed`, or a newer value.
     pub status: String,
+    /// When Stripe last started this refresh, Unix seconds.
     pub last_attempted_at: i64,
     /// `None` while pending.
     pub next_refresh_available_at: Option<i64>,
@@ -40,7 +41,10 @@ pub enum RelinkReason {
     /// The account is inactive: its link stopped working.
     Inactive,
     /// The user never granted these permissions: relink asking for them.
-    MissingPermissions { permissions: Vec<Permission> },
+    MissingPermissions {
+        /// The permissions to add to the relink's `SessionOptions.permissions`.
+        permissions: Vec<Permission>,
+    },
 }
 
 /// What the app must do about an account.
@@ -50,7 +54,10 @@ pub enum AccountAction {
     /// Start a relink flow (`RelinkRequest(authorization)`), with the missing permissions added
     /// to its `SessionOptions` when there are some.
     RelinkRequired {
+        /// The authorization to repair (`RelinkRequest.authorization`): the account's own; none
+        /// when Stripe gave the account none.
         authorization: Option<String>,
+        /// Why the relink is needed.
         reason: RelinkReason,
     },
     /// The account is disconnected: it is gone.
@@ -96,6 +103,8 @@ pub struct RefreshReport {
     pub account: Account,
     /// One per requested feature, in the order asked.
     pub features: Vec<FeatureRefresh>,
+    /// What the app must do before the data can be refreshed (a relink, or nothing: it is
+    /// disconnected); none when nothing is needed.
     pub action: Option<AccountAction>,
 }
 
@@ -114,8 +123,11 @@ impl From<&core_ad::RefreshReport> for RefreshReport {
 pub struct AccountOwner {
     /// `fcaown_…`
     pub id: String,
+    /// The owner's name, as the institution has it.
     pub name: String,
+    /// The owner's email address, when the institution gives one.
     pub email: Option<String>,
+    /// The owner's phone number, as the institution formats it, when it gives one.
     pub phone: Option<String>,
     /// The address, unparsed.
     pub raw_address: Option<String>,
@@ -139,7 +151,10 @@ impl From<&core_model::AccountOwner> for AccountOwner {
 /// What `owners` found.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct OwnersResult {
+    /// Every owner, each once.
     pub owners: Vec<AccountOwner>,
+    /// What the app must do before owners can be read (relink with the ownership permission,
+    /// or nothing: it is disconnected); none when nothing is needed.
     pub action: Option<AccountAction>,
 }
 
@@ -156,10 +171,17 @@ impl From<&core_ad::OwnersResult> for OwnersResult {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 #[uniffi::export(Debug)]
 pub enum TransactionStatus {
+    /// Not settled yet: its amount or description may still change.
     Pending,
+    /// Settled.
     Posted,
+    /// Canceled before it settled; no money moved.
     Void,
-    Unknown { value: String },
+    /// A status Stripe added after this library was built.
+    Unknown {
+        /// Stripe's raw value.
+        value: String,
+    },
 }
 
 /// One transaction of an account.
@@ -167,13 +189,19 @@ pub enum TransactionStatus {
 pub struct Transaction {
     /// `fctxn_…`
     pub id: String,
+    /// The account it belongs to (`fca_…`).
     pub account_id: String,
     /// Signed: negative is money out of the account.
     pub amount: Money,
+    /// The bank's description of it, as the bank wrote it.
     pub description: String,
+    /// Pending, posted or void.
     pub status: TransactionStatus,
+    /// When it happened, Unix seconds.
     pub transacted_at: i64,
+    /// When it posted, Unix seconds; none while pending.
     pub posted_at: Option<i64>,
+    /// When it was voided, Unix seconds; none unless void.
     pub void_at: Option<i64>,
     /// When it last changed (Unix seconds).
     pub updated: i64,
@@ -217,11 +245,14 @@ pub struct TransactionSync {
     /// For the next sync; `None` until a transactions refresh succeeded. With `hasMore`, it
     /// continues this listing where it stopped.
     pub cursor: Option<String>,
+    /// How many pages this call read from the backend.
     pub pages: u32,
     /// The call stopped at a per-call limit (`maxItemsPerCall`, `maxBytesPerCall`, 1,000 pages,
     /// `callDeadlineMs`) before the end of the list: what it returns is complete so far; sync
     /// again with `cursor` to read on.
     pub has_more: bool,
+    /// What the app must do before transactions can be read (relink with the transactions
+    /// permission, or nothing: it is disconnected); none when nothing is needed.
     pub action: Option<AccountAction>,
 }
 

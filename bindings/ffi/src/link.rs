@@ -26,6 +26,9 @@ use crate::types::{FlowResult, SessionOptions, SheetConfiguration, SheetResult, 
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait SheetPresenter: Send + Sync {
+    /// Shows Stripe's sheet with `configuration` and returns, once it is dismissed, what it
+    /// reported. `events` is this presentation's: report the app leaving and Stripe's events
+    /// there while the sheet is up.
     async fn present(
         &self,
         configuration: Arc<SheetConfiguration>,

@@ -20,10 +20,15 @@ use tracing::{Event, Level, Metadata, Subscriber};
 /// Severity of a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
 pub enum LogLevel {
+    /// Failures: something did not work and a call or a report is affected.
     Error,
+    /// Problems the library handled or will retry (a failed attempt, a file moved aside).
     Warn,
+    /// The course of flows and reports (phase changes, a report that stays queued).
     Info,
+    /// Details for debugging (Stripe's events as the app forwards them, ignored calls).
     Debug,
+    /// Everything, the finest detail included.
     Trace,
 }
 
@@ -44,7 +49,8 @@ impl LogLevel {
 /// wait; further ones are dropped and counted: `droppedLogLines()`).
 #[uniffi::export(with_foreign)]
 pub trait Logger: Send + Sync {
-    /// A throw is ignored: the line is lost, the next one is delivered as usual.
+    /// One line at `level`, from `target` (the library's module that wrote it). A throw is
+    /// ignored: the line is lost, the next one is delivered as usual.
     fn log(
         &self,
         level: LogLevel,

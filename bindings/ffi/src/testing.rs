@@ -19,7 +19,9 @@ use finconn_core::error::FinConnError;
 pub struct TestSheetCompletion {
     /// `completed`, `canceled` or `failed`.
     pub outcome: String,
+    /// The sheet's error code, for a `failed` outcome.
     pub error_code: Option<String>,
+    /// The accounts the user linked at the test institution (`fca_…`).
     pub account_ids: Vec<String>,
     /// The deep link the bank app opens (`<return_url>?status=…`), if the user reached the bank.
     pub redirect_url: Option<String>,
@@ -215,6 +217,7 @@ pub async fn testing_panic_offloaded(message: String) -> Result<(), FinConnError
 /// thread that did the last one.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TestDiskWork {
+    /// Store operations so far, in this whole process.
     pub operations: u64,
     /// `None`: a thread without a name.
     pub last_thread: Option<String>,
@@ -235,6 +238,7 @@ pub fn testing_disk_work() -> TestDiskWork {
 /// Swift runs of the same table.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TestHostileCase {
+    /// The case's name, for `TestHostileServer.start`.
     pub name: String,
     /// `create` (`Flow.start`) or `complete` (`Flow.sheetResult`).
     pub stage: String,
@@ -288,6 +292,7 @@ impl TestHostileServer {
 
 #[uniffi::export]
 impl TestHostileServer {
+    /// The server for one case of `hostileCases()` (by its `name`).
     #[uniffi::constructor]
     pub fn start(case_name: String) -> Result<Arc<Self>, FinConnError> {
         let case = hostile_case(&case_name)
@@ -309,6 +314,7 @@ impl TestHostileServer {
         }))
     }
 
+    /// The hostile backend's base URL, for `FlowClientConfig.backendUrl`.
     pub fn backend_url(&self) -> String {
         self.base_url.clone()
     }
@@ -348,6 +354,7 @@ impl TestHostileServer {
         finconn_testkit::HOSTILE_USER_TOKEN.to_owned()
     }
 
+    /// Stops the server and its runtime thread; its base URL stops answering.
     pub fn shutdown(&self) {
         let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(rt) = self
@@ -367,6 +374,7 @@ impl TestHostileServer {
 /// that lie, for the Kotlin and Swift runs of the same table.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TestLyingCase {
+    /// The case's name, for `TestLyingServer.start`.
     pub name: String,
     /// `account`, `refresh` (of the balance), `owners` or `sync` (from no cursor).
     pub call: String,
@@ -384,6 +392,7 @@ pub struct TestLyingCase {
     pub max_ms: u64,
     /// The client's `callDeadlineMs` and `refreshDeadlineMs` for this case.
     pub call_deadline_ms: u64,
+    /// The client's `refreshDeadlineMs` for this case, milliseconds.
     pub refresh_deadline_ms: u64,
     /// Values the lie plants that must never reach the app (error, result, cursor).
     pub planted: Vec<String>,
@@ -468,6 +477,7 @@ impl TestLyingServer {
         })
     }
 
+    /// The lying backend's base URL, for `FlowClientConfig.backendUrl`.
     pub fn backend_url(&self) -> String {
         self.base_url.clone()
     }
@@ -488,6 +498,7 @@ impl TestLyingServer {
         self.with(|s| s.max_limit_asked())
     }
 
+    /// Stops the server and its runtime thread; its base URL stops answering.
     pub fn shutdown(&self) {
         let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(rt) = self

@@ -28,17 +28,32 @@ use finconn_core::network::{HttpMethod, TransportError};
 #[uniffi::remote(Error)]
 pub enum TransportError {
     /// No connection: offline, DNS failure, refused, reset.
-    Offline { reason: String },
+    Offline {
+        /// What failed, for logs (the core scrubs it before it goes anywhere).
+        reason: String,
+    },
     /// The connect or total timeout elapsed.
-    Timeout { reason: String },
+    Timeout {
+        /// What failed, for logs (the core scrubs it before it goes anywhere).
+        reason: String,
+    },
     /// The TLS handshake or the certificate check failed (a pinning failure too).
-    Tls { reason: String },
+    Tls {
+        /// What failed, for logs (the core scrubs it before it goes anywhere).
+        reason: String,
+    },
     /// The body exceeded `maxResponseBytes()`.
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The request's `maxResponseBytes()`, in bytes.
+        limit: u64,
+    },
     /// The call was cancelled.
     Cancelled,
     /// Anything else.
-    Other { reason: String },
+    Other {
+        /// What failed, for logs (the core scrubs it before it goes anywhere).
+        reason: String,
+    },
 }
 
 /// One request, completely decided by the core. Send exactly this: add no header (a
@@ -52,6 +67,7 @@ pub struct HttpRequest {
 
 #[uniffi::export]
 impl HttpRequest {
+    /// The HTTP method to send.
     pub fn method(&self) -> HttpMethod {
         self.inner.method
     }
@@ -85,6 +101,7 @@ impl HttpRequest {
         self.inner.body.clone()
     }
 
+    /// The longest the connection (TCP and TLS) may take to open, in milliseconds.
     pub fn connect_timeout_ms(&self) -> u64 {
         self.inner.connect_timeout.as_millis() as u64
     }
@@ -120,6 +137,9 @@ pub struct HttpResponse {
 
 #[uniffi::export]
 impl HttpResponse {
+    /// The answer as the transport received it: the HTTP `status` (any, 3xx included), the
+    /// response `headers` the core reads (`responseHeaderNames()`) and the
+    /// whole `body`, at most `maxResponseBytes()` of the request.
     #[uniffi::constructor]
     pub fn new(status: u16, headers: HashMap<String, String>, body: Vec<u8>) -> Arc<Self> {
         Arc::new(HttpResponse {
@@ -131,6 +151,7 @@ impl HttpResponse {
         })
     }
 
+    /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.inner.status
     }
@@ -140,6 +161,9 @@ impl HttpResponse {
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait HttpTransport: Send + Sync {
+    /// Sends `request` once and returns the server's answer, whatever its status; throws
+    /// `TransportError` only when no answer came (offline, timeout, TLS, too large, cancelled).
+    /// The core retries, never the transport.
     async fn send(&self, request: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError>;
 }
 

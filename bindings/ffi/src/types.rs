@@ -23,29 +23,44 @@ use finconn_core::data::{BalanceView, DuplicateAccount};
 /// Data the user is asked to share (`permissions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Permission {
+    /// Read the account's balances.
     Balances,
+    /// Read who owns the account (names, emails, phones, addresses).
     Ownership,
+    /// Use the account as a payment method (ACH debits through Stripe).
     PaymentMethod,
+    /// Read the account's transactions.
     Transactions,
 }
 
 /// Data Stripe fetches right after linking (`prefetch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum DataFeature {
+    /// The balance; needs `Permission.Balances`.
     Balances,
+    /// The owners; needs `Permission.Ownership`.
     Ownership,
+    /// The transactions; needs `Permission.Transactions`.
     Transactions,
+    /// Balances Stripe infers from the transaction history where the bank gives none; needs
+    /// `Permission.Balances`.
     InferredBalances,
 }
 
 /// Account types that can be linked (`filters.account_subcategories`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum AccountSubcategory {
+    /// Checking (current) accounts.
     Checking,
+    /// Savings accounts.
     Savings,
+    /// Credit cards.
     CreditCard,
+    /// Lines of credit.
     LineOfCredit,
+    /// Mortgages.
     Mortgage,
+    /// Any account Stripe puts in no other subcategory.
     Other,
 }
 
@@ -57,8 +72,10 @@ pub struct SessionOptions {
     /// Each needs its permission.
     #[uniffi(default)]
     pub prefetch: Vec<DataFeature>,
+    /// Only accounts of these subcategories can be linked; empty: any.
     #[uniffi(default)]
     pub account_subcategories: Vec<AccountSubcategory>,
+    /// Repair an existing authorization (a relink) instead of linking new accounts.
     #[uniffi(default)]
     pub relink: Option<RelinkRequest>,
     /// Where Stripe sends the user back after the bank's app or browser; one of the configured
@@ -114,10 +131,18 @@ impl From<SessionOptions> for core_options::SessionOptions {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 #[uniffi::export(Debug)]
 pub enum AccountStatus {
+    /// Its data can be read.
     Active,
+    /// Stripe can no longer reach it (the bank revoked access, expired credentials): a relink
+    /// may repair it.
     Inactive,
+    /// Disconnected by the user or the app; its data can no longer be read.
     Disconnected,
-    Unknown { value: String },
+    /// A status Stripe added after this library was built.
+    Unknown {
+        /// Stripe's raw value.
+        value: String,
+    },
 }
 
 /// A linked bank account, flattened for display. Enum-like Stripe fields (`category`,
@@ -126,8 +151,11 @@ pub enum AccountStatus {
 pub struct Account {
     /// `fca_…`
     pub id: String,
+    /// The bank's name, e.g. "Chase".
     pub institution_name: String,
+    /// The account's name at the bank, when it has one (e.g. "Checking").
     pub display_name: Option<String>,
+    /// The last four digits of the account number, when the bank gives them.
     pub last4: Option<String>,
     /// "Institution •••• 1234": the line to show in a list.
     pub display_line: String,
@@ -135,6 +163,7 @@ pub struct Account {
     pub category: String,
     /// `checking`, `savings`, `credit_card`, … or a newer value.
     pub subcategory: String,
+    /// Whether its data can be read now.
     pub status: AccountStatus,
     /// Inactive and repairable by a relink now.
     pub needs_relink_now: bool,
@@ -150,10 +179,15 @@ pub struct Account {
     pub permissions: Vec<String>,
     /// Data Stripe refreshes daily (`transactions`).
     pub subscriptions: Vec<String>,
+    /// The last balance refresh, if one was ever asked for.
     pub balance_refresh: Option<RefreshRecord>,
+    /// The last ownership refresh, if one was ever asked for.
     pub ownership_refresh: Option<RefreshRecord>,
+    /// The last transaction refresh, if one was ever asked for.
     pub transaction_refresh: Option<RefreshRecord>,
+    /// Payment method types the account can back (`us_bank_account`, `link`).
     pub supported_payment_method_types: Vec<String>,
+    /// True for a live-mode account, false for a test-mode one.
     pub livemode: bool,
     /// Unix seconds.
     pub created: i64,
@@ -225,7 +259,10 @@ pub enum SheetResult {
     /// iOS `.canceled`, Android `Canceled`.
     Canceled,
     /// iOS `.failed(error:)`, Android `Failed(error)`: pass the error's description or code.
-    Failed { error: String },
+    Failed {
+        /// The sheet's error, described; kept in the result and the report, never shown as is.
+        error: String,
+    },
 }
 
 impl From<SheetResult> for core_reconcile::SheetOutcome {
@@ -244,18 +281,28 @@ impl From<SheetResult> for core_reconcile::SheetOutcome {
 pub enum RelinkOutcome {
     /// The requested authorization was repaired.
     Relinked {
+        /// The authorization that was repaired (`fcauth_…`).
         authorization: String,
+        /// The account the relink asked for, if it named one.
         account: Option<String>,
+        /// Accounts the app had on this authorization that the session did not return (they
+        /// may still be inactive).
         missing_account_ids: Vec<String>,
     },
     /// The user authenticated but Stripe created a new authorization.
     NewAuthorization {
+        /// The new authorization (`fcauth_…`).
         authorization: String,
+        /// Accounts to add: they are on the new authorization.
         new_account_ids: Vec<String>,
+        /// The app's accounts the new authorization does not cover.
         missing_account_ids: Vec<String>,
     },
     /// `no_account`, `no_authorization`, `other`, or a newer reason.
-    Failed { reason: String },
+    Failed {
+        /// Stripe's reason, raw: `no_account`, `no_authorization`, `other`, or a newer value.
+        reason: String,
+    },
     /// The user left before the relink finished.
     Unfinished,
 }
@@ -293,13 +340,20 @@ impl From<&core_reconcile::RelinkOutcome> for RelinkOutcome {
 /// The one final result of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FlowResult {
+    /// How the flow ended.
     pub status: FlowStatus,
+    /// The Financial Connections session (`fcsess_…`); none if the flow ended before the
+    /// backend created one.
     pub session_id: Option<String>,
+    /// The accounts linked in this flow; empty when nothing was linked.
     pub accounts: Vec<Account>,
+    /// What happened to the relink, for a flow started with `SessionOptions.relink`.
     pub relink: Option<RelinkOutcome>,
     /// The sheet's error for failed flows.
     pub error: Option<String>,
+    /// Whether a server confirmed the result.
     pub source: ResultSource,
+    /// What was odd about how the result was reached; for logs, nothing to show.
     pub warnings: Vec<ResultWarning>,
     /// New accounts that duplicate an active account the user already had: keep one.
     pub duplicates: Vec<DuplicateAccount>,
@@ -343,6 +397,7 @@ impl From<core_flow::SheetConfiguration> for SheetConfiguration {
 
 #[uniffi::export]
 impl SheetConfiguration {
+    /// The Financial Connections session the sheet shows (`fcsess_…`).
     pub fn session_id(&self) -> String {
         self.inner.session_id.clone()
     }
@@ -363,6 +418,7 @@ impl SheetConfiguration {
         self.inner.stripe_account.clone()
     }
 
+    /// True for a live-mode session, false for a test-mode one.
     pub fn livemode(&self) -> bool {
         self.inner.livemode
     }
@@ -373,7 +429,9 @@ impl SheetConfiguration {
 pub struct ReturnUrlHints {
     /// `success`, `cancel`, `failure`, `authentication_return`, or another value.
     pub status: Option<String>,
+    /// The error reason the link carries, if any.
     pub error_reason: Option<String>,
+    /// The session id the link carries, if any.
     pub session_id: Option<String>,
 }
 
@@ -390,8 +448,11 @@ impl From<&core_url::ReturnUrlHints> for ReturnUrlHints {
 /// The verdict on a deep link, without any flow.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UrlCheck {
+    /// The link is one of the app's return links (or Stripe's Android redirects for it).
     pub matched: bool,
+    /// Which rule matched; none when it did not match.
     pub kind: Option<MatchKind>,
+    /// What the link claims, when it matched.
     pub hints: Option<ReturnUrlHints>,
     /// Why it was rejected, as a stable code (`host_mismatch`, `userinfo`, …).
     pub reject_reason: Option<String>,
@@ -427,7 +488,9 @@ pub struct UrlHandling {
     pub is_flow_url: bool,
     /// The flow recorded its hints (it was waiting for the user to come back).
     pub recorded: bool,
+    /// What the link claims, when it is a flow link.
     pub hints: Option<ReturnUrlHints>,
+    /// Why it is not a flow link, as a stable code (`host_mismatch`, …).
     pub reject_reason: Option<String>,
 }
 

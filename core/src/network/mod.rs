@@ -28,7 +28,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HttpMethod {
+    /// A read: no body.
     Get,
+    /// A write, with a JSON body (`HttpRequest.body()`).
     Post,
 }
 

@@ -1,0 +1,17 @@
+// JVM stand-in for the Android SDK / AndroidX, for compiling the quickstart snippets of
+// docs/quickstart-android.md (scripts/stripe-adapters-check.sh --kotlin): NOT Android, compile only,
+// never run or packaged. Declares only what docs/snippets/android uses, with the shape of the public
+// API as an app sees it from Kotlin (developer.android.com reference); not traced to a source commit,
+// because these declarations only let the snippets compile: what is checked is their use of FinConn.
+package android.util
+
+/** `android.util.Log`: static `d`, `i`, `w`, `e` (tag, message). */
+object Log {
+    @JvmStatic fun d(tag: String, msg: String): Int = msg.length + tag.length
+
+    @JvmStatic fun i(tag: String, msg: String): Int = msg.length + tag.length
+
+    @JvmStatic fun w(tag: String, msg: String): Int = msg.length + tag.length
+
+    @JvmStatic fun e(tag: String, msg: String): Int = msg.length + tag.length
+}

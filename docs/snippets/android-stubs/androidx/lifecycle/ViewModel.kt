@@ -1,0 +1,23 @@
+// JVM stand-in for the Android SDK / AndroidX, for compiling the quickstart snippets of
+// docs/quickstart-android.md (scripts/stripe-adapters-check.sh --kotlin): NOT Android, compile only,
+// never run or packaged. Declares only what docs/snippets/android uses, with the shape of the public
+// API as an app sees it from Kotlin (developer.android.com reference); not traced to a source commit,
+// because these declarations only let the snippets compile: what is checked is their use of FinConn.
+package androidx.lifecycle
+
+import android.app.Application
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.MainScope
+
+/** `androidx.lifecycle.ViewModel` (lifecycle-viewmodel). */
+abstract class ViewModel
+
+/** `androidx.lifecycle.AndroidViewModel(application)`: `getApplication<T>()`. */
+open class AndroidViewModel(private val application: Application) : ViewModel() {
+    @Suppress("UNCHECKED_CAST")
+    fun <T : Application> getApplication(): T = application as T
+}
+
+/** `androidx.lifecycle.viewModelScope` (lifecycle-viewmodel-ktx). */
+val ViewModel.viewModelScope: CoroutineScope
+    get() = MainScope()

@@ -15,12 +15,13 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use tokio::runtime::{Builder, Handle};
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinHandle;
 
 /// The name of the runtime's thread (the tests check that the disk is touched only there).
 pub const RUNTIME_THREAD: &str = "finconn-runtime";
@@ -58,33 +59,60 @@ impl Drop for AbortOnDrop {
     }
 }
 
-impl Future for AbortOnDrop {
-    type Output = Result<Box<dyn Any + Send>, JoinError>;
+impl AbortOnDrop {
+    /// Hands `body` to the runtime. Not generic, like [`AbortOnDrop::poll_output`]: what every
+    /// async export inlines of the executor is only [`Offloaded::poll`]'s downcast.
+    #[inline(never)]
+    fn spawn(body: Body) -> Self {
+        AbortOnDrop(handle().spawn(body))
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
+    /// The body's output once it has finished; its panic resumed here.
+    #[inline(never)]
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Box<dyn Any + Send>> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(out)) => Poll::Ready(out),
+            Poll::Ready(Err(e)) => match e.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                // Only our own guard aborts a body, and then nothing awaits it any more.
+                Err(e) => panic!("a call on the library's runtime ended without an answer: {e}"),
+            },
+        }
+    }
+}
+
+/// The future [`offload`] returns: the body's output, once the runtime has run it.
+pub struct Offloaded<T> {
+    task: AbortOnDrop,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> Future for Offloaded<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        self.task
+            .poll_output(cx)
+            .map(|out| match out.downcast::<T>() {
+                Ok(out) => *out,
+                Err(_) => unreachable!("a body's output is the type it was spawned with"),
+            })
     }
 }
 
 /// Runs `f` on the library's runtime and waits for its output. Cancel-safe: dropping the
 /// returned future aborts `f`. A panic in `f` is resumed here, in the caller's future.
-pub async fn offload<F>(f: F) -> F::Output
+pub fn offload<F>(f: F) -> Offloaded<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let body: Body = Box::pin(async move { Box::new(f.await) as Box<dyn Any + Send> });
-    let task = AbortOnDrop(handle().spawn(body));
-    match task.await {
-        Ok(out) => match out.downcast::<F::Output>() {
-            Ok(out) => *out,
-            Err(_) => unreachable!("a body's output is the type it was spawned with"),
-        },
-        Err(e) => match e.try_into_panic() {
-            Ok(payload) => std::panic::resume_unwind(payload),
-            // Only our own guard aborts a body, and then nothing awaits it any more.
-            Err(e) => panic!("a call on the library's runtime ended without an answer: {e}"),
-        },
+    Offloaded {
+        task: AbortOnDrop::spawn(Box::pin(
+            async move { Box::new(f.await) as Box<dyn Any + Send> },
+        )),
+        output: PhantomData,
     }
 }
 

@@ -507,7 +507,7 @@ impl FlowMachine {
                 "larger than {MAX_SNAPSHOT_BYTES} bytes"
             )));
         }
-        let v: VersionOnly = serde_json::from_str(snapshot)
+        let v: VersionOnly = serde_json::from_slice(snapshot.as_bytes())
             .map_err(|e| SnapshotError::Malformed(crate::network::policy::scrub(&e.to_string())))?;
         if v.version > SNAPSHOT_VERSION || v.version == 0 {
             return Err(SnapshotError::UnsupportedVersion {
@@ -515,7 +515,7 @@ impl FlowMachine {
                 supported: SNAPSHOT_VERSION,
             });
         }
-        let mut data: FlowData = serde_json::from_str(snapshot)
+        let mut data: FlowData = serde_json::from_slice(snapshot.as_bytes())
             .map_err(|e| SnapshotError::Malformed(crate::network::policy::scrub(&e.to_string())))?;
         data.options = data
             .options

@@ -19,7 +19,7 @@
 //! non-throwing calls in `try!` and a Rust panic there would crash the app. Every call that reads,
 //! writes or `fsync`s a file is async, and every async export runs its body on the library's own
 //! executor (`executor::offload`): the foreign thread that polls it (a Kotlin dispatcher, a Swift
-//! task's thread) only waits for a join handle. The synchronous exports touch no file. Names and
+//! task's thread) only waits for its output. The synchronous exports touch no file. Names and
 //! packages come from the repository's `uniffi.toml`.
 
 uniffi::setup_scaffolding!();

@@ -222,11 +222,164 @@ impl Visit for Line {
             let _ = write!(self.fields, " {}={value}", field.name());
         }
     }
+
+    /// As `record_debug` writes it (tracing's default), through [`FloatDebug`].
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.record_debug(field, &FloatDebug(value))
+    }
+}
+
+/// `digits` x 10^`exponent` is the shortest text of `x`; when two such texts are equally near
+/// (`x` exactly halfway), serde_json's formatter takes the even one and `{:?}` the upper one:
+/// the upper one, then.
+fn tie_up(x: f64, digits: &str, exponent: i32) -> String {
+    let bits = x.to_bits();
+    let (fraction, biased) = (bits & ((1 << 52) - 1), (bits >> 52) as i32);
+    let (m, q) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    // x = odd x 2^q; halfway between D and D + 1 (units of 10^exponent) when
+    // 2x = (2D + 1) x 10^exponent, that is q + 1 = exponent and 2D + 1 = odd x 5^-exponent.
+    let (odd, q) = (
+        u128::from(m >> m.trailing_zeros()),
+        q + m.trailing_zeros() as i32,
+    );
+    let twice_plus_one = match exponent {
+        e if q + 1 != e => None,
+        e if e < 0 => 5u128
+            .checked_pow(e.unsigned_abs())
+            .and_then(|p| odd.checked_mul(p)),
+        e => 5u128
+            .checked_pow(e as u32)
+            .filter(|p| odd % p == 0)
+            .map(|p| odd / p),
+    };
+    let mut out = digits.to_owned();
+    if twice_plus_one.is_some_and(|t| digits.parse::<u128>().ok() == Some(t / 2)) {
+        // The lower one is even: its last digit is at most 8.
+        let last = out.pop().map_or(b'0', |c| c as u8);
+        out.push(char::from(last + 1));
+    }
+    out
+}
+
+/// An `f64` written exactly as `{:?}` writes it (shortest digits that read back as the float;
+/// positional from 1e-4 to below 1e16, with at least one decimal, else `<digits>e<exponent>`),
+/// from the shortest digits of serde_json's float formatter, which the library links anyway:
+/// the standard library's own float formatting would add about 16 KB for log fields alone.
+struct FloatDebug(f64);
+
+impl std::fmt::Debug for FloatDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.is_nan() {
+            return f.write_str("NaN");
+        }
+        let sign = if v.is_sign_negative() { "-" } else { "" };
+        let abs = v.abs();
+        if abs.is_infinite() {
+            return write!(f, "{sign}inf");
+        }
+        if abs == 0.0 {
+            return write!(f, "{sign}0.0");
+        }
+        // serde_json's text of a finite float: digits, perhaps a '.', perhaps e<exponent>.
+        let text = serde_json::Number::from_f64(abs).map_or_else(String::new, |n| n.to_string());
+        let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+            None => (text.as_str(), 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // abs = 0.DIGITS x 10^point, DIGITS without leading or trailing zeros.
+        let all = format!("{whole}{fraction}");
+        let digits = all.trim_start_matches('0');
+        let point = whole.len() as i32 - (all.len() - digits.len()) as i32 + exponent;
+        let digits = digits.trim_end_matches('0');
+        let len = digits.len() as i32;
+        let digits = tie_up(abs, digits, point - len);
+        let digits = digits.as_str();
+        f.write_str(sign)?;
+        if !(1e-4..1e16).contains(&abs) {
+            let (first, rest) = digits.split_at(1);
+            let dot = if rest.is_empty() { "" } else { "." };
+            write!(f, "{first}{dot}{rest}e{}", point - 1)
+        } else if point <= 0 {
+            write!(f, "0.{:0>width$}", digits, width = (len - point) as usize)
+        } else if point >= len {
+            write!(
+                f,
+                "{digits}{:0<width$}.0",
+                "",
+                width = (point - len) as usize
+            )
+        } else {
+            let (int, frac) = digits.split_at(point as usize);
+            write!(f, "{int}.{frac}")
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_float_field_is_written_as_its_debug_form() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.3,
+            1.5,
+            100.0,
+            123.456,
+            1e-4,
+            9.999e-5,
+            1e-5,
+            1.5e-5,
+            1e-7,
+            1e15,
+            9_999_999_999_999_998.0,
+            1e16,
+            1.2345e20,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::EPSILON,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.000123,
+            1234567.0,
+            0.1 + 0.2,
+            86_400.0,
+            2.5e-3,
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        for _ in 0..300_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push(f64::from_bits(state));
+            // Values of the sizes a log is likely to hold (many of them exactly halfway between
+            // two shortest texts).
+            values.push((state >> 11) as f64 / (1u64 << (state % 60)) as f64);
+        }
+        for v in values {
+            assert_eq!(
+                format!("{:?}", FloatDebug(v)),
+                format!("{v:?}"),
+                "{:#x}",
+                v.to_bits()
+            );
+        }
+    }
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Mutex;
     use std::time::Instant;

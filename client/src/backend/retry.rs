@@ -280,7 +280,7 @@ fn into_json(
     let text = std::str::from_utf8(&x.body).map_err(|_| {
         BackendError::invalid(endpoint, "the answer is not UTF-8", x.request_id.clone())
     })?;
-    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(text.as_bytes()) {
         Ok(_) => Ok((x.body, x.request_id)),
         Err(e) => Err(BackendError::invalid(
             endpoint,

@@ -169,9 +169,11 @@ pub(super) fn decode_answer<T: serde::de::DeserializeOwned>(
     request_id: Option<String>,
 ) -> Result<T, BackendError> {
     use serde::de::IgnoredAny;
-    // One reader for everything (`from_str`, as snapshots are read): each type's decoder is
-    // compiled once, not once per reader.
-    use serde_json::from_str as read;
+    // One reader for everything (`from_slice`, as snapshots, reports and every other text are
+    // read): each type's decoder is compiled once, not once per reader.
+    fn read<'a, X: Deserialize<'a>>(text: &'a str) -> serde_json::Result<X> {
+        serde_json::from_slice(text.as_bytes())
+    }
     let bytes = std::str::from_utf8(bytes).map_err(|_| {
         BackendError::invalid(endpoint, format!("{what}: not UTF-8"), request_id.clone())
     })?;
@@ -310,7 +312,7 @@ pub(super) fn parse_created_session(bytes: &[u8]) -> Result<CreatedSession, Stri
         report_token: Option<String>,
     }
     let text = std::str::from_utf8(bytes).map_err(|_| "the answer is not UTF-8".to_owned())?;
-    let w: Wire = serde_json::from_str(text)
+    let w: Wire = serde_json::from_slice(text.as_bytes())
         .map_err(|e| policy::scrub(&format!("not the create-session answer: {e}")))?;
     let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let client_secret = nonempty(w.client_secret).ok_or("no client_secret in the answer")?;

@@ -17,7 +17,7 @@ where
 
 /// Decodes `T` from serde's buffer of an internally tagged enum (use it as the `deserialize_with`
 /// of a field of such an enum) by way of JSON text: the buffered value is written out as JSON
-/// (keys in their order, repeated keys kept), then read with `serde_json::from_str`.
+/// (keys in their order, repeated keys kept), then read with `serde_json::from_slice`.
 ///
 /// The result is the same as decoding from the buffer directly, and so is an error's message (its
 /// position is the outer deserializer's, as it would be), for anything serde_json read from text
@@ -58,7 +58,7 @@ enum Buffer {
 /// Reads `T` from `text`; an error is the message alone, without its position (in `text`, which
 /// the caller never saw).
 fn read<T: DeserializeOwned>(text: &str, buffer: Buffer) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|err| {
+    serde_json::from_slice(text.as_bytes()).map_err(|err| {
         let message = err.to_string();
         let position = format!(" at line {} column {}", err.line(), err.column());
         let message = message.strip_suffix(&position).unwrap_or(&message);
@@ -157,7 +157,8 @@ fn json_float(v: f64) -> String {
     let Some(shortest) = serde_json::Number::from_f64(v).map(|n| n.to_string()) else {
         return "null".into(); // as serde_json writes a float that is not finite
     };
-    let parse = |text: &str| serde_json::from_str::<f64>(text).unwrap_or(f64::INFINITY);
+    let parse =
+        |text: &str| serde_json::from_slice::<f64>(text.as_bytes()).unwrap_or(f64::INFINITY);
     if parse(&shortest).to_bits() == v.to_bits() {
         return shortest;
     }

@@ -348,9 +348,91 @@ pub fn call_deadline(timeout: Duration) -> Duration {
 
 /// `Retry-After` in seconds (fractions allowed); dates and garbage are ignored.
 pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    let v = response.header("retry-after")?.trim();
-    let secs: f64 = v.parse().ok()?;
-    (secs.is_finite() && (0.0..=86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+    parse_seconds(response.header("retry-after")?.trim())
+}
+
+/// A number of seconds from 0 to 86,400, to the nanosecond, without floating point (which would
+/// link the float parser, about 15 KB of the library, for this alone). It reads exactly what
+/// `f64::from_str` reads (an optional sign, digits with an optional `.` and an optional
+/// exponent) and gives what `Duration::from_secs_f64` gave of that float: the same values
+/// accepted (86,400 and what rounds to it as a float, `-0`), the same nanoseconds, except for a
+/// text with ten or more fractional digits lying within a hundredth of a nanosecond of a half
+/// nanosecond or of a bound (the float's rounding decided those; here: half up, exact bounds).
+fn parse_seconds(text: &str) -> Option<Duration> {
+    let (negative, text) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !all_digits(digits) {
+                return None;
+            }
+            // Saturated: any exponent beyond this bound decides the same as the bound.
+            let magnitude = digits
+                .bytes()
+                .fold(0i64, |n, b| (n * 10 + i64::from(b - b'0')).min(1 << 40));
+            if e.starts_with('-') {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
+    };
+    // The value is 0.DIGITS x 10^point, DIGITS starting with a non-zero digit.
+    let all = || whole.bytes().chain(fraction.bytes());
+    let Some(leading_zeros) = all().position(|b| b != b'0') else {
+        return Some(Duration::ZERO); // zero, -0 included
+    };
+    let digits = || all().skip(leading_zeros);
+    let point = whole.len() as i64 - leading_zeros as i64 + exponent;
+    // Whether 0.DIGITS is at most 0.BOUND (bound digits without their point).
+    let at_most = |bound: &[u8]| {
+        let mut rest = digits();
+        for &b in bound {
+            match rest.next() {
+                Some(d) if d == b => continue,
+                Some(d) => return d < b,
+                None => return true,
+            }
+        }
+        rest.all(|d| d == b'0')
+    };
+    if negative {
+        // A negative value is accepted only where the float is -0: at most 2^-1075.
+        return (point < -323 || (point == -323 && at_most(b"24703282292062327")))
+            .then_some(Duration::ZERO);
+    }
+    // At most 86,400 + 2^-37, what still reads as the float 86,400.
+    if point > 5 || (point == 5 && !at_most(b"864000000000000072759576141834259033203125")) {
+        return None;
+    }
+    // Nanoseconds: the first point + 9 digits, rounded half up by the digit after them.
+    let places = point + 9;
+    if places < 0 {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = digits();
+    let mut nanos: u64 = 0;
+    for _ in 0..places {
+        nanos = nanos * 10 + u64::from(rest.next().map_or(0, |b| b - b'0'));
+    }
+    if rest.next().is_some_and(|b| b >= b'5') {
+        nanos += 1;
+    }
+    Some(Duration::from_nanos(nanos))
 }
 
 /// The server's request id (`Request-Id`, Stripe's name, or `X-Request-Id`), when it looks like
@@ -1341,6 +1423,104 @@ mod tests {
         let m = d.message.unwrap();
         assert!(m.chars().count() <= MAX_ERROR_MESSAGE_CHARS + 1, "{m}");
         assert!(!m.contains("_secret_") && !m.contains("abc"), "{m}");
+    }
+
+    /// What `retry_after` read with floats, the reference of `parse_seconds`.
+    fn seconds_by_float(v: &str) -> Option<Duration> {
+        let secs: f64 = v.parse().ok()?;
+        (secs.is_finite() && (0.0..=86_400.0).contains(&secs))
+            .then(|| Duration::from_secs_f64(secs))
+    }
+
+    #[test]
+    fn retry_after_reads_without_floats_what_the_float_reading_read() {
+        let cases = [
+            "0",
+            "1",
+            "120",
+            "1.5",
+            "0.3",
+            "2.25",
+            "86400",
+            "86400.0",
+            "86400.000000001",
+            "86400.00000000001",
+            "86401",
+            "1e3",
+            "1E3",
+            "15e-1",
+            "1.5e+1",
+            "1e5",
+            "1e9",
+            ".5",
+            "5.",
+            ".",
+            "",
+            "-0",
+            "-0.0",
+            "+0",
+            "+1",
+            "-1",
+            "-0.000001",
+            "-1e-400",
+            "-1e-323",
+            "1e-400",
+            "0e999999999999999999999",
+            "1e-99999999999999999999",
+            "0.0000000004",
+            "0.0000000006",
+            "0.000000001",
+            "1.9999999999999999999",
+            "0.0009999994",
+            "1_0",
+            "1 0",
+            "1,5",
+            "0x10",
+            "inf",
+            "-inf",
+            "infinity",
+            "NaN",
+            "nan",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            "--1",
+            "+-1",
+            "00000000000000000000001.25",
+            "3600",
+            "86399.999999999",
+        ];
+        for v in cases {
+            assert_eq!(parse_seconds(v), seconds_by_float(v), "{v:?}");
+        }
+        // Random texts of the characters a number is made of.
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"0123456789012345678901234567890123456789..eE+-";
+        for _ in 0..200_000 {
+            let len = 1 + next() % 14;
+            let v: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+                .collect();
+            let float = seconds_by_float(&v);
+            let ours = parse_seconds(&v);
+            if ours != float {
+                // Only the documented difference: a float a hundredth of a nanosecond from a
+                // half nanosecond, which the float's own rounding decided.
+                let secs: f64 = v.parse().unwrap();
+                let nanos = secs * 1e9;
+                assert!(
+                    (nanos - nanos.floor() - 0.5).abs() < 0.01,
+                    "{v:?}: {ours:?} against {float:?}"
+                );
+            }
+        }
     }
 
     #[test]

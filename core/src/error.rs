@@ -40,7 +40,8 @@ pub enum FinConnError {
     /// The backend refused the app's credentials (401/403): refresh the user's auth, then retry.
     #[error("{reason}")]
     Unauthorized {
-        status: u16,
+        /// The HTTP status, 401 or 403.
+        status: i32,
         reason: String,
         /// The server's request id, for support.
         request_id: Option<String>,
@@ -48,15 +49,18 @@ pub enum FinConnError {
     /// The backend rejected the request (another 4xx): show an error, do not retry as is.
     #[error("{reason}")]
     Rejected {
-        status: u16,
+        /// The HTTP status (a 4xx).
+        status: i32,
         reason: String,
         request_id: Option<String>,
     },
     /// The backend or Stripe is unavailable (5xx, 429) even after retries: retry later.
     #[error("{reason}")]
     ServiceUnavailable {
-        status: Option<u16>,
-        retry_after_ms: Option<u64>,
+        /// The HTTP status (a 5xx or 429), when there was an answer.
+        status: Option<i32>,
+        /// How long the server asked to wait (`Retry-After`), milliseconds.
+        retry_after_ms: Option<i64>,
         reason: String,
         request_id: Option<String>,
     },
@@ -126,7 +130,7 @@ impl FinConnError {
         request_id: Option<String>,
     ) -> Self {
         FinConnError::Unauthorized {
-            status,
+            status: i32::from(status),
             reason: format!("unauthorized ({status}): {detail}"),
             request_id,
         }
@@ -139,7 +143,7 @@ impl FinConnError {
         request_id: Option<String>,
     ) -> Self {
         FinConnError::Rejected {
-            status,
+            status: i32::from(status),
             reason: format!("rejected by the backend ({status}): {detail}"),
             request_id,
         }
@@ -154,8 +158,8 @@ impl FinConnError {
     ) -> Self {
         let status_text = status.map(|s| format!(" ({s})")).unwrap_or_default();
         FinConnError::ServiceUnavailable {
-            status,
-            retry_after_ms,
+            status: status.map(i32::from),
+            retry_after_ms: retry_after_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
             reason: format!("service unavailable{status_text}: {detail}"),
             request_id,
         }

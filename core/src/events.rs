@@ -51,8 +51,10 @@ pub enum FlowEvent {
     /// One HTTP exchange with the backend or Stripe; `request_id` is the server's, for support.
     BackendCall {
         endpoint: String,
-        attempt: u32,
-        status: Option<u16>,
+        /// The attempt's number, 1 for the first.
+        attempt: i32,
+        /// The HTTP status, when there was an answer.
+        status: Option<i32>,
         request_id: Option<String>,
         /// None on a 2xx; else a short code (`offline`, `redirect`, `too_large`, `http_error`…).
         error: Option<String>,
@@ -69,14 +71,15 @@ pub enum FlowEvent {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OutboxSummary {
-    pub delivered: u32,
+    /// Reports the backend acknowledged in this call.
+    pub delivered: i32,
     /// Still pending: unreachable backend, another client or process sending them now, or a file
     /// unreadable at the moment. Sent again next time.
-    pub remaining: u32,
+    pub remaining: i32,
     /// Refused for good by the backend (unknown session, …).
-    pub dropped: u32,
+    pub dropped: i32,
     /// Files whose content could not be decoded, moved aside by this call (never sent; counted
     /// once; the newest 20 kept for 30 days at most). Entries that are not regular files or not
     /// the library's names are ignored and not counted anywhere.
-    pub quarantined: u32,
+    pub quarantined: i32,
 }

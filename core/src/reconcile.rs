@@ -152,8 +152,8 @@ pub enum ResultWarning {
         url_status: String,
         final_status: FlowStatus,
     },
-    /// The same account appeared more than once and was kept once.
-    DuplicateAccountsRemoved { count: u32 },
+    /// The same account appeared more than once and was kept once; `count` copies were removed.
+    DuplicateAccountsRemoved { count: i32 },
     /// The session said more accounts exist than it listed (`has_more`).
     MoreAccountsNotListed,
 }
@@ -275,7 +275,9 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
 
     let (accounts, duplicates) = collect_accounts(session);
     if duplicates > 0 {
-        warnings.push(ResultWarning::DuplicateAccountsRemoved { count: duplicates });
+        warnings.push(ResultWarning::DuplicateAccountsRemoved {
+            count: i32::try_from(duplicates).unwrap_or(i32::MAX),
+        });
     }
     if session.accounts.has_more {
         warnings.push(ResultWarning::MoreAccountsNotListed);

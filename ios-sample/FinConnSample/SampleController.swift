@@ -44,7 +44,7 @@ final class SampleController {
 
     /// Data the sample asks the user to share.
     private static let permissions: [Permission] = [.balances, .ownership, .paymentMethod, .transactions]
-    private static let allFeatures: [RefreshFeature] = [.balance, .ownership, .transactions]
+    private static let allFeatures: [DataFeature] = [.balances, .ownership, .transactions]
 
     private let presenter: SheetPresenter
     private let log: SampleLog

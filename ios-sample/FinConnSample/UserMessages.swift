@@ -114,11 +114,12 @@ enum UserMessages {
         return "\(text(for: refresh.feature)): \(outcome)"
     }
 
-    static func text(for feature: RefreshFeature) -> String {
+    static func text(for feature: DataFeature) -> String {
         switch feature {
-        case .balance: return "Balance"
+        case .balances: return "Balance"
         case .ownership: return "Owners"
         case .transactions: return "Transactions"
+        case .inferredBalances: return "Inferred balance"
         }
     }
 

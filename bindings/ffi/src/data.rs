@@ -18,8 +18,9 @@ use crate::types::{Account, Permission};
 pub struct RefreshRecord {
     /// `pending`, `succeeded`, `failed`, or a newer value.
     pub status: String,
+    /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
     pub last_attempted_at: i64,
-    /// `None` while pending.
+    /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
     pub next_refresh_available_at: Option<i64>,
 }
 
@@ -119,7 +120,7 @@ pub struct AccountOwner {
     pub phone: Option<String>,
     /// The address, unparsed.
     pub raw_address: Option<String>,
-    /// Unix seconds.
+    /// When the institution last reported this owner: Unix time in seconds, UTC, as Stripe sends it.
     pub refreshed_at: Option<i64>,
 }
 
@@ -172,10 +173,13 @@ pub struct Transaction {
     pub amount: Money,
     pub description: String,
     pub status: TransactionStatus,
+    /// When it happened: Unix time in seconds, UTC, as Stripe sends it.
     pub transacted_at: i64,
+    /// When it was posted: Unix time in seconds, UTC, as Stripe sends it. `None` until then.
     pub posted_at: Option<i64>,
+    /// When it was voided: Unix time in seconds, UTC, as Stripe sends it. `None` unless it was.
     pub void_at: Option<i64>,
-    /// When it last changed (Unix seconds).
+    /// When it last changed: Unix time in seconds, UTC, as Stripe sends it.
     pub updated: i64,
     /// The refresh that last changed it (`fctxnref_…`).
     pub transaction_refresh: String,
@@ -217,7 +221,8 @@ pub struct TransactionSync {
     /// For the next sync; `None` until a transactions refresh succeeded. With `hasMore`, it
     /// continues this listing where it stopped.
     pub cursor: Option<String>,
-    pub pages: u32,
+    /// Pages of the backend's list this call read.
+    pub pages: i32,
     /// The call stopped at a per-call limit (`maxItemsPerCall`, `maxBytesPerCall`, 1,000 pages,
     /// `callDeadlineMs`) before the end of the list: what it returns is complete so far; sync
     /// again with `cursor` to read on.
@@ -230,7 +235,7 @@ impl From<core_ad::TransactionSync> for TransactionSync {
         TransactionSync {
             transactions: s.transactions.into_iter().map(Transaction::from).collect(),
             cursor: s.cursor,
-            pages: s.pages,
+            pages: i32::try_from(s.pages).unwrap_or(i32::MAX),
             has_more: s.has_more,
             action: s.action.as_ref().map(AccountAction::from),
         }

@@ -1,6 +1,6 @@
 //! The records and enums the FFI reshapes on purpose, and their conversions from and to the core's
-//! types: the closed inputs of `SessionOptions` (`Permission`, `DataFeature`,
-//! `AccountSubcategory`), the flattened `Account`, Stripe's open enums as raw strings
+//! types: the closed inputs of `SessionOptions` (`Permission`, `AccountSubcategory`; its
+//! `prefetch` takes the core's `DataFeature`), the flattened `Account`, Stripe's open enums as raw strings
 //! (`RelinkOutcome`, `ReturnUrlHints`), the secret holder `SheetConfiguration` (an object), and the
 //! results that carry them. Types the FFI would only copy are the core's own, derived there
 //! (feature `uniffi`). Nothing here decides anything.
@@ -18,24 +18,21 @@ use finconn_core::return_url as core_url;
 use finconn_core::return_url::MatchKind;
 
 use crate::data::RefreshRecord;
-use finconn_core::data::{BalanceView, DuplicateAccount};
+use finconn_core::data::{BalanceView, DataFeature, DuplicateAccount};
 
-/// Data the user is asked to share (`permissions`).
+/// Data the user is asked to share in a session (`permissions`): only that. What to fetch or
+/// refresh is a `DataFeature`. A closed input written here on purpose: the core's `Permission`
+/// decodes Stripe's answers and keeps values it does not know, which an app must not send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Permission {
+    /// `balances`: the account's balance (and inferred balances).
     Balances,
+    /// `ownership`: the account's owners.
     Ownership,
+    /// `payment_method`: the account can back a payment method.
     PaymentMethod,
+    /// `transactions`: the account's transactions.
     Transactions,
-}
-
-/// Data Stripe fetches right after linking (`prefetch`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum DataFeature {
-    Balances,
-    Ownership,
-    Transactions,
-    InferredBalances,
 }
 
 /// Account types that can be linked (`filters.account_subcategories`).
@@ -54,7 +51,8 @@ pub enum AccountSubcategory {
 pub struct SessionOptions {
     /// At least one.
     pub permissions: Vec<Permission>,
-    /// Each needs its permission.
+    /// Data Stripe fetches as soon as accounts are linked (`prefetch`). Each needs its
+    /// permission (`Balances` and `InferredBalances` need `Permission.Balances`).
     #[uniffi(default)]
     pub prefetch: Vec<DataFeature>,
     #[uniffi(default)]
@@ -83,12 +81,7 @@ impl From<SessionOptions> for core_options::SessionOptions {
             prefetch: o
                 .prefetch
                 .into_iter()
-                .map(|f| match f {
-                    DataFeature::Balances => core_model::DataFeature::Balances,
-                    DataFeature::Ownership => core_model::DataFeature::Ownership,
-                    DataFeature::Transactions => core_model::DataFeature::Transactions,
-                    DataFeature::InferredBalances => core_model::DataFeature::InferredBalances,
-                })
+                .map(core_model::PrefetchFeature::from)
                 .collect(),
             account_subcategories: o
                 .account_subcategories
@@ -138,7 +131,7 @@ pub struct Account {
     pub status: AccountStatus,
     /// Inactive and repairable by a relink now.
     pub needs_relink_now: bool,
-    /// Active but will need a relink before this Unix time (seconds).
+    /// Active but will need a relink before this time: Unix time in seconds, UTC, as Stripe sends it.
     pub relink_required_by: Option<i64>,
     /// The authorization behind the account (what a relink repairs).
     pub authorization: Option<String>,
@@ -155,7 +148,7 @@ pub struct Account {
     pub transaction_refresh: Option<RefreshRecord>,
     pub supported_payment_method_types: Vec<String>,
     pub livemode: bool,
-    /// Unix seconds.
+    /// When the account was linked: Unix time in seconds, UTC, as Stripe sends it.
     pub created: i64,
 }
 
@@ -198,9 +191,9 @@ impl From<&core_model::Account> for Account {
                 .flatten()
                 .map(|p| p.as_str().to_owned())
                 .collect(),
-            balance_refresh: refresh_record(a, core_data::RefreshFeature::Balance),
-            ownership_refresh: refresh_record(a, core_data::RefreshFeature::Ownership),
-            transaction_refresh: refresh_record(a, core_data::RefreshFeature::Transactions),
+            balance_refresh: refresh_record(a, core_data::DataFeature::Balances),
+            ownership_refresh: refresh_record(a, core_data::DataFeature::Ownership),
+            transaction_refresh: refresh_record(a, core_data::DataFeature::Transactions),
             supported_payment_method_types: a
                 .supported_payment_method_types
                 .iter()
@@ -212,7 +205,7 @@ impl From<&core_model::Account> for Account {
     }
 }
 
-fn refresh_record(a: &core_model::Account, f: core_data::RefreshFeature) -> Option<RefreshRecord> {
+fn refresh_record(a: &core_model::Account, f: core_data::DataFeature) -> Option<RefreshRecord> {
     f.state(a).as_ref().map(RefreshRecord::from)
 }
 

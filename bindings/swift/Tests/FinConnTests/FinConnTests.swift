@@ -864,7 +864,7 @@ final class FinConnTests: XCTestCase {
         XCTAssertEqual(try sim.sessionsCreated(), 1)
     }
 
-    private func shortConfig(requestTimeoutMs: UInt64, maxAttempts: UInt32) -> FlowClientConfig {
+    private func shortConfig(requestTimeoutMs: Int64, maxAttempts: Int32) -> FlowClientConfig {
         FlowClientConfig(
             backendUrl: sim.backendUrl(),
             returnUrls: [returnURL],

@@ -10,7 +10,7 @@ import io.finconn.AccountAction
 import io.finconn.AccountOwner
 import io.finconn.core.FeatureRefresh
 import io.finconn.FlowClient
-import io.finconn.core.RefreshFeature
+import io.finconn.core.DataFeature
 import io.finconn.Transaction
 import io.finconn.TransactionSync
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -118,6 +118,6 @@ class AccountViewModel(application: Application, savedState: SavedStateHandle) :
     private companion object {
         const val TAG = "FinConnSample"
         const val LATEST = 5
-        val FEATURES = listOf(RefreshFeature.BALANCE, RefreshFeature.OWNERSHIP, RefreshFeature.TRANSACTIONS)
+        val FEATURES = listOf(DataFeature.BALANCES, DataFeature.OWNERSHIP, DataFeature.TRANSACTIONS)
     }
 }

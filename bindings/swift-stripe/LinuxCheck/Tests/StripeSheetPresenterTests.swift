@@ -119,7 +119,7 @@ final class StripeSheetPresenterTests: XCTestCase {
 
     /// The user at `institution`: the simulator finishes the session, the bank's redirect comes
     /// back through `handleUrl`.
-    private func finishAtTheBank(_ client: FlowClient, _ sessionId: String, _ institution: String) throws {
+    private func finishAtTheBank(_ client: FlowClient, _ sessionId: String, _ institution: String) async throws {
         let done = try sim.completeSheet(sessionId: sessionId, institution: institution)
         if let url = done.redirectUrl {
             let handled = try await client.handleUrl(url: url)
@@ -140,12 +140,16 @@ final class StripeSheetPresenterTests: XCTestCase {
             sheet.onEvent?(FinancialConnectionsEvent(name: .open, metadata: ["manual_entry": false]))
             // The user goes to the bank's app: UIKit posts this on the main thread.
             NotificationCenter.default.post(name: UIApplication.didEnterBackgroundNotification, object: nil)
-            do {
-                try self.finishAtTheBank(client, try XCTUnwrap(presenter.configurations.last).sessionId, "success_three")
-            } catch {
-                XCTFail("\(error)")
+            // `handleUrl` is async: the sheet completes once the redirect was handled.
+            let sessionId = presenter.configurations.last?.sessionId
+            Task {
+                do {
+                    try await self.finishAtTheBank(client, try XCTUnwrap(sessionId), "success_three")
+                } catch {
+                    XCTFail("\(error)")
+                }
+                DispatchQueue.main.async { completion(.completed(session: .init())) }
             }
-            DispatchQueue.main.async { completion(.completed(session: .init())) }
         }
 
         let result = try await client.link(options: options(), presenter: presenter)
@@ -203,12 +207,15 @@ final class StripeSheetPresenterTests: XCTestCase {
         let client = try await newClient()
         let presenter = Recording(StripeSheetPresenter(returnURL: returnURL) { [screen] in screen })
         FinancialConnectionsSheet.linuxCheckSheet = { _, _, completion in
-            do {
-                try self.finishAtTheBank(client, try XCTUnwrap(presenter.configurations.last).sessionId, "oauth_canceled")
-            } catch {
-                XCTFail("\(error)")
+            let sessionId = presenter.configurations.last?.sessionId
+            Task {
+                do {
+                    try await self.finishAtTheBank(client, try XCTUnwrap(sessionId), "oauth_canceled")
+                } catch {
+                    XCTFail("\(error)")
+                }
+                DispatchQueue.main.async { completion(.canceled) }
             }
-            DispatchQueue.main.async { completion(.canceled) }
         }
         let canceled = try await client.link(options: options(), presenter: presenter)
         XCTAssertEqual(canceled.status, .canceled)

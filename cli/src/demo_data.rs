@@ -159,7 +159,7 @@ pub async fn run(
         out.push(AccountDataJson {
             id: a.id.clone(),
             balance: balance.as_ref().map(|b| BalanceJson {
-                as_of: b.as_of,
+                as_of: b.as_of_unix_seconds,
                 type_: b.balance_type.clone(),
                 current: amounts(&b.current),
                 available: b.available.as_deref().map(amounts),

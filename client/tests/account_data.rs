@@ -71,8 +71,8 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
         .expect("a balance after the refresh");
     assert!(balance.current.values().all(|v| *v != 0));
     let b = &report.features[0];
-    assert!(b.last_attempted_at.is_some());
-    assert!(b.next_refresh_available_at > b.last_attempted_at);
+    assert!(b.last_attempted_at_unix_seconds.is_some());
+    assert!(b.next_refresh_available_at_unix_seconds > b.last_attempted_at_unix_seconds);
     // The simulator finished them asynchronously: the account was read more than once.
     assert!(env.sim.requests(Endpoint::Account) >= 2);
 
@@ -85,7 +85,7 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
     assert_eq!(
         outcome(&again, DataFeature::Balances),
         FeatureOutcome::TooSoon {
-            retry_at: b.next_refresh_available_at.unwrap()
+            retry_at_unix_seconds: b.next_refresh_available_at_unix_seconds.unwrap()
         }
     );
     assert_eq!(

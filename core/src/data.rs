@@ -596,10 +596,11 @@ pub enum FeatureOutcome {
     Failed,
     /// Still pending when the deadline passed: ask again later.
     StillPending,
-    /// Asked for before `next_refresh_available_at`: nothing was sent; retry at `retry_at`.
+    /// Asked for before `next_refresh_available_at`: nothing was sent; retry at
+    /// `retry_at_unix_seconds`.
     TooSoon {
         /// When to ask again: Unix time in seconds, UTC, as Stripe sends it.
-        retry_at: i64,
+        retry_at_unix_seconds: i64,
     },
     /// The user never granted this feature's permission: see the report's action.
     NotPermitted,
@@ -631,9 +632,9 @@ pub struct FeatureRefresh {
     pub outcome: FeatureOutcome,
     /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
     /// `None` when the account has no record of it.
-    pub last_attempted_at: Option<i64>,
+    pub last_attempted_at_unix_seconds: Option<i64>,
     /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
-    pub next_refresh_available_at: Option<i64>,
+    pub next_refresh_available_at_unix_seconds: Option<i64>,
 }
 
 /// What to do with each requested feature before calling: refresh it, wait for the refresh
@@ -665,8 +666,10 @@ pub fn plan_refresh(account: &Account, features: &[DataFeature], now: i64) -> Re
         let answer = |outcome| FeatureRefresh {
             feature: f,
             outcome,
-            last_attempted_at: state.as_ref().map(|s| s.last_attempted_at),
-            next_refresh_available_at: state.as_ref().and_then(|s| s.next_refresh_available_at),
+            last_attempted_at_unix_seconds: state.as_ref().map(|s| s.last_attempted_at),
+            next_refresh_available_at_unix_seconds: state
+                .as_ref()
+                .and_then(|s| s.next_refresh_available_at),
         };
         if account.status == AccountStatus::Disconnected {
             plan.answered.push(answer(FeatureOutcome::Gone));
@@ -682,8 +685,9 @@ pub fn plan_refresh(account: &Account, features: &[DataFeature], now: i64) -> Re
             .and_then(|s| s.next_refresh_available_at)
             .filter(|at| *at > now)
         {
-            plan.answered
-                .push(answer(FeatureOutcome::TooSoon { retry_at: at }));
+            plan.answered.push(answer(FeatureOutcome::TooSoon {
+                retry_at_unix_seconds: at,
+            }));
         } else {
             plan.to_request.push(f);
         }
@@ -714,8 +718,10 @@ pub fn settled_outcomes(account: &Account, features: &[DataFeature]) -> Vec<Feat
             FeatureRefresh {
                 feature: f,
                 outcome,
-                last_attempted_at: state.as_ref().map(|s| s.last_attempted_at),
-                next_refresh_available_at: state.as_ref().and_then(|s| s.next_refresh_available_at),
+                last_attempted_at_unix_seconds: state.as_ref().map(|s| s.last_attempted_at),
+                next_refresh_available_at_unix_seconds: state
+                    .as_ref()
+                    .and_then(|s| s.next_refresh_available_at),
             }
         })
         .collect()
@@ -746,7 +752,7 @@ pub fn money(amounts: &BTreeMap<String, i64>) -> Vec<Money> {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Balance"))]
 pub struct BalanceView {
     /// When the balance was read: Unix time in seconds, UTC, as Stripe sends it.
-    pub as_of: i64,
+    pub as_of_unix_seconds: i64,
     /// `cash` or `credit` (or a newer value).
     pub balance_type: String,
     /// Positive: owed to the holder; negative: owed by the holder.
@@ -760,7 +766,7 @@ pub struct BalanceView {
 impl From<&Balance> for BalanceView {
     fn from(b: &Balance) -> Self {
         BalanceView {
-            as_of: b.as_of,
+            as_of_unix_seconds: b.as_of,
             balance_type: b.type_.as_str().to_owned(),
             current: money(&b.current),
             available: match b.type_ {
@@ -1078,9 +1084,11 @@ mod tests {
             p.answered,
             [FeatureRefresh {
                 feature: DataFeature::Balances,
-                outcome: FeatureOutcome::TooSoon { retry_at: 200 },
-                last_attempted_at: Some(100),
-                next_refresh_available_at: Some(200)
+                outcome: FeatureOutcome::TooSoon {
+                    retry_at_unix_seconds: 200
+                },
+                last_attempted_at_unix_seconds: Some(100),
+                next_refresh_available_at_unix_seconds: Some(200)
             }]
         );
         // After the time: requested; duplicates asked once.

@@ -284,7 +284,7 @@ final class SampleController {
                 ledger.byId[transaction.id] = transaction
             }
             ledgers[accountId] = ledger
-            let latest = ledger.byId.values.sorted { $0.transactedAt > $1.transactedAt }.prefix(5)
+            let latest = ledger.byId.values.sorted { $0.transactedAtUnixSeconds > $1.transactedAtUnixSeconds }.prefix(5)
             updateDetails(accountId) { $0.latestTransactions = Array(latest) }
         }
         return owners?.action ?? sync?.action

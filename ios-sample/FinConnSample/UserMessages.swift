@@ -104,8 +104,8 @@ enum UserMessages {
             outcome = "Stripe could not refresh it"
         case .stillPending:
             outcome = "still pending, check again later"
-        case .tooSoon(let retryAt):
-            outcome = "refreshed recently, next refresh after \(dateTimeText(unixSeconds: retryAt))"
+        case .tooSoon(let retryAtUnixSeconds):
+            outcome = "refreshed recently, next refresh after \(dateTimeText(unixSeconds: retryAtUnixSeconds))"
         case .notPermitted:
             outcome = "not permitted by the user"
         case .gone:

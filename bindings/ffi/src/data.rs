@@ -19,17 +19,17 @@ pub struct RefreshRecord {
     /// `pending`, `succeeded`, `failed`, or a newer value.
     pub status: String,
     /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
-    pub last_attempted_at: i64,
+    pub last_attempted_at_unix_seconds: i64,
     /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
-    pub next_refresh_available_at: Option<i64>,
+    pub next_refresh_available_at_unix_seconds: Option<i64>,
 }
 
 impl From<&core_data::RefreshState> for RefreshRecord {
     fn from(s: &core_data::RefreshState) -> Self {
         RefreshRecord {
             status: s.status.as_str().to_owned(),
-            last_attempted_at: s.last_attempted_at,
-            next_refresh_available_at: s.next_refresh_available_at,
+            last_attempted_at_unix_seconds: s.last_attempted_at,
+            next_refresh_available_at_unix_seconds: s.next_refresh_available_at,
         }
     }
 }
@@ -121,7 +121,7 @@ pub struct AccountOwner {
     /// The address, unparsed.
     pub raw_address: Option<String>,
     /// When the institution last reported this owner: Unix time in seconds, UTC, as Stripe sends it.
-    pub refreshed_at: Option<i64>,
+    pub refreshed_at_unix_seconds: Option<i64>,
 }
 
 impl From<&core_model::AccountOwner> for AccountOwner {
@@ -132,7 +132,7 @@ impl From<&core_model::AccountOwner> for AccountOwner {
             email: o.email.clone(),
             phone: o.phone.clone(),
             raw_address: o.raw_address.clone(),
-            refreshed_at: o.refreshed_at,
+            refreshed_at_unix_seconds: o.refreshed_at,
         }
     }
 }
@@ -174,13 +174,13 @@ pub struct Transaction {
     pub description: String,
     pub status: TransactionStatus,
     /// When it happened: Unix time in seconds, UTC, as Stripe sends it.
-    pub transacted_at: i64,
+    pub transacted_at_unix_seconds: i64,
     /// When it was posted: Unix time in seconds, UTC, as Stripe sends it. `None` until then.
-    pub posted_at: Option<i64>,
+    pub posted_at_unix_seconds: Option<i64>,
     /// When it was voided: Unix time in seconds, UTC, as Stripe sends it. `None` unless it was.
-    pub void_at: Option<i64>,
+    pub void_at_unix_seconds: Option<i64>,
     /// When it last changed: Unix time in seconds, UTC, as Stripe sends it.
-    pub updated: i64,
+    pub updated_unix_seconds: i64,
     /// The refresh that last changed it (`fctxnref_…`).
     pub transaction_refresh: String,
 }
@@ -204,10 +204,10 @@ impl From<core_model::Transaction> for Transaction {
                 currency: t.currency,
             },
             description: t.description,
-            transacted_at: t.transacted_at,
-            posted_at: t.status_transitions.posted_at,
-            void_at: t.status_transitions.void_at,
-            updated: t.updated,
+            transacted_at_unix_seconds: t.transacted_at,
+            posted_at_unix_seconds: t.status_transitions.posted_at,
+            void_at_unix_seconds: t.status_transitions.void_at,
+            updated_unix_seconds: t.updated,
             transaction_refresh: t.transaction_refresh,
         }
     }

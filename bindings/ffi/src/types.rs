@@ -132,7 +132,7 @@ pub struct Account {
     /// Inactive and repairable by a relink now.
     pub needs_relink_now: bool,
     /// Active but will need a relink before this time: Unix time in seconds, UTC, as Stripe sends it.
-    pub relink_required_by: Option<i64>,
+    pub relink_required_by_unix_seconds: Option<i64>,
     /// The authorization behind the account (what a relink repairs).
     pub authorization: Option<String>,
     /// Current balance per currency, minor units (positive: owed to the holder).
@@ -149,7 +149,7 @@ pub struct Account {
     pub supported_payment_method_types: Vec<String>,
     pub livemode: bool,
     /// When the account was linked: Unix time in seconds, UTC, as Stripe sends it.
-    pub created: i64,
+    pub created_unix_seconds: i64,
 }
 
 impl From<&core_model::Account> for Account {
@@ -171,7 +171,7 @@ impl From<&core_model::Account> for Account {
                 },
             },
             needs_relink_now: a.needs_relink_now(),
-            relink_required_by: a.relink_required_soon(),
+            relink_required_by_unix_seconds: a.relink_required_soon(),
             authorization: a.authorization.clone(),
             current_balance: a
                 .balance
@@ -200,7 +200,7 @@ impl From<&core_model::Account> for Account {
                 .map(|t| t.as_str().to_owned())
                 .collect(),
             livemode: a.livemode,
-            created: a.created,
+            created_unix_seconds: a.created,
         }
     }
 }

@@ -96,7 +96,7 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
             val first = report.features.single { it.feature == DataFeature.BALANCES }
             val refreshes = sim.requests("refresh")
             val again = client.refresh(account.id, listOf(DataFeature.BALANCES))
-            assertEquals(FeatureOutcome.TooSoon(first.nextRefreshAvailableAt!!), outcome(again, DataFeature.BALANCES))
+            assertEquals(FeatureOutcome.TooSoon(first.nextRefreshAvailableAtUnixSeconds!!), outcome(again, DataFeature.BALANCES))
             assertEquals("nothing sent", refreshes, sim.requests("refresh"))
         }
     }

@@ -158,7 +158,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val first = runFlow(client, "inactive_needs_relink")
             val broken = first.accounts.single { it.needsRelinkNow }
             assertEquals(AccountStatus.Inactive, broken.status)
-            assertNotNull("an active account warns before deactivation", first.accounts.firstOrNull { it.relinkRequiredBy != null })
+            assertNotNull("an active account warns before deactivation", first.accounts.firstOrNull { it.relinkRequiredByUnixSeconds != null })
             val relink =
                 RelinkRequest(
                     authorization = broken.authorization!!,
@@ -262,7 +262,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val text = value.toString()
             assertFalse(text, text.contains("@") || text.contains("$"))
         }
-        assertEquals("TooSoon { retry_at: 5 }", FeatureOutcome.TooSoon(5L).toString())
+        assertEquals("TooSoon { retry_at_unix_seconds: 5 }", FeatureOutcome.TooSoon(5L).toString())
         assertEquals("Failed { error: \"boom\" }", SheetResult.Failed("boom").toString())
     }
 

@@ -79,7 +79,7 @@ final class AccountDataTests: XCTestCase {
         let first = try XCTUnwrap(report.features.first { $0.feature == .balances })
         let refreshes = try sim.requests(endpointName: "refresh")
         let again = try await client.refresh(accountId: account.id, features: [.balances])
-        XCTAssertEqual(outcome(again, .balances), .tooSoon(retryAt: try XCTUnwrap(first.nextRefreshAvailableAt)))
+        XCTAssertEqual(outcome(again, .balances), .tooSoon(retryAtUnixSeconds: try XCTUnwrap(first.nextRefreshAvailableAtUnixSeconds)))
         XCTAssertEqual(try sim.requests(endpointName: "refresh"), refreshes, "nothing sent")
     }
 

@@ -33,8 +33,8 @@ class TransactionLedger {
         sync.transactions.forEach { byId[it.id] = it }
     }
 
-    /** The [count] latest by `transactedAt`, newest first. */
-    fun latest(count: Int): List<Transaction> = byId.values.sortedByDescending { it.transactedAt }.take(count)
+    /** The [count] latest by `transactedAtUnixSeconds`, newest first. */
+    fun latest(count: Int): List<Transaction> = byId.values.sortedByDescending { it.transactedAtUnixSeconds }.take(count)
 }
 
 /**

@@ -100,7 +100,7 @@ object UserMessages {
             is FeatureOutcome.Succeeded -> context.getString(R.string.outcome_succeeded)
             is FeatureOutcome.Failed -> context.getString(R.string.outcome_failed)
             is FeatureOutcome.StillPending -> context.getString(R.string.outcome_pending)
-            is FeatureOutcome.TooSoon -> context.getString(R.string.outcome_too_soon, dateTime(o.retryAt))
+            is FeatureOutcome.TooSoon -> context.getString(R.string.outcome_too_soon, dateTime(o.retryAtUnixSeconds))
             is FeatureOutcome.NotPermitted -> context.getString(R.string.outcome_not_permitted)
             is FeatureOutcome.Gone -> context.getString(R.string.outcome_gone)
         }

@@ -22,7 +22,9 @@
 #    library built with `--features testing` (what build-xcframework.sh --testing ships to
 #    `swift test`) into build/packaging/swift-testing, then every initializer and function (with
 #    its argument labels), enum case, property and type Tests/FinConnTests uses must be declared by
-#    those bindings, by the test file itself, or be a listed Swift/Foundation/XCTest name.
+#    those bindings, by the test file itself, or be a listed Swift/Foundation/XCTest name;
+# 4. with 2 and 3: no unsigned integer type in the public API of the generated Swift and Kotlin
+#    (scripts/check_unsigned_api.py, proven on its fixtures scripts/fixtures/unsigned-api first).
 # Ends with `check-packaging: N passed, N failed`; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -408,6 +410,13 @@ for m in re.finditer(r"data class (\w+)\s*\((.*?)\)\s*[:{]", kotlin, re.S):
 print(f"{structs} structs, {classes} data classes; secret-like fields: {found}", file=sys.stderr)
 sys.exit(0 if structs > 20 and classes > 20 and not found else 1)
 PY
+# Swift and Kotlin apps get signed numbers only (Int32/Int64, Int/Long): an unsigned type in the
+# public API of the generated bindings fails here; UniFFI's own scaffolding is not the API.
+check "check_unsigned_api.py --self-test: its fixtures (scripts/fixtures/unsigned-api) pass and fail as they must" \
+  python3 scripts/check_unsigned_api.py --self-test
+check "no unsigned type in the shipped public API (generated Swift and Kotlin, both components)" \
+  python3 scripts/check_unsigned_api.py "$OUT/Sources/$S_MODULE/$S_MODULE.swift" "$OUT/Sources/$S_MODULE/FinConnCore.swift" \
+  "$ANDROID_DIR/src/main/kotlin/${K_PACKAGE//.//}/$FINCONN_FFI_LIB.kt" "$ANDROID_DIR/src/main/kotlin/${K_PACKAGE//.//}/core/finconn_core.kt"
 check "generated outputs stay out of git status" bash -c \
   'test -z "$(git status --porcelain --untracked-files=all -- "$@" 2>/dev/null)"' _ \
   "$SWIFT_DIR/Sources/FinConn/FinConn.swift" "$ANDROID_DIR/src/main/kotlin"
@@ -426,6 +435,8 @@ fi
 check "testing bindings declare TestSimulator and testingPanic" bash -c \
   'grep -q "open class TestSimulator" "$1" && grep -q "public func testingPanic(" "$1"' _ \
   "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift"
+check "no unsigned type in the public API of the testing bindings (test-only exports included)" \
+  python3 scripts/check_unsigned_api.py "$TESTING_OUT/Sources/$S_MODULE/$S_MODULE.swift" "$TESTING_OUT/Sources/$S_MODULE/FinConnCore.swift"
 # The names the Swift tests use are checked by the Swift compiler itself (scripts/swift-tests.sh
 # builds and runs them with SwiftPM against these testing bindings); the name checker that stood
 # here while no Swift compiler was available is retired.

@@ -57,6 +57,10 @@ run_bindgen "$BINDGEN" "$CDYLIB" kotlin "$GENERATED"
 # uniffi.toml sets package io.finconn; a config UniFFI ignored would silently give uniffi/...
 [[ -f "$GENERATED/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
   die "expected $GENERATED/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
+# Signed numbers only in the public API, test-only exports included (scripts/check_unsigned_api.py;
+# check-packaging.sh checks the shipped bindings and the check's fixtures).
+python3 scripts/check_unsigned_api.py "$GENERATED/io/finconn/$FINCONN_FFI_LIB.kt" "$GENERATED/io/finconn/core/finconn_core.kt" ||
+  die "the generated Kotlin has an unsigned type in its public API (see above)"
 
 # --- compile -----------------------------------------------------------------------------------
 rm -rf "$WORK/bindings.jar" "$WORK/test-classes"

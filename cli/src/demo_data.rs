@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use finconn_client::flow::FlowClient;
-use finconn_core::data::{AccountAction, BalanceView, FeatureOutcome, RefreshFeature};
+use finconn_core::data::{AccountAction, BalanceView, DataFeature, FeatureOutcome};
 use finconn_core::model::Account;
 use finconn_testkit::Simulator;
 use serde::Serialize;
@@ -79,10 +79,10 @@ pub async fn run(
     println!("Account data");
     for a in accounts {
         let report = client
-            .refresh(&a.id, &RefreshFeature::ALL)
+            .refresh(&a.id, &DataFeature::GENERALLY_AVAILABLE)
             .await
             .map_err(|e| format!("refresh {}: {e}", a.id))?;
-        let outcome = |f: RefreshFeature| {
+        let outcome = |f: DataFeature| {
             report
                 .features
                 .iter()
@@ -116,9 +116,9 @@ pub async fn run(
         }
         println!(
             "    refresh: balance {}, ownership {}, transactions {}{}",
-            outcome(RefreshFeature::Balance),
-            outcome(RefreshFeature::Ownership),
-            outcome(RefreshFeature::Transactions),
+            outcome(DataFeature::Balances),
+            outcome(DataFeature::Ownership),
+            outcome(DataFeature::Transactions),
             if relink_required {
                 "  ⚠ relink required"
             } else {
@@ -159,7 +159,7 @@ pub async fn run(
         out.push(AccountDataJson {
             id: a.id.clone(),
             balance: balance.as_ref().map(|b| BalanceJson {
-                as_of: b.as_of,
+                as_of: b.as_of_unix_seconds,
                 type_: b.balance_type.clone(),
                 current: amounts(&b.current),
                 available: b.available.as_deref().map(amounts),
@@ -169,9 +169,9 @@ pub async fn run(
             transactions_at_backend: held,
             transaction_pages: sync.pages,
             refresh: RefreshJson {
-                balance: outcome(RefreshFeature::Balance),
-                ownership: outcome(RefreshFeature::Ownership),
-                transactions: outcome(RefreshFeature::Transactions),
+                balance: outcome(DataFeature::Balances),
+                ownership: outcome(DataFeature::Ownership),
+                transactions: outcome(DataFeature::Transactions),
             },
             relink_required,
         });

@@ -27,8 +27,8 @@ use crate::backend::BackendError;
 use crate::flow::FlowClient;
 use finconn_core::data::{
     account_action, any_pending, item_capacity, keep_first_by_key, plan_refresh, settled_outcomes,
-    sync_cursor, AccountAction, DataLimits, FeatureRefresh, HeldBytes, PageStep, PageWalk,
-    RefreshFeature, RelinkReason, SyncCursor, TransactionMerge, PAGE_LIMIT,
+    sync_cursor, AccountAction, DataFeature, DataLimits, FeatureRefresh, HeldBytes, PageStep,
+    PageWalk, RelinkReason, SyncCursor, TransactionMerge, PAGE_LIMIT,
 };
 use finconn_core::error::FinConnError;
 use finconn_core::ids::{self, IdKind};
@@ -199,7 +199,7 @@ impl FlowClient {
     pub async fn refresh(
         &self,
         account_id: &str,
-        features: &[RefreshFeature],
+        features: &[DataFeature],
     ) -> Result<RefreshReport, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
         if features.is_empty() {
@@ -213,13 +213,13 @@ impl FlowClient {
         let mut account = deadline.run(backend.get_account(account_id)).await?;
         let plan = plan_refresh(&account, features, unix_now());
         if !plan.to_request.is_empty() {
-            let names: Vec<&str> = plan.to_request.iter().map(|f| f.as_str()).collect();
+            let names: Vec<&str> = plan.to_request.iter().map(|f| f.refresh_name()).collect();
             let key = crate::flow::new_idempotency_key();
             account = deadline
                 .run(backend.refresh_account(account_id, &names, &key))
                 .await?;
         }
-        let waiting: Vec<RefreshFeature> = plan
+        let waiting: Vec<DataFeature> = plan
             .to_request
             .iter()
             .chain(&plan.already_pending)
@@ -249,7 +249,7 @@ impl FlowClient {
         let action = account_action(&account, features);
         tracing::info!(
             account_id,
-            features = ?outcomes.iter().map(|f| (f.feature.as_str(), f.outcome.as_str())).collect::<Vec<_>>(),
+            features = ?outcomes.iter().map(|f| (f.feature.refresh_name(), f.outcome.as_str())).collect::<Vec<_>>(),
             "account refresh finished"
         );
         Ok(RefreshReport {
@@ -269,7 +269,7 @@ impl FlowClient {
         let cap = self.backend().config().max_response_bytes;
         let deadline = Deadline::after(limits.call_deadline, "owners");
         let account = deadline.run(self.backend().get_account(account_id)).await?;
-        let action = account_action(&account, &[RefreshFeature::Ownership]);
+        let action = account_action(&account, &[DataFeature::Ownership]);
         if blocks_reading(&action) {
             return Ok(OwnersResult {
                 owners: Vec::new(),
@@ -334,7 +334,7 @@ impl FlowClient {
         let cap = self.backend().config().max_response_bytes;
         let deadline = Deadline::after(limits.call_deadline, "sync_transactions");
         let account = deadline.run(self.backend().get_account(account_id)).await?;
-        let action = account_action(&account, &[RefreshFeature::Transactions]);
+        let action = account_action(&account, &[DataFeature::Transactions]);
         if blocks_reading(&action) {
             return Ok(TransactionSync {
                 transactions: Vec::new(),
@@ -411,7 +411,7 @@ impl FlowClient {
     pub async fn subscribe(
         &self,
         account_id: &str,
-        features: &[RefreshFeature],
+        features: &[DataFeature],
     ) -> Result<Account, FinConnError> {
         self.subscription(account_id, features, true).await
     }
@@ -420,7 +420,7 @@ impl FlowClient {
     pub async fn unsubscribe(
         &self,
         account_id: &str,
-        features: &[RefreshFeature],
+        features: &[DataFeature],
     ) -> Result<Account, FinConnError> {
         self.subscription(account_id, features, false).await
     }
@@ -428,11 +428,11 @@ impl FlowClient {
     async fn subscription(
         &self,
         account_id: &str,
-        features: &[RefreshFeature],
+        features: &[DataFeature],
         on: bool,
     ) -> Result<Account, FinConnError> {
         bad_id(IdKind::Account, account_id)?;
-        if features.is_empty() || features.iter().any(|f| *f != RefreshFeature::Transactions) {
+        if features.is_empty() || features.iter().any(|f| *f != DataFeature::Transactions) {
             return Err(FinConnError::invalid_configuration(
                 "only `transactions` can be subscribed to",
             ));

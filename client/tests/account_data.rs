@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use finconn_client::flow::FlowClient;
-use finconn_core::data::{AccountAction, FeatureOutcome, RefreshFeature, RelinkReason};
+use finconn_core::data::{AccountAction, DataFeature, FeatureOutcome, RelinkReason};
 use finconn_core::model::{Permission, TransactionStatus};
 use finconn_core::options::SessionOptions;
 use finconn_core::reconcile::{FlowResult, FlowStatus, SheetOutcome};
@@ -40,10 +40,7 @@ async fn link(env: &Env, client: &FlowClient, institution: Institution) -> FlowR
     result
 }
 
-fn outcome(
-    report: &finconn_client::account_data::RefreshReport,
-    f: RefreshFeature,
-) -> FeatureOutcome {
+fn outcome(report: &finconn_client::account_data::RefreshReport, f: DataFeature) -> FeatureOutcome {
     report
         .features
         .iter()
@@ -60,10 +57,10 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
     let checking = &result.accounts[0];
     assert!(checking.balance.is_none(), "no prefetch: no balance yet");
     let report = client
-        .refresh(&checking.id, &RefreshFeature::ALL)
+        .refresh(&checking.id, &DataFeature::GENERALLY_AVAILABLE)
         .await
         .unwrap();
-    for f in RefreshFeature::ALL {
+    for f in DataFeature::GENERALLY_AVAILABLE {
         assert_eq!(outcome(&report, f), FeatureOutcome::Succeeded, "{f:?}");
     }
     assert_eq!(report.action, None);
@@ -74,21 +71,21 @@ async fn a_refresh_waits_for_stripe_and_reports_every_feature() {
         .expect("a balance after the refresh");
     assert!(balance.current.values().all(|v| *v != 0));
     let b = &report.features[0];
-    assert!(b.last_attempted_at.is_some());
-    assert!(b.next_refresh_available_at > b.last_attempted_at);
+    assert!(b.last_attempted_at_unix_seconds.is_some());
+    assert!(b.next_refresh_available_at_unix_seconds > b.last_attempted_at_unix_seconds);
     // The simulator finished them asynchronously: the account was read more than once.
     assert!(env.sim.requests(Endpoint::Account) >= 2);
 
     // Asked again before next_refresh_available_at: answered without any call.
     let refreshes = env.sim.requests(Endpoint::Refresh);
     let again = client
-        .refresh(&checking.id, &[RefreshFeature::Balance])
+        .refresh(&checking.id, &[DataFeature::Balances])
         .await
         .unwrap();
     assert_eq!(
-        outcome(&again, RefreshFeature::Balance),
+        outcome(&again, DataFeature::Balances),
         FeatureOutcome::TooSoon {
-            retry_at: b.next_refresh_available_at.unwrap()
+            retry_at_unix_seconds: b.next_refresh_available_at_unix_seconds.unwrap()
         }
     );
     assert_eq!(
@@ -110,11 +107,11 @@ async fn a_refresh_still_pending_at_the_deadline_says_so() {
     let result = link(&env, &client, Institution::DataBank).await;
     let started = std::time::Instant::now();
     let report = client
-        .refresh(&result.accounts[0].id, &[RefreshFeature::Balance])
+        .refresh(&result.accounts[0].id, &[DataFeature::Balances])
         .await
         .unwrap();
     assert_eq!(
-        outcome(&report, RefreshFeature::Balance),
+        outcome(&report, DataFeature::Balances),
         FeatureOutcome::StillPending
     );
     assert!(
@@ -124,11 +121,11 @@ async fn a_refresh_still_pending_at_the_deadline_says_so() {
     // A second call while it is pending waits for it instead of asking again.
     let refreshes = env.sim.requests(Endpoint::Refresh);
     let again = client
-        .refresh(&result.accounts[0].id, &[RefreshFeature::Balance])
+        .refresh(&result.accounts[0].id, &[DataFeature::Balances])
         .await
         .unwrap();
     assert_eq!(
-        outcome(&again, RefreshFeature::Balance),
+        outcome(&again, DataFeature::Balances),
         FeatureOutcome::StillPending
     );
     assert_eq!(env.sim.requests(Endpoint::Refresh), refreshes);
@@ -141,7 +138,7 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
 
     let failing = link(&env, &client, Institution::RefreshFailsBank).await;
     let report = client
-        .refresh(&failing.accounts[0].id, &RefreshFeature::ALL)
+        .refresh(&failing.accounts[0].id, &DataFeature::GENERALLY_AVAILABLE)
         .await
         .unwrap();
     assert!(
@@ -159,7 +156,7 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
     let inactive = link(&env, &client, Institution::GoesInactiveBank).await;
     let account = &inactive.accounts[0];
     let report = client
-        .refresh(&account.id, &RefreshFeature::ALL)
+        .refresh(&account.id, &DataFeature::GENERALLY_AVAILABLE)
         .await
         .unwrap();
     assert!(
@@ -182,15 +179,15 @@ async fn failed_inactive_and_unpermitted_accounts_come_back_typed() {
     let account = &no_txn.accounts[0];
     let before = env.sim.requests(Endpoint::Transactions);
     let report = client
-        .refresh(&account.id, &RefreshFeature::ALL)
+        .refresh(&account.id, &DataFeature::GENERALLY_AVAILABLE)
         .await
         .unwrap();
     assert_eq!(
-        outcome(&report, RefreshFeature::Balance),
+        outcome(&report, DataFeature::Balances),
         FeatureOutcome::Succeeded
     );
     assert_eq!(
-        outcome(&report, RefreshFeature::Transactions),
+        outcome(&report, DataFeature::Transactions),
         FeatureOutcome::NotPermitted
     );
     let missing = AccountAction::RelinkRequired {
@@ -215,7 +212,10 @@ async fn a_disconnected_account_is_gone() {
     let result = link(&env, &client, Institution::DataBank).await;
     let id = &result.accounts[0].id;
     client.disconnect_account(id).await.unwrap();
-    let report = client.refresh(id, &RefreshFeature::ALL).await.unwrap();
+    let report = client
+        .refresh(id, &DataFeature::GENERALLY_AVAILABLE)
+        .await
+        .unwrap();
     assert!(report
         .features
         .iter()
@@ -235,7 +235,10 @@ async fn owners_and_transactions_are_read_across_pages() {
     assert_eq!(result.accounts.len(), 2);
     let mut paged = false;
     for a in &result.accounts {
-        client.refresh(&a.id, &RefreshFeature::ALL).await.unwrap();
+        client
+            .refresh(&a.id, &DataFeature::GENERALLY_AVAILABLE)
+            .await
+            .unwrap();
         let owners = client.owners(&a.id).await.unwrap();
         let mut ids: Vec<_> = owners.owners.iter().map(|o| o.id.clone()).collect();
         ids.sort();
@@ -284,7 +287,7 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
     let result = link(&env, &client, Institution::DataBank).await;
     let id = &result.accounts[0].id;
     client
-        .refresh(id, &[RefreshFeature::Transactions])
+        .refresh(id, &[DataFeature::Transactions])
         .await
         .unwrap();
     let first = client.sync_transactions(id, None).await.unwrap();
@@ -301,11 +304,11 @@ async fn an_incremental_sync_sees_new_posted_and_voided_transactions_once() {
     assert!(!pending.is_empty());
 
     let report = client
-        .refresh(id, &[RefreshFeature::Transactions])
+        .refresh(id, &[DataFeature::Transactions])
         .await
         .unwrap();
     assert_eq!(
-        outcome(&report, RefreshFeature::Transactions),
+        outcome(&report, DataFeature::Transactions),
         FeatureOutcome::Succeeded
     );
     let second = client.sync_transactions(id, Some(&cursor)).await.unwrap();
@@ -377,7 +380,7 @@ async fn linking_the_same_bank_twice_flags_the_duplicates() {
     // Subscriptions turn on and off.
     let id = &second.accounts[0].id;
     let on = client
-        .subscribe(id, &[RefreshFeature::Transactions])
+        .subscribe(id, &[DataFeature::Transactions])
         .await
         .unwrap();
     assert!(on
@@ -386,12 +389,12 @@ async fn linking_the_same_bank_twice_flags_the_duplicates() {
         .iter()
         .any(|s| s.as_str() == "transactions"));
     let off = client
-        .unsubscribe(id, &[RefreshFeature::Transactions])
+        .unsubscribe(id, &[DataFeature::Transactions])
         .await
         .unwrap();
     assert!(off.subscriptions.unwrap_or_default().is_empty());
     assert!(client
-        .subscribe(id, &[RefreshFeature::Balance])
+        .subscribe(id, &[DataFeature::Balances])
         .await
         .is_err());
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use finconn_client::backend::HeaderProvider;
 use finconn_client::flow::FlowClient;
-use finconn_core::data::RefreshFeature;
+use finconn_core::data::DataFeature;
 use finconn_core::error::FinConnError;
 use finconn_core::events::FlowEvent;
 use finconn_core::network::policy::{scrub, REDACTED};
@@ -182,7 +182,7 @@ async fn account_calls(texts: &mut Texts, place: &str, client: &FlowClient) -> u
     let r = client.account(LYING_ACCOUNT_ID).await;
     note(texts, "account", r.map(|a| format!("{a:?}")));
     let r = client
-        .refresh(LYING_ACCOUNT_ID, &[RefreshFeature::Balance])
+        .refresh(LYING_ACCOUNT_ID, &[DataFeature::Balances])
         .await;
     note(texts, "refresh", r.map(|a| format!("{a:?}")));
     let r = client.owners(LYING_ACCOUNT_ID).await;

@@ -76,8 +76,8 @@ impl Kind {
     /// One such fault, with attempts to spare: `None` = a clean retry, else the typed error.
     fn expect(self) -> Option<Typed> {
         match self {
-            Kind::Status(s @ (401 | 403)) => Some(Typed::Unauthorized(s)),
-            Kind::Status(s @ (400 | 404)) => Some(Typed::Rejected(s)),
+            Kind::Status(s @ (401 | 403)) => Some(Typed::Unauthorized(i32::from(s))),
+            Kind::Status(s @ (400 | 404)) => Some(Typed::Rejected(i32::from(s))),
             _ => None,
         }
     }
@@ -107,11 +107,11 @@ enum Typed {
     Offline,
     Timeout,
     Unavailable {
-        status: u16,
-        retry_after_ms: Option<u64>,
+        status: i32,
+        retry_after_ms: Option<i64>,
     },
-    Unauthorized(u16),
-    Rejected(u16),
+    Unauthorized(i32),
+    Rejected(i32),
     Other,
 }
 

@@ -212,7 +212,7 @@ async fn kill_case(point: KillPoint) {
         .send_pending_reports()
         .await
         .expect("outbox readable");
-    let expected_pending = u32::from(point.phase() == FlowPhase::Reconciling);
+    let expected_pending = i32::from(point.phase() == FlowPhase::Reconciling);
     assert_eq!(
         (summary.delivered, summary.remaining, summary.dropped),
         (expected_pending, 0, 0)

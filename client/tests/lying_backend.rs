@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use finconn_client::flow::FlowClient;
-use finconn_core::data::{DataLimits, FeatureOutcome, RefreshFeature};
+use finconn_core::data::{DataFeature, DataLimits, FeatureOutcome};
 use finconn_core::error::FinConnError;
 use finconn_testkit::{
     DataCall, Lie, LyingCase, LyingServer, ENDLESS_HONEST_PAGES, LYING_ACCOUNT_ID, LYING_CASES,
@@ -60,7 +60,7 @@ async fn run(case: &LyingCase) -> Vec<String> {
             .await
             .map(|a| format!("{a:?}")),
         DataCall::Refresh => client
-            .refresh(LYING_ACCOUNT_ID, &[RefreshFeature::Balance])
+            .refresh(LYING_ACCOUNT_ID, &[DataFeature::Balances])
             .await
             .map(|r| {
                 let pending = r.features[0].outcome == FeatureOutcome::StillPending;

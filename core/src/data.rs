@@ -425,52 +425,83 @@ pub fn check_owner(o: &AccountOwner) -> Result<(), BadField> {
     id_field("ownership", IdKind::Ownership, &o.ownership)
 }
 
-/// A data feature a refresh can ask for (`features[]` of Stripe's refresh call).
+/// A kind of account data: what a session prefetches (`SessionOptions.prefetch`), what a refresh
+/// asks Stripe for (`refresh`), what an account is subscribed to (`subscribe`, `transactions`
+/// only). One enum for the one idea; Stripe's spellings differ per call (`balances` in a session's
+/// `prefetch`, `balance` in an account's `refresh`) and are mapped here, never by the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum RefreshFeature {
-    /// The account's balance (`Balance`).
-    Balance,
-    /// The account's owners (`owners`).
+pub enum DataFeature {
+    /// The account's balance (prefetch `balances`, refresh `balance`).
+    Balances,
+    /// The account's owners (`ownership`).
     Ownership,
-    /// The account's transactions (`syncTransactions`).
+    /// The account's transactions (`transactions`).
     Transactions,
+    /// Balances Stripe infers from transactions (`inferred_balances`; Stripe private preview).
+    InferredBalances,
 }
 
-impl RefreshFeature {
-    pub const ALL: [RefreshFeature; 3] = [
-        RefreshFeature::Balance,
-        RefreshFeature::Ownership,
-        RefreshFeature::Transactions,
+impl DataFeature {
+    /// Balances, ownership and transactions: the generally available features (not the
+    /// private preview's `InferredBalances`).
+    pub const GENERALLY_AVAILABLE: [DataFeature; 3] = [
+        DataFeature::Balances,
+        DataFeature::Ownership,
+        DataFeature::Transactions,
     ];
 
-    /// `balance`, `ownership`, `transactions` (Stripe's names).
-    pub fn as_str(self) -> &'static str {
+    /// Stripe's name in a session's `prefetch[]`: `balances`, `ownership`, `transactions`,
+    /// `inferred_balances`.
+    pub fn prefetch_name(self) -> &'static str {
         match self {
-            RefreshFeature::Balance => "balance",
-            RefreshFeature::Ownership => "ownership",
-            RefreshFeature::Transactions => "transactions",
+            DataFeature::Balances => "balances",
+            DataFeature::Ownership => "ownership",
+            DataFeature::Transactions => "transactions",
+            DataFeature::InferredBalances => "inferred_balances",
         }
     }
 
-    /// The permission a refresh of this feature needs.
+    /// Stripe's name in an account's `refresh` (and `subscribe`) `features[]`: `balance`
+    /// (singular), `ownership`, `transactions`, `inferred_balances`.
+    pub fn refresh_name(self) -> &'static str {
+        match self {
+            DataFeature::Balances => "balance",
+            DataFeature::Ownership => "ownership",
+            DataFeature::Transactions => "transactions",
+            DataFeature::InferredBalances => "inferred_balances",
+        }
+    }
+
+    /// The permission reading or refreshing this feature needs.
     pub fn permission(self) -> Permission {
         match self {
-            RefreshFeature::Balance => Permission::Balances,
-            RefreshFeature::Ownership => Permission::Ownership,
-            RefreshFeature::Transactions => Permission::Transactions,
+            DataFeature::Balances | DataFeature::InferredBalances => Permission::Balances,
+            DataFeature::Ownership => Permission::Ownership,
+            DataFeature::Transactions => Permission::Transactions,
         }
     }
 
     /// The account's refresh record of this feature.
     pub fn state(self, account: &Account) -> Option<RefreshState> {
         match self {
-            RefreshFeature::Balance => account.balance_refresh.as_ref().map(RefreshState::from),
-            RefreshFeature::Ownership => account.ownership_refresh.as_ref().map(RefreshState::from),
-            RefreshFeature::Transactions => {
+            DataFeature::Balances => account.balance_refresh.as_ref().map(RefreshState::from),
+            DataFeature::Ownership => account.ownership_refresh.as_ref().map(RefreshState::from),
+            DataFeature::Transactions => {
                 account.transaction_refresh.as_ref().map(RefreshState::from)
             }
+            DataFeature::InferredBalances => account
+                .inferred_balances_refresh
+                .as_ref()
+                .map(RefreshState::from),
         }
+    }
+}
+
+impl From<DataFeature> for crate::model::PrefetchFeature {
+    /// The session's wire value (`balances`, …).
+    fn from(f: DataFeature) -> Self {
+        crate::model::PrefetchFeature::from(f.prefetch_name())
     }
 }
 
@@ -526,7 +557,7 @@ pub enum RelinkReason {
 
 /// The action an account needs for `features` (in order of importance: gone, inactive, missing
 /// permissions), or `None` when the data can be read.
-pub fn account_action(account: &Account, features: &[RefreshFeature]) -> Option<AccountAction> {
+pub fn account_action(account: &Account, features: &[DataFeature]) -> Option<AccountAction> {
     if account.status == AccountStatus::Disconnected {
         return Some(AccountAction::Disconnected);
     }
@@ -543,7 +574,7 @@ pub fn account_action(account: &Account, features: &[RefreshFeature]) -> Option<
 
 /// The permissions `features` need that the account lacks. An account whose `permissions` are
 /// not known (absent) is assumed to have them: the server will say.
-pub fn missing_permissions(account: &Account, features: &[RefreshFeature]) -> Vec<Permission> {
+pub fn missing_permissions(account: &Account, features: &[DataFeature]) -> Vec<Permission> {
     let Some(granted) = &account.permissions else {
         return Vec::new();
     };
@@ -568,10 +599,11 @@ pub enum FeatureOutcome {
     Failed,
     /// Still pending when the deadline passed: ask again later.
     StillPending,
-    /// Asked for before `next_refresh_available_at`: nothing was sent; retry at this Unix time.
+    /// Asked for before `next_refresh_available_at`: nothing was sent; retry at
+    /// `retry_at_unix_seconds`.
     TooSoon {
-        /// When a refresh may be asked for again, Unix seconds.
-        retry_at: i64,
+        /// When to ask again: Unix time in seconds, UTC, as Stripe sends it.
+        retry_at_unix_seconds: i64,
     },
     /// The user never granted this feature's permission: see the report's action.
     NotPermitted,
@@ -597,15 +629,15 @@ impl FeatureOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeatureRefresh {
-    /// Which feature this is.
-    pub feature: RefreshFeature,
+    /// The feature this line is about.
+    pub feature: DataFeature,
     /// How its refresh ended.
     pub outcome: FeatureOutcome,
-    /// When Stripe last tried to refresh it, Unix seconds; none if never.
-    pub last_attempted_at: Option<i64>,
-    /// The earliest time Stripe accepts another refresh of it, Unix seconds; none when there is
-    /// no wait.
-    pub next_refresh_available_at: Option<i64>,
+    /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
+    /// `None` when the account has no record of it.
+    pub last_attempted_at_unix_seconds: Option<i64>,
+    /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
+    pub next_refresh_available_at_unix_seconds: Option<i64>,
 }
 
 /// What to do with each requested feature before calling: refresh it, wait for the refresh
@@ -613,15 +645,15 @@ pub struct FeatureRefresh {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshPlan {
     /// Features to send in `POST …/refresh`.
-    pub to_request: Vec<RefreshFeature>,
+    pub to_request: Vec<DataFeature>,
     /// Features already pending at Stripe: only wait for them.
-    pub already_pending: Vec<RefreshFeature>,
+    pub already_pending: Vec<DataFeature>,
     /// Features answered without any call.
     pub answered: Vec<FeatureRefresh>,
 }
 
 /// Decides, from the account as it is now and the time, what a refresh of `features` does.
-pub fn plan_refresh(account: &Account, features: &[RefreshFeature], now: i64) -> RefreshPlan {
+pub fn plan_refresh(account: &Account, features: &[DataFeature], now: i64) -> RefreshPlan {
     let mut plan = RefreshPlan {
         to_request: Vec::new(),
         already_pending: Vec::new(),
@@ -637,8 +669,10 @@ pub fn plan_refresh(account: &Account, features: &[RefreshFeature], now: i64) ->
         let answer = |outcome| FeatureRefresh {
             feature: f,
             outcome,
-            last_attempted_at: state.as_ref().map(|s| s.last_attempted_at),
-            next_refresh_available_at: state.as_ref().and_then(|s| s.next_refresh_available_at),
+            last_attempted_at_unix_seconds: state.as_ref().map(|s| s.last_attempted_at),
+            next_refresh_available_at_unix_seconds: state
+                .as_ref()
+                .and_then(|s| s.next_refresh_available_at),
         };
         if account.status == AccountStatus::Disconnected {
             plan.answered.push(answer(FeatureOutcome::Gone));
@@ -654,8 +688,9 @@ pub fn plan_refresh(account: &Account, features: &[RefreshFeature], now: i64) ->
             .and_then(|s| s.next_refresh_available_at)
             .filter(|at| *at > now)
         {
-            plan.answered
-                .push(answer(FeatureOutcome::TooSoon { retry_at: at }));
+            plan.answered.push(answer(FeatureOutcome::TooSoon {
+                retry_at_unix_seconds: at,
+            }));
         } else {
             plan.to_request.push(f);
         }
@@ -664,7 +699,7 @@ pub fn plan_refresh(account: &Account, features: &[RefreshFeature], now: i64) ->
 }
 
 /// Whether any of `features` is still pending on `account`.
-pub fn any_pending(account: &Account, features: &[RefreshFeature]) -> bool {
+pub fn any_pending(account: &Account, features: &[DataFeature]) -> bool {
     features.iter().any(|f| {
         f.state(account)
             .is_some_and(|s| s.status == RefreshStatus::Pending)
@@ -672,7 +707,7 @@ pub fn any_pending(account: &Account, features: &[RefreshFeature]) -> bool {
 }
 
 /// The outcome of each polled feature once polling stopped (deadline or none pending).
-pub fn settled_outcomes(account: &Account, features: &[RefreshFeature]) -> Vec<FeatureRefresh> {
+pub fn settled_outcomes(account: &Account, features: &[DataFeature]) -> Vec<FeatureRefresh> {
     features
         .iter()
         .map(|&f| {
@@ -686,8 +721,10 @@ pub fn settled_outcomes(account: &Account, features: &[RefreshFeature]) -> Vec<F
             FeatureRefresh {
                 feature: f,
                 outcome,
-                last_attempted_at: state.as_ref().map(|s| s.last_attempted_at),
-                next_refresh_available_at: state.as_ref().and_then(|s| s.next_refresh_available_at),
+                last_attempted_at_unix_seconds: state.as_ref().map(|s| s.last_attempted_at),
+                next_refresh_available_at_unix_seconds: state
+                    .as_ref()
+                    .and_then(|s| s.next_refresh_available_at),
             }
         })
         .collect()
@@ -719,8 +756,8 @@ pub fn money(amounts: &BTreeMap<String, i64>) -> Vec<Money> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Balance"))]
 pub struct BalanceView {
-    /// Unix seconds.
-    pub as_of: i64,
+    /// When the balance was read: Unix time in seconds, UTC, as Stripe sends it.
+    pub as_of_unix_seconds: i64,
     /// `cash` or `credit` (or a newer value).
     pub balance_type: String,
     /// Positive: owed to the holder; negative: owed by the holder.
@@ -734,7 +771,7 @@ pub struct BalanceView {
 impl From<&Balance> for BalanceView {
     fn from(b: &Balance) -> Self {
         BalanceView {
-            as_of: b.as_of,
+            as_of_unix_seconds: b.as_of,
             balance_type: b.type_.as_str().to_owned(),
             current: money(&b.current),
             available: match b.type_ {
@@ -962,8 +999,52 @@ mod tests {
     }
 
     #[test]
+    fn one_feature_enum_two_stripe_spellings() {
+        use crate::model::PrefetchFeature;
+        let names: Vec<_> = [
+            DataFeature::Balances,
+            DataFeature::Ownership,
+            DataFeature::Transactions,
+            DataFeature::InferredBalances,
+        ]
+        .iter()
+        .map(|f| (f.prefetch_name(), f.refresh_name(), f.permission()))
+        .collect();
+        assert_eq!(
+            names,
+            [
+                ("balances", "balance", Permission::Balances),
+                ("ownership", "ownership", Permission::Ownership),
+                ("transactions", "transactions", Permission::Transactions),
+                (
+                    "inferred_balances",
+                    "inferred_balances",
+                    Permission::Balances
+                ),
+            ]
+        );
+        assert_eq!(
+            PrefetchFeature::from(DataFeature::Balances),
+            PrefetchFeature::Balances
+        );
+        assert_eq!(
+            PrefetchFeature::from(DataFeature::InferredBalances),
+            PrefetchFeature::InferredBalances
+        );
+        // Inferred balances read their own refresh record.
+        let a = account(json!({
+            "inferred_balances_refresh": {"status": "pending", "last_attempted_at": 100}
+        }));
+        assert_eq!(
+            DataFeature::InferredBalances.state(&a).map(|s| s.status),
+            Some(RefreshStatus::Pending)
+        );
+        assert!(any_pending(&a, &[DataFeature::InferredBalances]));
+    }
+
+    #[test]
     fn actions_in_order_gone_inactive_permissions() {
-        let all = RefreshFeature::ALL;
+        let all = DataFeature::GENERALLY_AVAILABLE;
         assert_eq!(account_action(&account(json!({})), &all), None);
         assert_eq!(
             account_action(&account(json!({"status": "disconnected"})), &all),
@@ -987,7 +1068,7 @@ mod tests {
                 ])
             })
         );
-        assert_eq!(account_action(&no_txn, &[RefreshFeature::Balance]), None);
+        assert_eq!(account_action(&no_txn, &[DataFeature::Balances]), None);
         // Unknown permissions: the server decides.
         let mut unknown = account(json!({}));
         unknown.permissions = None;
@@ -1001,27 +1082,29 @@ mod tests {
             "ownership_refresh": {"status": "pending", "last_attempted_at": 150},
             "transaction_refresh": {"id": "fctxnref_1", "status": "failed", "last_attempted_at": 90, "next_refresh_available_at": 120},
         }));
-        let p = plan_refresh(&a, &RefreshFeature::ALL, 150);
-        assert_eq!(p.to_request, [RefreshFeature::Transactions]);
-        assert_eq!(p.already_pending, [RefreshFeature::Ownership]);
+        let p = plan_refresh(&a, &DataFeature::GENERALLY_AVAILABLE, 150);
+        assert_eq!(p.to_request, [DataFeature::Transactions]);
+        assert_eq!(p.already_pending, [DataFeature::Ownership]);
         assert_eq!(
             p.answered,
             [FeatureRefresh {
-                feature: RefreshFeature::Balance,
-                outcome: FeatureOutcome::TooSoon { retry_at: 200 },
-                last_attempted_at: Some(100),
-                next_refresh_available_at: Some(200)
+                feature: DataFeature::Balances,
+                outcome: FeatureOutcome::TooSoon {
+                    retry_at_unix_seconds: 200
+                },
+                last_attempted_at_unix_seconds: Some(100),
+                next_refresh_available_at_unix_seconds: Some(200)
             }]
         );
         // After the time: requested; duplicates asked once.
-        let p = plan_refresh(&a, &[RefreshFeature::Balance, RefreshFeature::Balance], 200);
-        assert_eq!(p.to_request, [RefreshFeature::Balance]);
+        let p = plan_refresh(&a, &[DataFeature::Balances, DataFeature::Balances], 200);
+        assert_eq!(p.to_request, [DataFeature::Balances]);
         let no_txn = account(json!({"permissions": ["balances"]}));
-        let p = plan_refresh(&no_txn, &[RefreshFeature::Transactions], 0);
+        let p = plan_refresh(&no_txn, &[DataFeature::Transactions], 0);
         assert_eq!(p.answered[0].outcome, FeatureOutcome::NotPermitted);
         let gone = account(json!({"status": "disconnected"}));
         assert_eq!(
-            plan_refresh(&gone, &[RefreshFeature::Balance], 0).answered[0].outcome,
+            plan_refresh(&gone, &[DataFeature::Balances], 0).answered[0].outcome,
             FeatureOutcome::Gone
         );
     }
@@ -1033,7 +1116,7 @@ mod tests {
             "ownership_refresh": {"status": "pending", "last_attempted_at": 1},
             "transaction_refresh": {"id": "fctxnref_1", "status": "paused_by_stripe", "last_attempted_at": 1},
         }));
-        let o: Vec<_> = settled_outcomes(&a, &RefreshFeature::ALL)
+        let o: Vec<_> = settled_outcomes(&a, &DataFeature::GENERALLY_AVAILABLE)
             .into_iter()
             .map(|f| f.outcome)
             .collect();
@@ -1045,8 +1128,8 @@ mod tests {
                 FeatureOutcome::Failed
             ]
         );
-        assert!(any_pending(&a, &RefreshFeature::ALL));
-        assert!(!any_pending(&a, &[RefreshFeature::Balance]));
+        assert!(any_pending(&a, &DataFeature::GENERALLY_AVAILABLE));
+        assert!(!any_pending(&a, &[DataFeature::Balances]));
     }
 
     #[test]

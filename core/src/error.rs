@@ -61,7 +61,7 @@ pub enum FinConnError {
     #[error("{reason}")]
     Unauthorized {
         /// The HTTP status, 401 or 403.
-        status: u16,
+        status: i32,
         /// The whole sentence for a developer's log: the kind of failure, then what happened
         /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
@@ -72,7 +72,7 @@ pub enum FinConnError {
     #[error("{reason}")]
     Rejected {
         /// The HTTP status (a 4xx other than 401, 403 and 429).
-        status: u16,
+        status: i32,
         /// The whole sentence for a developer's log: the kind of failure, then what happened
         /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
@@ -84,9 +84,9 @@ pub enum FinConnError {
     ServiceUnavailable {
         /// The HTTP status of the last answer (5xx or 429); none when the service could not be
         /// reached at all.
-        status: Option<u16>,
+        status: Option<i32>,
         /// How long the server asked the app to wait (`Retry-After`), in milliseconds.
-        retry_after_ms: Option<u64>,
+        retry_after_ms: Option<i64>,
         /// The whole sentence for a developer's log: the kind of failure, then what happened
         /// (scrubbed of secrets). Not written for users: show your own text.
         reason: String,
@@ -170,7 +170,7 @@ impl FinConnError {
         request_id: Option<String>,
     ) -> Self {
         FinConnError::Unauthorized {
-            status,
+            status: i32::from(status),
             reason: format!("unauthorized ({status}): {detail}"),
             request_id,
         }
@@ -183,7 +183,7 @@ impl FinConnError {
         request_id: Option<String>,
     ) -> Self {
         FinConnError::Rejected {
-            status,
+            status: i32::from(status),
             reason: format!("rejected by the backend ({status}): {detail}"),
             request_id,
         }
@@ -198,8 +198,8 @@ impl FinConnError {
     ) -> Self {
         let status_text = status.map(|s| format!(" ({s})")).unwrap_or_default();
         FinConnError::ServiceUnavailable {
-            status,
-            retry_after_ms,
+            status: status.map(i32::from),
+            retry_after_ms: retry_after_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
             reason: format!("service unavailable{status_text}: {detail}"),
             request_id,
         }

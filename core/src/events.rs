@@ -68,9 +68,9 @@ pub enum FlowEvent {
         /// Which call of the contract (`create_session`, `complete_session`, …).
         endpoint: String,
         /// 1 for the first attempt, 2 for the first retry, and so on.
-        attempt: u32,
+        attempt: i32,
         /// The HTTP status; none when no answer came (offline, timeout).
-        status: Option<u16>,
+        status: Option<i32>,
         /// The server's `Request-Id` / `X-Request-Id`, to give to support; none if it sent none.
         request_id: Option<String>,
         /// None on a 2xx; else a short code (`offline`, `redirect`, `too_large`, `http_error`…).
@@ -99,14 +99,14 @@ pub enum FlowEvent {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OutboxSummary {
     /// Reports the backend acknowledged in this pass; they left the outbox.
-    pub delivered: u32,
+    pub delivered: i32,
     /// Still pending: unreachable backend, another client or process sending them now, or a file
     /// unreadable at the moment. Sent again next time.
-    pub remaining: u32,
+    pub remaining: i32,
     /// Refused for good by the backend (unknown session, …).
-    pub dropped: u32,
+    pub dropped: i32,
     /// Files whose content could not be decoded, moved aside by this call (never sent; counted
     /// once; the newest 20 kept for 30 days at most). Entries that are not regular files or not
     /// the library's names are ignored and not counted anywhere.
-    pub quarantined: u32,
+    pub quarantined: i32,
 }

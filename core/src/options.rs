@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountSubcategory, DataFeature, Permission};
+use crate::model::{AccountSubcategory, Permission, PrefetchFeature};
 use crate::return_url::ReturnUrlRules;
 
 /// Longest Stripe object id we accept in options (`fcauth_…`, `fca_…`). Stripe ids are far shorter.
@@ -18,7 +18,7 @@ pub struct SessionOptions {
     pub permissions: Vec<Permission>,
     /// Data Stripe fetches as soon as accounts are linked. Each needs its permission.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prefetch: Vec<DataFeature>,
+    pub prefetch: Vec<PrefetchFeature>,
     /// Only these account subcategories can be linked (`filters.account_subcategories`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_subcategories: Vec<AccountSubcategory>,
@@ -150,7 +150,7 @@ impl SessionOptions {
 }
 
 /// The permission a prefetch feature needs; `None` for values this SDK does not know yet.
-fn permission_for_prefetch(feature: &DataFeature) -> Option<Permission> {
+fn permission_for_prefetch(feature: &PrefetchFeature) -> Option<Permission> {
     match feature.as_str() {
         "balances" | "inferred_balances" => Some(Permission::Balances),
         "ownership" => Some(Permission::Ownership),
@@ -218,13 +218,13 @@ mod tests {
     fn duplicates_are_removed_in_order() {
         let mut o = base();
         o.permissions.push(Permission::Balances);
-        o.prefetch = vec![DataFeature::Balances, DataFeature::Balances];
+        o.prefetch = vec![PrefetchFeature::Balances, PrefetchFeature::Balances];
         let v = o.validate().unwrap();
         assert_eq!(
             v.permissions,
             vec![Permission::Balances, Permission::PaymentMethod]
         );
-        assert_eq!(v.prefetch, vec![DataFeature::Balances]);
+        assert_eq!(v.prefetch, vec![PrefetchFeature::Balances]);
     }
 
     #[test]
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn prefetch_needs_its_permission() {
         let mut o = base();
-        o.prefetch = vec![DataFeature::Transactions];
+        o.prefetch = vec![PrefetchFeature::Transactions];
         assert_eq!(
             o.validate(),
             Err(OptionsError::PrefetchWithoutPermission {

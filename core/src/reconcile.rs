@@ -170,7 +170,7 @@ pub enum ResultWarning {
     /// The same account appeared more than once and was kept once.
     DuplicateAccountsRemoved {
         /// How many repeated entries were dropped.
-        count: u32,
+        count: i32,
     },
     /// The session said more accounts exist than it listed (`has_more`).
     MoreAccountsNotListed,
@@ -293,7 +293,9 @@ pub fn reconcile(input: ReconcileInput<'_>) -> FlowResult {
 
     let (accounts, duplicates) = collect_accounts(session);
     if duplicates > 0 {
-        warnings.push(ResultWarning::DuplicateAccountsRemoved { count: duplicates });
+        warnings.push(ResultWarning::DuplicateAccountsRemoved {
+            count: i32::try_from(duplicates).unwrap_or(i32::MAX),
+        });
     }
     if session.accounts.has_more {
         warnings.push(ResultWarning::MoreAccountsNotListed);

@@ -44,7 +44,7 @@ final class SampleController {
 
     /// Data the sample asks the user to share.
     private static let permissions: [Permission] = [.balances, .ownership, .paymentMethod, .transactions]
-    private static let allFeatures: [RefreshFeature] = [.balance, .ownership, .transactions]
+    private static let allFeatures: [DataFeature] = [.balances, .ownership, .transactions]
 
     private let presenter: SheetPresenter
     private let log: SampleLog
@@ -284,7 +284,7 @@ final class SampleController {
                 ledger.byId[transaction.id] = transaction
             }
             ledgers[accountId] = ledger
-            let latest = ledger.byId.values.sorted { $0.transactedAt > $1.transactedAt }.prefix(5)
+            let latest = ledger.byId.values.sorted { $0.transactedAtUnixSeconds > $1.transactedAtUnixSeconds }.prefix(5)
             updateDetails(accountId) { $0.latestTransactions = Array(latest) }
         }
         return owners?.action ?? sync?.action

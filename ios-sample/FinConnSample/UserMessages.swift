@@ -104,8 +104,8 @@ enum UserMessages {
             outcome = "Stripe could not refresh it"
         case .stillPending:
             outcome = "still pending, check again later"
-        case .tooSoon(let retryAt):
-            outcome = "refreshed recently, next refresh after \(dateTimeText(unixSeconds: retryAt))"
+        case .tooSoon(let retryAtUnixSeconds):
+            outcome = "refreshed recently, next refresh after \(dateTimeText(unixSeconds: retryAtUnixSeconds))"
         case .notPermitted:
             outcome = "not permitted by the user"
         case .gone:
@@ -114,11 +114,12 @@ enum UserMessages {
         return "\(text(for: refresh.feature)): \(outcome)"
     }
 
-    static func text(for feature: RefreshFeature) -> String {
+    static func text(for feature: DataFeature) -> String {
         switch feature {
-        case .balance: return "Balance"
+        case .balances: return "Balance"
         case .ownership: return "Owners"
         case .transactions: return "Transactions"
+        case .inferredBalances: return "Inferred balance"
         }
     }
 

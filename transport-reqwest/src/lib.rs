@@ -89,7 +89,9 @@ impl ReqwestTransport {
         let cap = request.max_response_bytes;
         let mut response = builder.send().await.map_err(|e| classify(&e))?;
         if response.content_length().is_some_and(|len| len > cap) {
-            return Err(TransportError::TooLarge { limit: cap });
+            return Err(TransportError::TooLarge {
+                limit: i64::try_from(cap).unwrap_or(i64::MAX),
+            });
         }
         let status = response.status().as_u16();
         let headers = response
@@ -105,7 +107,9 @@ impl ReqwestTransport {
         let mut body = Vec::with_capacity(expected as usize);
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if (body.len() + chunk.len()) as u64 > cap {
-                return Err(TransportError::TooLarge { limit: cap });
+                return Err(TransportError::TooLarge {
+                    limit: i64::try_from(cap).unwrap_or(i64::MAX),
+                });
             }
             body.extend_from_slice(&chunk);
         }

@@ -19,7 +19,7 @@ use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
     Account, FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlCheck, UrlHandling,
 };
-use finconn_core::data::RefreshFeature;
+use finconn_core::data::DataFeature;
 use finconn_core::error::FinConnError;
 use finconn_core::state::FlowPhase;
 
@@ -47,37 +47,37 @@ pub struct FlowClientConfig {
     /// Stripe's API base URL; only tests change it.
     #[uniffi(default)]
     pub stripe_api_url: Option<String>,
-    /// Connect timeout, milliseconds.
+    /// Connect timeout, milliseconds (not negative).
     #[uniffi(default = 10000)]
-    pub connect_timeout_ms: u64,
-    /// Total time of one attempt, milliseconds.
+    pub connect_timeout_ms: i64,
+    /// Total time of one attempt, milliseconds (not negative).
     #[uniffi(default = 30000)]
-    pub request_timeout_ms: u64,
-    /// Attempts per call, the first included.
+    pub request_timeout_ms: i64,
+    /// Attempts per call, the first included (not negative).
     #[uniffi(default = 4)]
-    pub max_attempts: u32,
+    pub max_attempts: i32,
     /// Paths of the backend's endpoints, when they differ from `docs/backend-contract.md`.
     #[uniffi(default)]
     pub paths: Option<BackendEndpoints>,
     /// The largest answer accepted, in bytes (1 MiB). A larger one fails, and is not retried.
     #[uniffi(default = 1048576)]
-    pub max_response_bytes: u64,
+    pub max_response_bytes: i64,
     /// How long `refresh` may take as a whole, milliseconds: its requests and every poll of
     /// Stripe's asynchronous refreshes (features still pending then are `StillPending`).
     #[uniffi(default = 30000)]
-    pub refresh_deadline_ms: u64,
+    pub refresh_deadline_ms: i64,
     /// Transactions or owners one account-data call reads at most (10,000; at least 100).
     #[uniffi(default = 10000)]
-    pub max_items_per_call: u32,
+    pub max_items_per_call: i32,
     /// Bytes one account-data call holds at most for what it read, each item counted decoded
     /// (8 MiB; at least `maxResponseBytes` + 100 KiB).
     #[uniffi(default = 8388608)]
-    pub max_bytes_per_call: u64,
+    pub max_bytes_per_call: i64,
     /// The deadline of every public call as a whole (the flow's and the client's, account data
     /// included), every request, retry, poll and report included, milliseconds. `link` applies
     /// it to each of its steps, never to the time the user spends in the sheet.
     #[uniffi(default = 60000)]
-    pub call_deadline_ms: u64,
+    pub call_deadline_ms: i64,
 }
 
 // The defaults above are the core's (`finconn_core::data::DataLimits::default()`).
@@ -160,15 +160,37 @@ impl core_flow::FlowEventListener for ListenerAdapter {
     }
 }
 
-impl From<FlowClientConfig> for core_flow::FlowConfig {
-    fn from(c: FlowClientConfig) -> Self {
+/// A number of the configuration as the core's unsigned type: a negative one is the app's mistake,
+/// refused as `InvalidConfiguration` naming the field (never wrapped round, never a panic).
+fn unsigned<T: TryFrom<i64>>(field: &str, value: i64) -> Result<T, FinConnError> {
+    T::try_from(value).map_err(|_| {
+        FinConnError::invalid_configuration(format_args!(
+            "{field} is {value}: it must not be negative"
+        ))
+    })
+}
+
+fn millis(field: &str, value: i64) -> Result<Duration, FinConnError> {
+    unsigned(field, value).map(Duration::from_millis)
+}
+
+/// The core's milliseconds as the API's (a duration too long for an `i64` of milliseconds, which
+/// no configuration holds, saturates).
+pub(crate) fn as_millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl TryFrom<FlowClientConfig> for core_flow::FlowConfig {
+    type Error = FinConnError;
+
+    fn try_from(c: FlowClientConfig) -> Result<Self, FinConnError> {
         // The library's defaults first (`FlowConfig::new`), then what the app set.
         let mut config = core_flow::FlowConfig::new(c.backend_url, c.return_urls, c.data_dir);
         let backend = &mut config.backend;
-        backend.connect_timeout = Duration::from_millis(c.connect_timeout_ms);
-        backend.request_timeout = Duration::from_millis(c.request_timeout_ms);
-        backend.retry.max_attempts = c.max_attempts;
-        backend.max_response_bytes = c.max_response_bytes;
+        backend.connect_timeout = millis("connectTimeoutMs", c.connect_timeout_ms)?;
+        backend.request_timeout = millis("requestTimeoutMs", c.request_timeout_ms)?;
+        backend.retry.max_attempts = unsigned("maxAttempts", i64::from(c.max_attempts))?;
+        backend.max_response_bytes = unsigned("maxResponseBytes", c.max_response_bytes)?;
         if let Some(url) = c.stripe_api_url {
             backend.stripe_api_base = url;
         }
@@ -177,11 +199,12 @@ impl From<FlowClientConfig> for core_flow::FlowConfig {
         }
         config.android_app_id = c.android_app_id;
         config.stripe_fallback = c.stripe_fallback;
-        config.refresh.deadline = Duration::from_millis(c.refresh_deadline_ms);
-        config.data_limits.max_items = c.max_items_per_call;
-        config.data_limits.max_bytes = c.max_bytes_per_call;
-        config.data_limits.call_deadline = Duration::from_millis(c.call_deadline_ms);
-        config
+        config.refresh.deadline = millis("refreshDeadlineMs", c.refresh_deadline_ms)?;
+        config.data_limits.max_items =
+            unsigned("maxItemsPerCall", i64::from(c.max_items_per_call))?;
+        config.data_limits.max_bytes = unsigned("maxBytesPerCall", c.max_bytes_per_call)?;
+        config.data_limits.call_deadline = millis("callDeadlineMs", c.call_deadline_ms)?;
+        Ok(config)
     }
 }
 
@@ -199,15 +222,15 @@ impl FlowClientConfig {
             data_dir,
             stripe_fallback: c.stripe_fallback,
             stripe_api_url: None,
-            connect_timeout_ms: c.backend.connect_timeout.as_millis() as u64,
-            request_timeout_ms: c.backend.request_timeout.as_millis() as u64,
-            max_attempts: c.backend.retry.max_attempts,
+            connect_timeout_ms: as_millis(c.backend.connect_timeout),
+            request_timeout_ms: as_millis(c.backend.request_timeout),
+            max_attempts: i32::try_from(c.backend.retry.max_attempts).unwrap_or(i32::MAX),
             paths: None,
-            max_response_bytes: c.backend.max_response_bytes,
-            refresh_deadline_ms: c.refresh.deadline.as_millis() as u64,
-            max_items_per_call: c.data_limits.max_items,
-            max_bytes_per_call: c.data_limits.max_bytes,
-            call_deadline_ms: c.data_limits.call_deadline.as_millis() as u64,
+            max_response_bytes: i64::try_from(c.backend.max_response_bytes).unwrap_or(i64::MAX),
+            refresh_deadline_ms: as_millis(c.refresh.deadline),
+            max_items_per_call: i32::try_from(c.data_limits.max_items).unwrap_or(i32::MAX),
+            max_bytes_per_call: i64::try_from(c.data_limits.max_bytes).unwrap_or(i64::MAX),
+            call_deadline_ms: as_millis(c.data_limits.call_deadline),
         }
     }
 }
@@ -239,7 +262,7 @@ impl FlowClient {
         let headers = headers.map(|h| Arc::new(HeadersAdapter(h)) as Arc<dyn HeaderProvider>);
         let transport = Arc::new(TransportAdapter(transport));
         offload(async move {
-            let inner = core_flow::FlowClient::new(config.into(), headers, transport)?;
+            let inner = core_flow::FlowClient::new(config.try_into()?, headers, transport)?;
             Ok(Arc::new(FlowClient { inner }))
         })
         .await
@@ -297,7 +320,7 @@ impl FlowClient {
                     .map(|inner| Arc::new(Flow { inner }))
                     .collect(),
                 reports: r.reports,
-                quarantined: r.quarantined,
+                quarantined: i32::try_from(r.quarantined).unwrap_or(i32::MAX),
             })
         })
         .await
@@ -358,7 +381,7 @@ impl FlowClient {
     pub async fn refresh(
         &self,
         account_id: String,
-        features: Vec<RefreshFeature>,
+        features: Vec<DataFeature>,
     ) -> Result<RefreshReport, FinConnError> {
         let inner = self.inner.clone();
         offload(async move {
@@ -401,7 +424,7 @@ impl FlowClient {
     pub async fn subscribe(
         &self,
         account_id: String,
-        features: Vec<RefreshFeature>,
+        features: Vec<DataFeature>,
     ) -> Result<Account, FinConnError> {
         let inner = self.inner.clone();
         offload(async move {
@@ -414,7 +437,7 @@ impl FlowClient {
     pub async fn unsubscribe(
         &self,
         account_id: String,
-        features: Vec<RefreshFeature>,
+        features: Vec<DataFeature>,
     ) -> Result<Account, FinConnError> {
         let inner = self.inner.clone();
         offload(async move {
@@ -424,18 +447,24 @@ impl FlowClient {
     }
 
     /// Adds a listener for every flow of this client; returns an id for `removeListener`.
-    pub fn add_listener(&self, listener: Arc<dyn FlowListener>) -> u64 {
-        self.inner.add_listener(Arc::new(ListenerAdapter(listener)))
+    pub fn add_listener(&self, listener: Arc<dyn FlowListener>) -> i64 {
+        let id = self.inner.add_listener(Arc::new(ListenerAdapter(listener)));
+        // Ids count up from 1: an i64 holds every one a process can make.
+        i64::try_from(id).unwrap_or(i64::MAX)
     }
 
-    /// Removes the listener `addListener` returned this id for; an unknown id changes nothing.
-    pub fn remove_listener(&self, listener_id: u64) {
-        self.inner.remove_listener(listener_id)
+    /// Removes the listener `addListener` returned this id for; an id it never returned
+    /// (negative ones included) removes nothing.
+    pub fn remove_listener(&self, listener_id: i64) {
+        if let Ok(id) = u64::try_from(listener_id) {
+            self.inner.remove_listener(id)
+        }
     }
 
-    /// Events dropped because a listener was too slow (1024 were waiting for it).
-    pub fn dropped_events(&self) -> u64 {
-        self.inner.dropped_events()
+    /// Events dropped because a listener was too slow (1024 were waiting for it), since the
+    /// client was opened. A count of the process's lifetime: an `i64`, not an `i32`.
+    pub fn dropped_events(&self) -> i64 {
+        i64::try_from(self.inner.dropped_events()).unwrap_or(i64::MAX)
     }
 }
 
@@ -457,7 +486,7 @@ pub struct PendingRecovery {
     /// What the delivery of the queued completion reports did.
     pub reports: OutboxSummary,
     /// Corrupt or forged flow snapshots moved aside by this call (counted once, never resumed).
-    pub quarantined: u32,
+    pub quarantined: i32,
 }
 
 /// One Financial Connections flow: `start` → present Stripe's sheet → `handleUrl` for deep links →
@@ -579,4 +608,68 @@ pub fn check_return_url(
     let rules = ReturnUrlRules::new(&return_urls, android_app_id.as_deref())
         .map_err(finconn_core::error::FinConnError::from)?;
     Ok(rules.classify(&url).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> FlowClientConfig {
+        FlowClientConfig::core_defaults(
+            "http://127.0.0.1:8080".into(),
+            vec!["myapp://stripe-redirect".into()],
+            "/tmp/finconn-config-test".into(),
+        )
+    }
+
+    #[test]
+    fn the_defaults_convert_unchanged() {
+        let c: core_flow::FlowConfig = config().try_into().unwrap();
+        let d = core_flow::FlowConfig::new(
+            "http://127.0.0.1:8080".to_owned(),
+            vec!["myapp://stripe-redirect".to_owned()],
+            "/tmp/finconn-config-test".to_owned(),
+        );
+        assert_eq!(c.backend.connect_timeout, d.backend.connect_timeout);
+        assert_eq!(c.backend.max_response_bytes, d.backend.max_response_bytes);
+        assert_eq!(c.data_limits.max_items, d.data_limits.max_items);
+        assert_eq!(c.refresh.deadline, d.refresh.deadline);
+    }
+
+    #[test]
+    fn a_negative_number_in_the_configuration_is_invalid_configuration_naming_it() {
+        type Set = fn(&mut FlowClientConfig);
+        let cases: [(&str, Set); 8] = [
+            ("connectTimeoutMs", |c| c.connect_timeout_ms = -1),
+            ("requestTimeoutMs", |c| c.request_timeout_ms = -30_000),
+            ("maxAttempts", |c| c.max_attempts = -4),
+            ("maxResponseBytes", |c| c.max_response_bytes = i64::MIN),
+            ("refreshDeadlineMs", |c| c.refresh_deadline_ms = -1),
+            ("maxItemsPerCall", |c| c.max_items_per_call = i32::MIN),
+            ("maxBytesPerCall", |c| c.max_bytes_per_call = -8),
+            ("callDeadlineMs", |c| c.call_deadline_ms = -60_000),
+        ];
+        for (field, set) in cases {
+            let mut c = config();
+            set(&mut c);
+            match core_flow::FlowConfig::try_from(c) {
+                Err(FinConnError::InvalidConfiguration { reason }) => assert!(
+                    reason.contains(field) && reason.contains("negative"),
+                    "{field}: {reason}"
+                ),
+                Err(other) => panic!("{field}: {other:?}"),
+                Ok(_) => panic!("{field}: a negative value was accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn zero_is_not_negative() {
+        let mut c = config();
+        c.max_attempts = 0;
+        c.connect_timeout_ms = 0;
+        let core: core_flow::FlowConfig = c.try_into().unwrap();
+        assert_eq!(core.backend.retry.max_attempts, 0);
+        assert_eq!(core.backend.connect_timeout, Duration::ZERO);
+    }
 }

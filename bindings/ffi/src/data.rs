@@ -18,18 +18,18 @@ use crate::types::{Account, Permission};
 pub struct RefreshRecord {
     /// `pending`, `succeeded`, `failed`, or a newer value.
     pub status: String,
-    /// When Stripe last started this refresh, Unix seconds.
-    pub last_attempted_at: i64,
-    /// `None` while pending.
-    pub next_refresh_available_at: Option<i64>,
+    /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
+    pub last_attempted_at_unix_seconds: i64,
+    /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
+    pub next_refresh_available_at_unix_seconds: Option<i64>,
 }
 
 impl From<&core_data::RefreshState> for RefreshRecord {
     fn from(s: &core_data::RefreshState) -> Self {
         RefreshRecord {
             status: s.status.as_str().to_owned(),
-            last_attempted_at: s.last_attempted_at,
-            next_refresh_available_at: s.next_refresh_available_at,
+            last_attempted_at_unix_seconds: s.last_attempted_at,
+            next_refresh_available_at_unix_seconds: s.next_refresh_available_at,
         }
     }
 }
@@ -131,8 +131,8 @@ pub struct AccountOwner {
     pub phone: Option<String>,
     /// The address, unparsed.
     pub raw_address: Option<String>,
-    /// Unix seconds.
-    pub refreshed_at: Option<i64>,
+    /// When the institution last reported this owner: Unix time in seconds, UTC, as Stripe sends it.
+    pub refreshed_at_unix_seconds: Option<i64>,
 }
 
 impl From<&core_model::AccountOwner> for AccountOwner {
@@ -143,7 +143,7 @@ impl From<&core_model::AccountOwner> for AccountOwner {
             email: o.email.clone(),
             phone: o.phone.clone(),
             raw_address: o.raw_address.clone(),
-            refreshed_at: o.refreshed_at,
+            refreshed_at_unix_seconds: o.refreshed_at,
         }
     }
 }
@@ -197,14 +197,14 @@ pub struct Transaction {
     pub description: String,
     /// Pending, posted or void.
     pub status: TransactionStatus,
-    /// When it happened, Unix seconds.
-    pub transacted_at: i64,
-    /// When it posted, Unix seconds; none while pending.
-    pub posted_at: Option<i64>,
-    /// When it was voided, Unix seconds; none unless void.
-    pub void_at: Option<i64>,
-    /// When it last changed (Unix seconds).
-    pub updated: i64,
+    /// When it happened: Unix time in seconds, UTC, as Stripe sends it.
+    pub transacted_at_unix_seconds: i64,
+    /// When it was posted: Unix time in seconds, UTC, as Stripe sends it. `None` until then.
+    pub posted_at_unix_seconds: Option<i64>,
+    /// When it was voided: Unix time in seconds, UTC, as Stripe sends it. `None` unless it was.
+    pub void_at_unix_seconds: Option<i64>,
+    /// When it last changed: Unix time in seconds, UTC, as Stripe sends it.
+    pub updated_unix_seconds: i64,
     /// The refresh that last changed it (`fctxnref_…`).
     pub transaction_refresh: String,
 }
@@ -228,10 +228,10 @@ impl From<core_model::Transaction> for Transaction {
                 currency: t.currency,
             },
             description: t.description,
-            transacted_at: t.transacted_at,
-            posted_at: t.status_transitions.posted_at,
-            void_at: t.status_transitions.void_at,
-            updated: t.updated,
+            transacted_at_unix_seconds: t.transacted_at,
+            posted_at_unix_seconds: t.status_transitions.posted_at,
+            void_at_unix_seconds: t.status_transitions.void_at,
+            updated_unix_seconds: t.updated,
             transaction_refresh: t.transaction_refresh,
         }
     }
@@ -245,8 +245,8 @@ pub struct TransactionSync {
     /// For the next sync; `None` until a transactions refresh succeeded. With `hasMore`, it
     /// continues this listing where it stopped.
     pub cursor: Option<String>,
-    /// How many pages this call read from the backend.
-    pub pages: u32,
+    /// Pages of the backend's list this call read.
+    pub pages: i32,
     /// The call stopped at a per-call limit (`maxItemsPerCall`, `maxBytesPerCall`, 1,000 pages,
     /// `callDeadlineMs`) before the end of the list: what it returns is complete so far; sync
     /// again with `cursor` to read on.
@@ -261,7 +261,7 @@ impl From<core_ad::TransactionSync> for TransactionSync {
         TransactionSync {
             transactions: s.transactions.into_iter().map(Transaction::from).collect(),
             cursor: s.cursor,
-            pages: s.pages,
+            pages: i32::try_from(s.pages).unwrap_or(i32::MAX),
             has_more: s.has_more,
             action: s.action.as_ref().map(AccountAction::from),
         }

@@ -114,10 +114,13 @@ pub(crate) async fn lines_delivered() {
     }
 }
 
-/// Log lines dropped so far because the logger was too slow.
+/// Log lines dropped so far because the logger was too slow, since the process started (a count
+/// of the process's lifetime: an `i64`, not an `i32`).
 #[uniffi::export]
-pub fn dropped_log_lines() -> u64 {
-    QUEUE.get().map_or(0, |q| q.dropped())
+pub fn dropped_log_lines() -> i64 {
+    QUEUE
+        .get()
+        .map_or(0, |q| i64::try_from(q.dropped()).unwrap_or(i64::MAX))
 }
 
 /// Sends the library's logs at `max_level` and above to `logger`. Call again to replace it.

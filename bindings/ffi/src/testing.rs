@@ -59,6 +59,22 @@ fn endpoint(name: &str) -> Result<Endpoint, FinConnError> {
     })
 }
 
+/// A count of the simulator's as the API's `i32` (saturating: no test counts that far).
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Milliseconds or bytes of a test table as the API's `i64`.
+fn as_i64(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// A number from Swift or Kotlin that must not be negative: a negative one is refused as
+/// `InvalidConfiguration`, never wrapped round.
+fn non_negative<T: TryFrom<i64>>(name: &str, value: i64) -> Result<T, FinConnError> {
+    T::try_from(value).map_err(|_| invalid(format!("{name} is {value}: it must not be negative")))
+}
+
 /// `status:<code>`, `too_many_requests:<secs>`, `delay_ms:<ms>`, `reset`, `reset_after_commit`,
 /// `malformed_json`, `malformed_json_after_commit`, `never_finishing_body`.
 fn fault(spec: &str) -> Result<Fault, FinConnError> {
@@ -68,7 +84,10 @@ fn fault(spec: &str) -> Result<Fault, FinConnError> {
             .map_err(|_| invalid(format!("fault {spec:?} needs a number")))
     };
     Ok(match name {
-        "status" => Fault::Status(number()? as u16),
+        "status" => Fault::Status(
+            u16::try_from(number()?)
+                .map_err(|_| invalid(format!("fault {spec:?}: not a status")))?,
+        ),
         "too_many_requests" => Fault::TooManyRequests {
             retry_after_secs: number()?,
         },
@@ -147,43 +166,48 @@ impl TestSimulator {
         &self,
         endpoint_name: String,
         fault_spec: String,
-        count: u32,
+        count: i32,
     ) -> Result<(), FinConnError> {
         let endpoint = endpoint(&endpoint_name)?;
         let fault = fault(&fault_spec)?;
+        let count: usize = non_negative("count", i64::from(count))?;
         self.with(|sim| {
-            sim.faults().push_n(endpoint, fault, count as usize);
+            sim.faults().push_n(endpoint, fault, count);
         })
     }
 
     /// Sessions the backend created.
-    pub fn sessions_created(&self) -> Result<u64, FinConnError> {
-        self.with(|sim| sim.sessions_created() as u64)
+    pub fn sessions_created(&self) -> Result<i32, FinConnError> {
+        self.with(|sim| count(sim.sessions_created()))
     }
 
     /// Distinct completion reports the backend accepted for a session.
-    pub fn reports_received(&self, session_id: String) -> Result<u64, FinConnError> {
-        self.with(|sim| sim.reports_received(&session_id) as u64)
+    pub fn reports_received(&self, session_id: String) -> Result<i32, FinConnError> {
+        self.with(|sim| count(sim.reports_received(&session_id)))
     }
 
     /// Requests the simulator received on an endpoint (names as for `pushFault`).
-    pub fn requests(&self, endpoint_name: String) -> Result<u64, FinConnError> {
+    pub fn requests(&self, endpoint_name: String) -> Result<i32, FinConnError> {
         let endpoint = endpoint(&endpoint_name)?;
-        self.with(|sim| sim.requests(endpoint) as u64)
+        self.with(|sim| count(sim.requests(endpoint)))
     }
 
     /// How many transactions the simulated Stripe holds for an account.
-    pub fn transactions_held(&self, account_id: String) -> Result<u64, FinConnError> {
-        self.with(|sim| sim.transactions_held(&account_id) as u64)
+    pub fn transactions_held(&self, account_id: String) -> Result<i32, FinConnError> {
+        self.with(|sim| count(sim.transactions_held(&account_id)))
     }
 
-    /// How long refreshes requested from now on stay pending (default 50 ms).
-    pub fn set_refresh_delay_ms(&self, ms: u64) -> Result<(), FinConnError> {
+    /// How long refreshes requested from now on stay pending, milliseconds (default 50 ms; not
+    /// negative).
+    pub fn set_refresh_delay_ms(&self, ms: i64) -> Result<(), FinConnError> {
+        let ms = non_negative("ms", ms)?;
         self.with(|sim| sim.set_refresh_delay(Duration::from_millis(ms)))
     }
 
-    /// How long after an attempt the next refresh may be asked for (default 60 s).
-    pub fn set_refresh_cooldown_ms(&self, ms: u64) -> Result<(), FinConnError> {
+    /// How long after an attempt the next refresh may be asked for, milliseconds (default 60 s;
+    /// not negative).
+    pub fn set_refresh_cooldown_ms(&self, ms: i64) -> Result<(), FinConnError> {
+        let ms = non_negative("ms", ms)?;
         self.with(|sim| sim.set_refresh_cooldown(Duration::from_millis(ms)))
     }
 
@@ -217,8 +241,8 @@ pub async fn testing_panic_offloaded(message: String) -> Result<(), FinConnError
 /// thread that did the last one.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TestDiskWork {
-    /// Store operations so far, in this whole process.
-    pub operations: u64,
+    /// Store operations of the process so far (a lifetime count: an `i64`).
+    pub operations: i64,
     /// `None`: a thread without a name.
     pub last_thread: Option<String>,
 }
@@ -229,7 +253,7 @@ pub struct TestDiskWork {
 pub fn testing_disk_work() -> TestDiskWork {
     let (operations, last_thread) = finconn_client::store::witness::last();
     TestDiskWork {
-        operations,
+        operations: i64::try_from(operations).unwrap_or(i64::MAX),
         last_thread,
     }
 }
@@ -247,8 +271,8 @@ pub struct TestHostileCase {
     pub expected_error: Option<String>,
     /// A word the error's `reason` must contain.
     pub message_contains: String,
-    /// The client's `maxResponseBytes` for this case.
-    pub max_response_bytes: u64,
+    /// The client's `maxResponseBytes` for this case, bytes.
+    pub max_response_bytes: i64,
     /// The host's header provider must add `X-Evil: a\r\nX-Injected: 1`.
     pub crlf_header: bool,
     /// The server speaks HTTPS with the certificate of `TestHostileServer.certificateDer()`.
@@ -265,7 +289,7 @@ pub fn hostile_cases() -> Vec<TestHostileCase> {
             stage: c.stage.as_str().to_owned(),
             expected_error: c.expected_error.map(str::to_owned),
             message_contains: c.message_contains.to_owned(),
-            max_response_bytes: c.max_response_bytes,
+            max_response_bytes: as_i64(c.max_response_bytes),
             crlf_header: c.crlf_header,
             tls: c.tls,
         })
@@ -320,18 +344,18 @@ impl TestHostileServer {
     }
 
     /// Requests the hostile server read.
-    pub fn requests(&self) -> Result<u64, FinConnError> {
-        self.with(|s| s.requests() as u64)
+    pub fn requests(&self) -> Result<i32, FinConnError> {
+        self.with(|s| count(s.requests()))
     }
 
     /// Requests for the same-host redirect target.
-    pub fn steal_requests(&self) -> Result<u64, FinConnError> {
-        self.with(|s| s.steal_requests() as u64)
+    pub fn steal_requests(&self) -> Result<i32, FinConnError> {
+        self.with(|s| count(s.steal_requests()))
     }
 
     /// Connections the bystander on 127.0.0.2 accepted.
-    pub fn other_host_connections(&self) -> Result<u64, FinConnError> {
-        self.with(|s| s.other_host_connections() as u64)
+    pub fn other_host_connections(&self) -> Result<i32, FinConnError> {
+        self.with(|s| count(s.other_host_connections()))
     }
 
     /// The secrets the server handed out and the user token the tests send: none may appear in
@@ -387,13 +411,13 @@ pub struct TestLyingCase {
     /// A succeeding refresh must report the balance `StillPending`.
     pub expect_still_pending: bool,
     /// The most owners/transactions requests the call may send.
-    pub max_list_requests: u64,
+    pub max_list_requests: i32,
     /// The call must return within this many milliseconds.
-    pub max_ms: u64,
-    /// The client's `callDeadlineMs` and `refreshDeadlineMs` for this case.
-    pub call_deadline_ms: u64,
+    pub max_ms: i64,
+    /// The client's `callDeadlineMs` for this case, milliseconds.
+    pub call_deadline_ms: i64,
     /// The client's `refreshDeadlineMs` for this case, milliseconds.
-    pub refresh_deadline_ms: u64,
+    pub refresh_deadline_ms: i64,
     /// Values the lie plants that must never reach the app (error, result, cursor).
     pub planted: Vec<String>,
 }
@@ -410,10 +434,10 @@ pub fn lying_cases() -> Vec<TestLyingCase> {
             message_contains: c.message_contains.to_owned(),
             expect_has_more: c.expect_has_more,
             expect_still_pending: c.expect_still_pending,
-            max_list_requests: c.max_list_requests as u64,
-            max_ms: c.max_ms,
-            call_deadline_ms: c.call_deadline_ms,
-            refresh_deadline_ms: c.refresh_deadline_ms,
+            max_list_requests: count(c.max_list_requests),
+            max_ms: as_i64(c.max_ms),
+            call_deadline_ms: as_i64(c.call_deadline_ms),
+            refresh_deadline_ms: as_i64(c.refresh_deadline_ms),
             planted: c.planted(),
         })
         .collect()
@@ -469,9 +493,9 @@ impl TestLyingServer {
     /// Honest pages of exactly the `limit` asked for, `pages` of them (100 items each): a list
     /// to read to its end across capped calls.
     #[uniffi::constructor]
-    pub fn start_with_pages(pages: u64) -> Result<Arc<Self>, FinConnError> {
+    pub fn start_with_pages(pages: i32) -> Result<Arc<Self>, FinConnError> {
         Self::start_lie(Lie {
-            pages,
+            pages: non_negative("pages", i64::from(pages))?,
             item_bytes: 0,
             ..ENDLESS_HONEST_PAGES
         })
@@ -489,13 +513,13 @@ impl TestLyingServer {
 
     /// Requests it received: `account`, `refresh`, `owners`, `transactions`, or `other`
     /// (unrouted).
-    pub fn requests(&self, endpoint: String) -> Result<u64, FinConnError> {
-        self.with(|s| s.requests(&endpoint) as u64)
+    pub fn requests(&self, endpoint: String) -> Result<i32, FinConnError> {
+        self.with(|s| count(s.requests(&endpoint)))
     }
 
     /// The largest `limit=` a list request asked for.
-    pub fn max_limit_asked(&self) -> Result<u64, FinConnError> {
-        self.with(|s| s.max_limit_asked())
+    pub fn max_limit_asked(&self) -> Result<i32, FinConnError> {
+        self.with(|s| count(usize::try_from(s.max_limit_asked()).unwrap_or(usize::MAX)))
     }
 
     /// Stops the server and its runtime thread; its base URL stops answering.

@@ -45,7 +45,7 @@ pub enum TransportError {
     /// The body exceeded `maxResponseBytes()`.
     TooLarge {
         /// The request's `maxResponseBytes()`, in bytes.
-        limit: u64,
+        limit: i64,
     },
     /// The call was cancelled.
     Cancelled,
@@ -101,19 +101,19 @@ impl HttpRequest {
         self.inner.body.clone()
     }
 
-    /// The longest the connection (TCP and TLS) may take to open, in milliseconds.
-    pub fn connect_timeout_ms(&self) -> u64 {
-        self.inner.connect_timeout.as_millis() as u64
+    /// Time to establish the connection, milliseconds.
+    pub fn connect_timeout_ms(&self) -> i64 {
+        crate::client::as_millis(self.inner.connect_timeout)
     }
 
-    /// Total time for the exchange, body included.
-    pub fn timeout_ms(&self) -> u64 {
-        self.inner.timeout.as_millis() as u64
+    /// Total time for the exchange, body included, milliseconds.
+    pub fn timeout_ms(&self) -> i64 {
+        crate::client::as_millis(self.inner.timeout)
     }
 
-    /// Fail with `TransportError.TooLarge` as soon as more than this has been read.
-    pub fn max_response_bytes(&self) -> u64 {
-        self.inner.max_response_bytes
+    /// Fail with `TransportError.TooLarge` as soon as more than this many bytes have been read.
+    pub fn max_response_bytes(&self) -> i64 {
+        i64::try_from(self.inner.max_response_bytes).unwrap_or(i64::MAX)
     }
 }
 
@@ -132,7 +132,10 @@ pub fn response_header_names() -> Vec<String> {
 /// (`responseHeaderNames()`), and the body.
 #[derive(uniffi::Object)]
 pub struct HttpResponse {
-    inner: core_net::HttpResponse,
+    /// As the transport gave it: checked when the core takes the answer.
+    status: i32,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 #[uniffi::export]
@@ -140,20 +143,32 @@ impl HttpResponse {
     /// The answer as the transport received it: the HTTP `status` (any, 3xx included), the
     /// response `headers` the core reads (`responseHeaderNames()`) and the
     /// whole `body`, at most `maxResponseBytes()` of the request.
+    /// `status` must be the HTTP status (100 to 599): the call fails with a transport error
+    /// (`TransportError.Other`, an `Other` error for the app) when it is anything else.
     #[uniffi::constructor]
-    pub fn new(status: u16, headers: HashMap<String, String>, body: Vec<u8>) -> Arc<Self> {
+    pub fn new(status: i32, headers: HashMap<String, String>, body: Vec<u8>) -> Arc<Self> {
         Arc::new(HttpResponse {
-            inner: core_net::HttpResponse {
-                status,
-                headers: headers.into_iter().collect(),
-                body,
-            },
+            status,
+            headers: headers.into_iter().collect(),
+            body,
         })
     }
 
-    /// The HTTP status code.
-    pub fn status(&self) -> u16 {
-        self.inner.status
+    /// The HTTP status, as given to `new`.
+    pub fn status(&self) -> i32 {
+        self.status
+    }
+}
+
+impl HttpResponse {
+    /// The answer as the core's, its status checked by the core's rule
+    /// (`policy::http_status`).
+    fn to_core(&self) -> Result<core_net::HttpResponse, TransportError> {
+        Ok(core_net::HttpResponse {
+            status: core_net::policy::http_status(self.status)?,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+        })
     }
 }
 
@@ -179,7 +194,7 @@ impl core_net::HttpTransport for TransportAdapter {
         Box::pin(async move {
             let request = Arc::new(HttpRequest { inner: request });
             let response = transport.send(request).await?;
-            Ok(response.inner.clone())
+            response.to_core()
         })
     }
 }
@@ -190,8 +205,12 @@ pub struct CoreTransport(pub Arc<dyn core_net::HttpTransport>);
 #[async_trait::async_trait]
 impl HttpTransport for CoreTransport {
     async fn send(&self, request: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError> {
-        let inner = self.0.send(request.inner.clone()).await?;
-        Ok(Arc::new(HttpResponse { inner }))
+        let r = self.0.send(request.inner.clone()).await?;
+        Ok(Arc::new(HttpResponse {
+            status: i32::from(r.status),
+            headers: r.headers,
+            body: r.body,
+        }))
     }
 }
 
@@ -222,5 +241,53 @@ mod tests {
         );
         assert_eq!(r.url_for_logs(), "https://api.stripe.com/v1/x");
         assert_eq!((r.timeout_ms(), r.max_response_bytes()), (2000, 10));
+    }
+
+    struct Answers(i32);
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Answers {
+        async fn send(&self, _: Arc<HttpRequest>) -> Result<Arc<HttpResponse>, TransportError> {
+            Ok(HttpResponse::new(self.0, HashMap::new(), b"{}".to_vec()))
+        }
+    }
+
+    fn request() -> core_net::HttpRequest {
+        core_net::HttpRequest {
+            method: core_net::HttpMethod::Get,
+            url: "http://127.0.0.1:1/x".into(),
+            headers: vec![],
+            body: None,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            max_response_bytes: 10,
+        }
+    }
+
+    #[test]
+    fn a_platform_status_outside_100_to_599_is_a_transport_error_not_a_wrapped_status() {
+        use core_net::HttpTransport as _;
+        let send = |status| {
+            let adapter = TransportAdapter(Arc::new(Answers(status)));
+            block_on(adapter.send(request()))
+        };
+        assert_eq!(send(204).unwrap().status, 204);
+        // As a u16, -65332 would be 204 and 65740 would be 204: neither may pass as one.
+        for bad in [-1, 0, 600, -65332, 65740, i32::MAX] {
+            match send(bad) {
+                Err(TransportError::Other { reason }) => {
+                    assert!(reason.contains(&bad.to_string()), "{reason}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    /// Runs a future that never waits (the adapters above complete at once).
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 }

@@ -1,6 +1,6 @@
 //! The records and enums the FFI reshapes on purpose, and their conversions from and to the core's
-//! types: the closed inputs of `SessionOptions` (`Permission`, `DataFeature`,
-//! `AccountSubcategory`), the flattened `Account`, Stripe's open enums as raw strings
+//! types: the closed inputs of `SessionOptions` (`Permission`, `AccountSubcategory`; its
+//! `prefetch` takes the core's `DataFeature`), the flattened `Account`, Stripe's open enums as raw strings
 //! (`RelinkOutcome`, `ReturnUrlHints`), the secret holder `SheetConfiguration` (an object), and the
 //! results that carry them. Types the FFI would only copy are the core's own, derived there
 //! (feature `uniffi`). Nothing here decides anything.
@@ -18,9 +18,11 @@ use finconn_core::return_url as core_url;
 use finconn_core::return_url::MatchKind;
 
 use crate::data::RefreshRecord;
-use finconn_core::data::{BalanceView, DuplicateAccount};
+use finconn_core::data::{BalanceView, DataFeature, DuplicateAccount};
 
-/// Data the user is asked to share (`permissions`).
+/// Data the user is asked to share in a session (`permissions`): only that. What to fetch or
+/// refresh is a `DataFeature`. A closed input written here on purpose: the core's `Permission`
+/// decodes Stripe's answers and keeps values it does not know, which an app must not send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Permission {
     /// Read the account's balances.
@@ -31,20 +33,6 @@ pub enum Permission {
     PaymentMethod,
     /// Read the account's transactions.
     Transactions,
-}
-
-/// Data Stripe fetches right after linking (`prefetch`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum DataFeature {
-    /// The balance; needs `Permission.Balances`.
-    Balances,
-    /// The owners; needs `Permission.Ownership`.
-    Ownership,
-    /// The transactions; needs `Permission.Transactions`.
-    Transactions,
-    /// Balances Stripe infers from the transaction history where the bank gives none; needs
-    /// `Permission.Balances`.
-    InferredBalances,
 }
 
 /// Account types that can be linked (`filters.account_subcategories`).
@@ -69,7 +57,8 @@ pub enum AccountSubcategory {
 pub struct SessionOptions {
     /// At least one.
     pub permissions: Vec<Permission>,
-    /// Each needs its permission.
+    /// Data Stripe fetches as soon as accounts are linked (`prefetch`). Each needs its
+    /// permission (`Balances` and `InferredBalances` need `Permission.Balances`).
     #[uniffi(default)]
     pub prefetch: Vec<DataFeature>,
     /// Only accounts of these subcategories can be linked; empty: any.
@@ -100,12 +89,7 @@ impl From<SessionOptions> for core_options::SessionOptions {
             prefetch: o
                 .prefetch
                 .into_iter()
-                .map(|f| match f {
-                    DataFeature::Balances => core_model::DataFeature::Balances,
-                    DataFeature::Ownership => core_model::DataFeature::Ownership,
-                    DataFeature::Transactions => core_model::DataFeature::Transactions,
-                    DataFeature::InferredBalances => core_model::DataFeature::InferredBalances,
-                })
+                .map(core_model::PrefetchFeature::from)
                 .collect(),
             account_subcategories: o
                 .account_subcategories
@@ -167,8 +151,8 @@ pub struct Account {
     pub status: AccountStatus,
     /// Inactive and repairable by a relink now.
     pub needs_relink_now: bool,
-    /// Active but will need a relink before this Unix time (seconds).
-    pub relink_required_by: Option<i64>,
+    /// Active but will need a relink before this time: Unix time in seconds, UTC, as Stripe sends it.
+    pub relink_required_by_unix_seconds: Option<i64>,
     /// The authorization behind the account (what a relink repairs).
     pub authorization: Option<String>,
     /// Current balance per currency, minor units (positive: owed to the holder).
@@ -189,8 +173,8 @@ pub struct Account {
     pub supported_payment_method_types: Vec<String>,
     /// True for a live-mode account, false for a test-mode one.
     pub livemode: bool,
-    /// Unix seconds.
-    pub created: i64,
+    /// When the account was linked: Unix time in seconds, UTC, as Stripe sends it.
+    pub created_unix_seconds: i64,
 }
 
 impl From<&core_model::Account> for Account {
@@ -212,7 +196,7 @@ impl From<&core_model::Account> for Account {
                 },
             },
             needs_relink_now: a.needs_relink_now(),
-            relink_required_by: a.relink_required_soon(),
+            relink_required_by_unix_seconds: a.relink_required_soon(),
             authorization: a.authorization.clone(),
             current_balance: a
                 .balance
@@ -232,21 +216,21 @@ impl From<&core_model::Account> for Account {
                 .flatten()
                 .map(|p| p.as_str().to_owned())
                 .collect(),
-            balance_refresh: refresh_record(a, core_data::RefreshFeature::Balance),
-            ownership_refresh: refresh_record(a, core_data::RefreshFeature::Ownership),
-            transaction_refresh: refresh_record(a, core_data::RefreshFeature::Transactions),
+            balance_refresh: refresh_record(a, core_data::DataFeature::Balances),
+            ownership_refresh: refresh_record(a, core_data::DataFeature::Ownership),
+            transaction_refresh: refresh_record(a, core_data::DataFeature::Transactions),
             supported_payment_method_types: a
                 .supported_payment_method_types
                 .iter()
                 .map(|t| t.as_str().to_owned())
                 .collect(),
             livemode: a.livemode,
-            created: a.created,
+            created_unix_seconds: a.created,
         }
     }
 }
 
-fn refresh_record(a: &core_model::Account, f: core_data::RefreshFeature) -> Option<RefreshRecord> {
+fn refresh_record(a: &core_model::Account, f: core_data::DataFeature) -> Option<RefreshRecord> {
     f.state(a).as_ref().map(RefreshRecord::from)
 }
 

@@ -63,9 +63,9 @@ private class FakeBackend : HttpTransport {
             val body =
                 """{"session_id":"$SESSION_ID","client_secret":"${SESSION_ID}_secret_benchmark",""" +
                     """"publishable_key":"pk_test_benchmark","livemode":false}"""
-            HttpResponse(200.toUShort(), json, body.toByteArray())
+            HttpResponse(200, json, body.toByteArray())
         } else {
-            HttpResponse(404.toUShort(), json, """{"error":{"message":"unknown session"}}""".toByteArray())
+            HttpResponse(404, json, """{"error":{"message":"unknown session"}}""".toByteArray())
         }
     }
 }
@@ -122,7 +122,7 @@ fun main() {
                 returnUrls = listOf(RETURN_URL),
                 dataDir = dataDir.path,
                 stripeFallback = false,
-                maxAttempts = 1u,
+                maxAttempts = 1,
             )
         val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = RETURN_URL)
         val client = runBlocking { FlowClient.open(config, null, FakeBackend()) }

@@ -20,7 +20,7 @@ import io.finconn.FlowResult
 import io.finconn.core.FlowStatus
 import io.finconn.HeadersProvider
 import io.finconn.Permission
-import io.finconn.core.RefreshFeature
+import io.finconn.core.DataFeature
 import io.finconn.RefreshReport
 import io.finconn.RelinkReason
 import io.finconn.SessionOptions
@@ -41,7 +41,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 
 private const val DATA_RETURN_URL = "finconn-test://stripe-redirect"
-private val ALL_FEATURES = listOf(RefreshFeature.BALANCE, RefreshFeature.OWNERSHIP, RefreshFeature.TRANSACTIONS)
+private val ALL_FEATURES = listOf(DataFeature.BALANCES, DataFeature.OWNERSHIP, DataFeature.TRANSACTIONS)
 
 class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
     private val user =
@@ -56,8 +56,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 returnUrls = listOf(DATA_RETURN_URL),
                 dataDir = dataDir.path,
                 stripeApiUrl = sim.backendUrl(),
-                requestTimeoutMs = 5_000uL,
-                refreshDeadlineMs = 5_000uL,
+                requestTimeoutMs = 5_000L,
+                refreshDeadlineMs = 5_000L,
             ),
             user,
         )
@@ -78,7 +78,7 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 result
             }
 
-    private fun outcome(report: RefreshReport, feature: RefreshFeature): FeatureOutcome =
+    private fun outcome(report: RefreshReport, feature: DataFeature): FeatureOutcome =
         report.features.single { it.feature == feature }.outcome
 
     @Test
@@ -92,11 +92,11 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
             val balance = report.account.balance
             assertNotNull("a balance after the refresh", balance)
             assertTrue(balance!!.current.isNotEmpty() && balance.current.all { it.amountMinor != 0L })
-            assertTrue("the account was polled", sim.requests("account") >= 2uL)
-            val first = report.features.single { it.feature == RefreshFeature.BALANCE }
+            assertTrue("the account was polled", sim.requests("account") >= 2)
+            val first = report.features.single { it.feature == DataFeature.BALANCES }
             val refreshes = sim.requests("refresh")
-            val again = client.refresh(account.id, listOf(RefreshFeature.BALANCE))
-            assertEquals(FeatureOutcome.TooSoon(first.nextRefreshAvailableAt!!), outcome(again, RefreshFeature.BALANCE))
+            val again = client.refresh(account.id, listOf(DataFeature.BALANCES))
+            assertEquals(FeatureOutcome.TooSoon(first.nextRefreshAvailableAtUnixSeconds!!), outcome(again, DataFeature.BALANCES))
             assertEquals("nothing sent", refreshes, sim.requests("refresh"))
         }
     }
@@ -118,8 +118,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
             val noTxn = link(client, "no_transactions_bank").accounts.first()
             val before = sim.requests("transactions")
             val partial = client.refresh(noTxn.id, ALL_FEATURES)
-            assertEquals(FeatureOutcome.Succeeded, outcome(partial, RefreshFeature.BALANCE))
-            assertEquals(FeatureOutcome.NotPermitted, outcome(partial, RefreshFeature.TRANSACTIONS))
+            assertEquals(FeatureOutcome.Succeeded, outcome(partial, DataFeature.BALANCES))
+            assertEquals(FeatureOutcome.NotPermitted, outcome(partial, DataFeature.TRANSACTIONS))
             val missing = AccountAction.RelinkRequired(noTxn.authorization, RelinkReason.MissingPermissions(listOf(Permission.TRANSACTIONS)))
             assertEquals(missing, partial.action)
             val sync = client.syncTransactions(noTxn.id, null)
@@ -141,8 +141,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 assertEquals("every owner once", owners.size, owners.map { it.id }.toSet().size)
                 manyOwners = manyOwners || owners.size > 10
                 val sync = client.syncTransactions(account.id, null)
-                assertEquals(sim.transactionsHeld(account.id), sync.transactions.size.toULong())
-                paged = paged || sync.pages > 1u
+                assertEquals(sim.transactionsHeld(account.id), sync.transactions.size)
+                paged = paged || sync.pages > 1
                 assertTrue(sync.cursor!!.startsWith("fctxnref_"))
             }
             assertTrue("more than one page of transactions", paged)
@@ -152,15 +152,15 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
 
     @Test
     fun anIncrementalSyncSeesNewPostedAndVoidedTransactions() = runBlocking<Unit> {
-        sim.setRefreshCooldownMs(0uL)
+        sim.setRefreshCooldownMs(0L)
         client().use { client ->
             val id = link(client, "data_bank").accounts.first().id
-            client.refresh(id, listOf(RefreshFeature.TRANSACTIONS))
+            client.refresh(id, listOf(DataFeature.TRANSACTIONS))
             val first = client.syncTransactions(id, null)
             val pending = first.transactions.filter { it.status == TransactionStatus.Pending }.map { it.id }.toSet()
             assertTrue(pending.isNotEmpty())
-            val report = client.refresh(id, listOf(RefreshFeature.TRANSACTIONS))
-            assertEquals(FeatureOutcome.Succeeded, outcome(report, RefreshFeature.TRANSACTIONS))
+            val report = client.refresh(id, listOf(DataFeature.TRANSACTIONS))
+            assertEquals(FeatureOutcome.Succeeded, outcome(report, DataFeature.TRANSACTIONS))
             val second = client.syncTransactions(id, first.cursor)
             assertNotEquals(first.cursor, second.cursor)
             val known = first.transactions.map { it.id }.toSet()
@@ -168,7 +168,7 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
             assertTrue("pending -> posted", second.transactions.any { it.id in pending && it.status == TransactionStatus.Posted })
             assertTrue("voided", second.transactions.any { it.id in pending && it.status == TransactionStatus.Void })
             val ledger = (first.transactions + second.transactions).associateBy { it.id }
-            assertEquals(sim.transactionsHeld(id), ledger.size.toULong())
+            assertEquals(sim.transactionsHeld(id), ledger.size)
             assertTrue(client.syncTransactions(id, second.cursor).transactions.isEmpty())
             // Money is integer minor units with a currency.
             assertTrue(ledger.values.all { it.amount.currency == "usd" })
@@ -187,8 +187,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 assertTrue(second.accounts.any { it.id == d.accountId })
             }
             val id = second.accounts.first().id
-            assertTrue(client.subscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.contains("transactions"))
-            assertTrue(client.unsubscribe(id, listOf(RefreshFeature.TRANSACTIONS)).subscriptions.isEmpty())
+            assertTrue(client.subscribe(id, listOf(DataFeature.TRANSACTIONS)).subscriptions.contains("transactions"))
+            assertTrue(client.unsubscribe(id, listOf(DataFeature.TRANSACTIONS)).subscriptions.isEmpty())
         }
     }
 
@@ -204,9 +204,9 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 returnUrls = listOf(DATA_RETURN_URL),
                 dataDir = dataDir.path,
                 stripeFallback = false,
-                connectTimeoutMs = 1_000uL,
-                requestTimeoutMs = 5_000uL,
-                maxAttempts = 2u,
+                connectTimeoutMs = 1_000L,
+                requestTimeoutMs = 5_000L,
+                maxAttempts = 2,
                 refreshDeadlineMs = case.refreshDeadlineMs,
                 callDeadlineMs = case.callDeadlineMs,
             ),
@@ -226,8 +226,8 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                         when (case.call) {
                             "account" -> client.account(id).toString()
                             "refresh" -> {
-                                val report = client.refresh(id, listOf(RefreshFeature.BALANCE))
-                                val pending = outcome(report, RefreshFeature.BALANCE) == FeatureOutcome.StillPending
+                                val report = client.refresh(id, listOf(DataFeature.BALANCES))
+                                val pending = outcome(report, DataFeature.BALANCES) == FeatureOutcome.StillPending
                                 if (pending != case.expectStillPending) wrong.add("still pending: $pending")
                                 report.toString()
                             }
@@ -265,12 +265,12 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
                 outcome.getOrNull()?.let { texts.add(it) }
                 val list = server.requests("owners") + server.requests("transactions")
                 if (list > case.maxListRequests) wrong.add("$list list requests, more than ${case.maxListRequests}")
-                if (server.maxLimitAsked() > 100uL) wrong.add("asked limit=${server.maxLimitAsked()}")
-                if (tookMs > case.maxMs.toLong()) wrong.add("took $tookMs ms, more than ${case.maxMs} ms")
+                if (server.maxLimitAsked() > 100) wrong.add("asked limit=${server.maxLimitAsked()}")
+                if (tookMs > case.maxMs) wrong.add("took $tookMs ms, more than ${case.maxMs} ms")
                 for (planted in case.planted) {
                     if (texts.any { it.contains(planted) }) wrong.add("the lie's value (${planted.length} chars) reached the app")
                 }
-                if (server.requests("other") != 0uL) wrong.add("a request went to an unknown path")
+                if (server.requests("other") != 0) wrong.add("a request went to an unknown path")
             }
         } finally {
             server.shutdown()
@@ -303,22 +303,22 @@ class AccountDataTest : SimulatorFixture("finconn-kotlin-data") {
     fun aSyncStopsAtTheTotalCapAndContinuesFromItsCursor() = runBlocking<Unit> {
         assertHolds("transactions_beyond_the_total_cap", "fat_transactions_beyond_the_byte_cap")
         // 120 pages of 100: read in two calls, 10,000 then 2,000, each within 100 requests.
-        val server = TestLyingServer.startWithPages(120uL)
+        val server = TestLyingServer.startWithPages(120)
         try {
             lyingClient(server, lyingCase("transactions_beyond_the_total_cap")).use { client ->
                 val id = server.accountId()
                 val first = client.syncTransactions(id, null)
                 assertEquals(10_000, first.transactions.size)
                 assertTrue("stopped at the cap", first.hasMore)
-                assertEquals(100uL, server.requests("transactions"))
+                assertEquals(100, server.requests("transactions"))
                 val second = client.syncTransactions(id, first.cursor)
                 assertFalse("the list ended", second.hasMore)
                 assertEquals(2_000, second.transactions.size)
-                assertEquals("at most 100 requests per call", 120uL, server.requests("transactions"))
+                assertEquals("at most 100 requests per call", 120, server.requests("transactions"))
                 val ids = (first.transactions + second.transactions).map { it.id }.toSet()
                 assertEquals("every transaction once, none skipped", 12_000, ids.size)
                 assertEquals("fctxnref_1lying", second.cursor)
-                assertTrue(server.maxLimitAsked() <= 100uL)
+                assertTrue(server.maxLimitAsked() <= 100)
             }
         } finally {
             server.shutdown()

@@ -96,8 +96,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 androidAppId = APP_ID,
                 dataDir = dataDir.path,
                 stripeApiUrl = sim.backendUrl(),
-                requestTimeoutMs = 5_000uL,
-                maxAttempts = 4u,
+                requestTimeoutMs = 5_000L,
+                maxAttempts = 4,
             ),
             userToken,
         )
@@ -135,8 +135,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val checking = result.accounts.first()
             assertEquals("${checking.institutionName} •••• ${checking.last4}", checking.displayLine)
             assertTrue(result.accounts.all { it.status == AccountStatus.Active })
-            assertEquals(1uL, sim.sessionsCreated())
-            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            assertEquals(1, sim.sessionsCreated())
+            assertEquals(1, sim.reportsReceived(result.sessionId!!))
             // The backend now lists the same accounts.
             assertEquals(result.accounts.map(Account::id).toSet(), client.listAccounts().map(Account::id).toSet())
         }
@@ -158,7 +158,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val first = runFlow(client, "inactive_needs_relink")
             val broken = first.accounts.single { it.needsRelinkNow }
             assertEquals(AccountStatus.Inactive, broken.status)
-            assertNotNull("an active account warns before deactivation", first.accounts.firstOrNull { it.relinkRequiredBy != null })
+            assertNotNull("an active account warns before deactivation", first.accounts.firstOrNull { it.relinkRequiredByUnixSeconds != null })
             val relink =
                 RelinkRequest(
                     authorization = broken.authorization!!,
@@ -225,20 +225,20 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
     @Test
     fun backendRejectionIsATypedException() = runBlocking<Unit> {
         newClient().use { client ->
-            sim.pushFault("create_session", "status:400", 1u)
+            sim.pushFault("create_session", "status:400", 1)
             client.newFlow(options()).use { flow ->
                 val e = assertThrows(FinConnException.Rejected::class.java) { runBlocking { flow.start() } }
-                assertEquals(400.toUShort(), e.status)
+                assertEquals(400, e.status)
                 assertEquals(FlowPhase.FAILED, flow.phase())
             }
-            assertEquals(0uL, sim.sessionsCreated())
+            assertEquals(0, sim.sessionsCreated())
         }
     }
 
     @Test
     fun errorsCarryAStableCodeAndResultsPrintTheirContent() = runBlocking<Unit> {
         newClient().use { client ->
-            sim.pushFault("create_session", "status:400", 1u)
+            sim.pushFault("create_session", "status:400", 1)
             client.newFlow(options()).use { flow ->
                 val e = assertThrows(FinConnException::class.java) { runBlocking { flow.start() } }
                 // Every error answers code(), requestId() and isRetryable(), whatever its class.
@@ -262,7 +262,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val text = value.toString()
             assertFalse(text, text.contains("@") || text.contains("$"))
         }
-        assertEquals("TooSoon { retry_at: 5 }", FeatureOutcome.TooSoon(5L).toString())
+        assertEquals("TooSoon { retry_at_unix_seconds: 5 }", FeatureOutcome.TooSoon(5L).toString())
         assertEquals("Failed { error: \"boom\" }", SheetResult.Failed("boom").toString())
     }
 
@@ -278,30 +278,30 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
     @Test
     fun outageIsServiceUnavailableAndStartingAgainMakesOneSession() = runBlocking<Unit> {
         newClient().use { client ->
-            sim.pushFault("create_session", "status:503", 4u)
+            sim.pushFault("create_session", "status:503", 4)
             client.newFlow(options()).use { flow ->
                 val e = assertThrows(FinConnException.ServiceUnavailable::class.java) { runBlocking { flow.start() } }
-                assertEquals(503.toUShort(), e.status)
+                assertEquals(503, e.status)
                 assertEquals(FlowPhase.CREATING_SESSION, flow.phase())
                 flow.start()
                 assertEquals(FlowPhase.READY, flow.phase())
             }
-            assertEquals(1uL, sim.sessionsCreated())
+            assertEquals(1, sim.sessionsCreated())
         }
     }
 
     @Test
     fun flakyBackendStillMeansOneSessionAndOneReport() = runBlocking<Unit> {
-        sim.pushFault("create_session", "reset", 1u)
-        sim.pushFault("create_session", "reset_after_commit", 1u)
-        sim.pushFault("complete", "malformed_json_after_commit", 1u)
-        sim.pushFault("complete", "status:502", 1u)
+        sim.pushFault("create_session", "reset", 1)
+        sim.pushFault("create_session", "reset_after_commit", 1)
+        sim.pushFault("complete", "malformed_json_after_commit", 1)
+        sim.pushFault("complete", "status:502", 1)
         newClient().use { client ->
             val result = runFlow(client, "success_one")
             assertEquals(FlowStatus.COMPLETED, result.status)
             assertEquals(1, result.accounts.size)
-            assertEquals(1uL, sim.sessionsCreated())
-            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            assertEquals(1, sim.sessionsCreated())
+            assertEquals(1, sim.reportsReceived(result.sessionId!!))
         }
     }
 
@@ -319,7 +319,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
         } // the process dies here: flow and client are gone
         val done = sim.completeSheet(sessionId, "success_one")
         newClient().use { client ->
-            assertEquals(0u, client.sendPendingReports().delivered)
+            assertEquals(0, client.sendPendingReports().delivered)
             client.restoreFlow(snapshot).use { flow ->
                 assertEquals(FlowPhase.AWAITING_RETURN, flow.phase())
                 assertTrue(flow.handleUrl(done.redirectUrl!!).recorded)
@@ -329,8 +329,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 assertEquals(result, flow.resume()) // a finished flow answers the same again
             }
         }
-        assertEquals(1uL, sim.sessionsCreated())
-        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertEquals(1, sim.sessionsCreated())
+        assertEquals(1, sim.reportsReceived(sessionId))
     }
 
     @Test
@@ -355,7 +355,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val flows = (1..100).map { client.newFlow(options()) }
             val configs = flows.map { flow -> async(Dispatchers.Default) { flow.start() } }.awaitAll()
             assertEquals(100, configs.map { it.sessionId() }.toSet().size)
-            assertEquals(100uL, sim.sessionsCreated())
+            assertEquals(100, sim.sessionsCreated())
             val lists = (1..100).map { async(Dispatchers.Default) { client.listAccounts() } }.awaitAll()
             assertEquals(100, lists.size)
             flows.forEach { it.close() }
@@ -450,7 +450,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val recovery = client.resumePending()
             assertEquals(listOf(sessionId), recovery.finished.map { it.sessionId })
         }
-        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertEquals(1, sim.reportsReceived(sessionId))
     }
 
     @Test
@@ -503,7 +503,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
         assertThrows(FinConnException.InvalidConfiguration::class.java) {
             runBlocking { FlowClient.open(FlowClientConfig(backendUrl = "https://api.example.com", returnUrls = listOf("javascript:alert(1)"), dataDir = dataDir.path), null) }
         }
-        assertEquals(0uL, sim.sessionsCreated())
+        assertEquals(0, sim.sessionsCreated())
     }
 
     @Test
@@ -516,7 +516,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 val first = flow.sheetResult(SheetResult.Completed)
                 // Android re-delivers the sheet's result to a recreated activity.
                 assertEquals(first, flow.sheetResult(SheetResult.Canceled))
-                assertEquals(1uL, sim.reportsReceived(sheet.sessionId()))
+                assertEquals(1, sim.reportsReceived(sheet.sessionId()))
             }
         }
     }
@@ -580,7 +580,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
     }
 
     /** FlowClientConfig for the simulator with a short timeout. */
-    private fun shortConfig(requestTimeoutMs: ULong, maxAttempts: UInt) =
+    private fun shortConfig(requestTimeoutMs: Long, maxAttempts: Int) =
         FlowClientConfig(
             backendUrl = sim.backendUrl(),
             returnUrls = listOf(RETURN_URL),
@@ -627,7 +627,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             }
         try {
             // One attempt: its deadline is the 300 ms timeout plus a 200 ms grace.
-            FlowClient.open(shortConfig(300uL, 1u), blocking).use { client ->
+            FlowClient.open(shortConfig(300L, 1), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     val e = timeoutOf { flow.start() }
@@ -640,7 +640,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             }
             val ticksDuringOne = ticks.get()
             // Two attempts: two deadlines and one backoff (at most 200 ms), never 2 x 3 s.
-            FlowClient.open(shortConfig(300uL, 2u), blocking).use { client ->
+            FlowClient.open(shortConfig(300L, 2), blocking).use { client ->
                 client.newFlow(options()).use { flow ->
                     val started = System.nanoTime()
                     timeoutOf { flow.start() }
@@ -652,7 +652,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             assertTrue("this thread was starved: $ticksDuringOne ticks", ticksDuringOne >= 10)
             // Nothing was sent without headers, and the stuck provider was not called again
             // while it was stuck: one call per client.
-            assertEquals(0uL, sim.requests("create_session"))
+            assertEquals(0, sim.requests("create_session"))
             assertEquals(2, calls.get())
         } finally {
             ticker.cancel()
@@ -698,7 +698,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             )
             val names = events.snapshot().filterIsInstance<FlowEvent.StripeEvent>().map { it.name }
             assertEquals((0 until 20).map { "event_$it" }, names)
-            assertEquals(0uL, client.droppedEvents())
+            assertEquals(0L, client.droppedEvents())
         }
     }
 
@@ -750,7 +750,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             object : HeadersProvider {
                 override fun headers(): Map<String, String> = throw CallbackException.Failed(secretReason)
             }
-        FlowClient.open(shortConfig(5_000uL, 3u), throwing).use { client ->
+        FlowClient.open(shortConfig(5_000L, 3), throwing).use { client ->
             client.newFlow(options()).use { flow ->
                 try {
                     val sheet = flow.start()
@@ -763,7 +763,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 assertEquals(FlowPhase.FAILED, flow.phase())
             }
         }
-        assertEquals("a request went out without headers", 0uL, sim.requests("create_session"))
+        assertEquals("a request went out without headers", 0, sim.requests("create_session"))
     }
 
     /**
@@ -800,7 +800,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                     listOf(FlowPhase.CREATING_SESSION, FlowPhase.READY, FlowPhase.PRESENTING, FlowPhase.RECONCILING, FlowPhase.COMPLETED),
                     phases,
                 )
-                assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+                assertEquals(1, sim.reportsReceived(result.sessionId!!))
             }
         } finally {
             clearLogger()
@@ -832,7 +832,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 androidAppId = APP_ID,
                 dataDir = dataDir.path,
                 stripeApiUrl = sim.backendUrl(),
-                requestTimeoutMs = 5_000uL,
+                requestTimeoutMs = 5_000L,
             )
         val secrets = mutableListOf<String>()
         FlowClient.open(config, userToken, transport).use { client ->
@@ -865,7 +865,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             printed.add(client.sendPendingReports().toString())
             printed.add(client.resumePending().toString())
             val failing = client.newFlow(options())
-            sim.pushFault("create_session", "status:400", 1u)
+            sim.pushFault("create_session", "status:400", 1)
             try {
                 failing.start()
             } catch (e: FinConnException) {
@@ -904,9 +904,9 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             val result = recovery.finished.single()
             assertEquals(FlowStatus.COMPLETED, result.status)
             assertEquals(done.accountIds, result.accounts.map(Account::id))
-            assertEquals(0u, client.resumePending().finished.size.toUInt())
+            assertEquals(0, client.resumePending().finished.size)
         }
-        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertEquals(1, sim.reportsReceived(sessionId))
         assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
     }
 
@@ -976,9 +976,9 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             // Not the library's files: never opened, never counted.
             assertTrue(recovery.finished.isEmpty())
             assertTrue(recovery.waiting.isEmpty())
-            assertEquals(0u, recovery.quarantined)
-            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), recovery.reports)
-            assertEquals(OutboxSummary(0u, 0u, 0u, 0u), again)
+            assertEquals(0, recovery.quarantined)
+            assertEquals(OutboxSummary(0, 0, 0, 0), recovery.reports)
+            assertEquals(OutboxSummary(0, 0, 0, 0), again)
         }
         assertTrue("left alone", fifos.all { Files.exists(it.toPath(), LinkOption.NOFOLLOW_LINKS) })
     }
@@ -992,7 +992,7 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 assertTrue(e.reason, e.reason.startsWith("storage: "))
                 assertFalse("no path in ${e.reason}", e.reason.contains(dataDir.path))
                 assertEquals(FlowPhase.IDLE, flow.phase())
-                assertEquals("nothing sent", 0uL, sim.requests("create_session"))
+                assertEquals("nothing sent", 0, sim.requests("create_session"))
                 repair()
                 val sheet = flow.start()
 
@@ -1008,13 +1008,13 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
                 repair = refuseFlowWrites()
                 assertThrows(FinConnException.Storage::class.java) { runBlocking { flow.sheetResult(SheetResult.Completed) } }
                 assertEquals(FlowPhase.PRESENTING, flow.phase())
-                assertEquals("nothing reported", 0uL, sim.reportsReceived(sheet.sessionId()))
+                assertEquals("nothing reported", 0, sim.reportsReceived(sheet.sessionId()))
                 repair()
                 val result = flow.sheetResult(SheetResult.Completed)
                 assertEquals(FlowStatus.COMPLETED, result.status)
                 assertEquals(done.accountIds, result.accounts.map(Account::id))
-                assertEquals(1uL, sim.sessionsCreated())
-                assertEquals(1uL, sim.reportsReceived(sheet.sessionId()))
+                assertEquals(1, sim.sessionsCreated())
+                assertEquals(1, sim.reportsReceived(sheet.sessionId()))
             }
         }
         assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
@@ -1041,8 +1041,8 @@ class FlowBindingsTest : SimulatorFixture("finconn-kotlin-test") {
             assertEquals(FlowStatus.COMPLETED, result.status)
             assertEquals(done.accountIds, result.accounts.map(Account::id))
         }
-        assertEquals(1uL, sim.sessionsCreated())
-        assertEquals(1uL, sim.reportsReceived(sessionId))
+        assertEquals(1, sim.sessionsCreated())
+        assertEquals(1, sim.reportsReceived(sessionId))
         assertTrue("settled: no file left", dataDir.walkTopDown().none { it.isFile })
     }
 }

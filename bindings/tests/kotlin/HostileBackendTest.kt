@@ -87,9 +87,9 @@ class HostileBackendTest {
                     returnUrls = listOf(HOSTILE_RETURN_URL),
                     dataDir = dir.path,
                     stripeFallback = false,
-                    connectTimeoutMs = 1_000uL,
-                    requestTimeoutMs = 1_500uL,
-                    maxAttempts = 2u,
+                    connectTimeoutMs = 1_000L,
+                    requestTimeoutMs = 1_500L,
+                    maxAttempts = 2,
                     maxResponseBytes = case.maxResponseBytes,
                 )
             // An https case: PlatformHttpTransport over HttpsURLConnections that trust the server's
@@ -137,10 +137,10 @@ class HostileBackendTest {
                     }
                 }
             }
-            if (server.otherHostConnections() != 0uL) failures.add("${case.name}: ${server.otherHostConnections()} connection(s) reached the other host")
-            if (server.stealRequests() != 0uL) failures.add("${case.name}: the same-host redirect target was requested")
-            if (case.tls && server.requests() == 0uL) failures.add("${case.name}: no request came over TLS: the https case did not test https")
-            if (case.crlfHeader && server.requests() != 0uL) failures.add("${case.name}: a request was sent with a CR/LF header")
+            if (server.otherHostConnections() != 0) failures.add("${case.name}: ${server.otherHostConnections()} connection(s) reached the other host")
+            if (server.stealRequests() != 0) failures.add("${case.name}: the same-host redirect target was requested")
+            if (case.tls && server.requests() == 0) failures.add("${case.name}: no request came over TLS: the https case did not test https")
+            if (case.crlfHeader && server.requests() != 0) failures.add("${case.name}: a request was sent with a CR/LF header")
             events.forEach { texts.add("${case.name}: event" to it.toString()) }
         } finally {
             server.shutdown()
@@ -209,7 +209,7 @@ class HostileBackendTest {
                     returnUrls = listOf(HOSTILE_RETURN_URL),
                     dataDir = dir.path,
                     stripeFallback = false,
-                    maxAttempts = 1u,
+                    maxAttempts = 1,
                 )
             FlowClient.open(config, headers, PlatformHttpTransport()).use { client ->
                 val options = SessionOptions(permissions = listOf(Permission.BALANCES), returnUrl = HOSTILE_RETURN_URL)
@@ -222,8 +222,8 @@ class HostileBackendTest {
                     }
                 }
             }
-            assertTrue("a request went through", server.requests() == 0uL)
-            assertTrue("a connection reached the other host", server.otherHostConnections() == 0uL)
+            assertTrue("a request went through", server.requests() == 0)
+            assertTrue("a connection reached the other host", server.otherHostConnections() == 0)
         } finally {
             server.shutdown()
             server.close()

@@ -86,14 +86,14 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             override fun headers(): Map<String, String> = mapOf("Authorization" to "Bearer kotlin-user")
         }
 
-    private suspend fun newClient(maxAttempts: UInt = 4u): FlowClient =
+    private suspend fun newClient(maxAttempts: Int = 4): FlowClient =
         FlowClient.open(
             FlowClientConfig(
                 backendUrl = sim.backendUrl(),
                 returnUrls = listOf(LINK_RETURN_URL),
                 dataDir = dataDir.path,
                 stripeApiUrl = sim.backendUrl(),
-                requestTimeoutMs = 5_000uL,
+                requestTimeoutMs = 5_000L,
                 maxAttempts = maxAttempts,
             ),
             userToken,
@@ -116,8 +116,8 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             val result = client.link(options(), FakePresenter(sim, client, Sheet.LINKS))
             assertEquals(FlowStatus.COMPLETED, result.status)
             assertEquals(3, result.accounts.size)
-            assertEquals(1uL, sim.sessionsCreated())
-            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            assertEquals(1, sim.sessionsCreated())
+            assertEquals(1, sim.reportsReceived(result.sessionId!!))
             val seen = synchronized(events) { events.toList() }
             val phases = seen.filterIsInstance<FlowEvent.PhaseChanged>().map { it.to }
             assertTrue(phases.toString(), FlowPhase.AWAITING_RETURN in phases)
@@ -134,7 +134,7 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             val failed = client.link(options(), FakePresenter(sim, client, Sheet.FAILS))
             assertEquals(FlowStatus.FAILED, failed.status)
             for (result in listOf(canceled, failed)) {
-                assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+                assertEquals(1, sim.reportsReceived(result.sessionId!!))
             }
         }
     }
@@ -151,17 +151,17 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             }
             assertEquals("other", e.code())
             assertFalse("the host's reason is never shown", e.toString().contains("no activity"))
-            assertEquals(1uL, sim.reportsReceived(presenter.sessions.single()))
+            assertEquals(1, sim.reportsReceived(presenter.sessions.single()))
         }
     }
 
     @Test
     fun aTemporaryBackendErrorIsRetriedWithinABound() = runBlocking<Unit> {
-        newClient(maxAttempts = 2u).use { client ->
-            sim.pushFault("create_session", "status:503", 2u)
+        newClient(maxAttempts = 2).use { client ->
+            sim.pushFault("create_session", "status:503", 2)
             val result = client.link(options(), FakePresenter(sim, client, Sheet.LINKS))
             assertEquals(FlowStatus.COMPLETED, result.status)
-            assertEquals(1uL, sim.sessionsCreated())
+            assertEquals(1, sim.sessionsCreated())
         }
     }
 
@@ -183,9 +183,9 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             val result = recovery.finished.single()
             assertEquals(expect, result.status)
             if (bankFinishes) assertEquals(1, result.accounts.size)
-            assertEquals(1uL, sim.reportsReceived(result.sessionId!!))
+            assertEquals(1, sim.reportsReceived(result.sessionId!!))
         }
-        assertEquals(1uL, sim.sessionsCreated())
+        assertEquals(1, sim.sessionsCreated())
     }
 
     @Test
@@ -198,7 +198,7 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
     @Test
     fun killedWhileCreatingTheSessionOrReconcilingLosesNothing() = runBlocking<Unit> {
         // Creating the session: the answer comes after the process died.
-        sim.pushFault("create_session", "delay_ms:1500", 1u)
+        sim.pushFault("create_session", "delay_ms:1500", 1)
         newClient().use { client ->
             val link = async { client.link(options(), FakePresenter(sim, client, Sheet.LINKS)) }
             kotlinx.coroutines.delay(500)
@@ -208,11 +208,11 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
             val recovery = client.resumePending()
             for (result in recovery.finished) {
                 assertEquals(FlowStatus.CANCELED, result.status)
-                result.sessionId?.let { assertEquals(1uL, sim.reportsReceived(it)) }
+                result.sessionId?.let { assertEquals(1, sim.reportsReceived(it)) }
             }
         }
         // Reconciling: the report is queued, the backend too slow to answer before the kill.
-        sim.pushFault("complete", "delay_ms:1500", 1u)
+        sim.pushFault("complete", "delay_ms:1500", 1)
         var session: String? = null
         newClient().use { client ->
             val presenter = FakePresenter(sim, client, Sheet.LINKS)
@@ -224,7 +224,7 @@ class LinkTest : SimulatorFixture("finconn-kotlin-link") {
         newClient().use { client ->
             client.resumePending()
         }
-        assertEquals(1uL, sim.reportsReceived(session!!))
+        assertEquals(1, sim.reportsReceived(session!!))
     }
 
     @Test

@@ -314,7 +314,8 @@ fn transport_error(endpoint: &'static str, e: TransportError, url: &str) -> Back
         },
         TransportError::TooLarge { limit } => BackendError::TooLarge {
             endpoint: endpoint.into(),
-            limit,
+            // A negative cap from a foreign transport is its mistake; the answer is refused anyway.
+            limit: u64::try_from(limit).unwrap_or(0),
             request_id: None,
         },
         TransportError::Cancelled => BackendError::Cancelled {

@@ -262,7 +262,7 @@ pub(super) fn create_session_body(options: &SessionOptions) -> Vec<u8> {
     struct Body<'a> {
         permissions: &'a [finconn_core::model::Permission],
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        prefetch: &'a [finconn_core::model::DataFeature],
+        prefetch: &'a [finconn_core::model::PrefetchFeature],
         #[serde(skip_serializing_if = "Option::is_none")]
         filters: Option<Filters<'a>>,
         #[serde(skip_serializing_if = "Option::is_none")]

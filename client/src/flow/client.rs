@@ -182,8 +182,8 @@ impl CallObserver for Listeners {
     fn on_call(&self, r: &CallRecord) {
         self.emit(FlowEvent::BackendCall {
             endpoint: r.endpoint.to_owned(),
-            attempt: r.attempt,
-            status: r.status,
+            attempt: i32::try_from(r.attempt).unwrap_or(i32::MAX),
+            status: r.status.map(i32::from),
             request_id: r.request_id.clone(),
             error: r.error.map(str::to_owned),
         });

@@ -32,8 +32,8 @@ impl FlowClient {
     async fn send_pending_reports_op(&self) -> Result<OutboxSummary, FinConnError> {
         let pending = self.inner.outbox.pending()?;
         let mut summary = OutboxSummary {
-            remaining: pending.unreadable.len() as u32,
-            quarantined: pending.quarantined.len() as u32,
+            remaining: i32::try_from(pending.unreadable.len()).unwrap_or(i32::MAX),
+            quarantined: i32::try_from(pending.quarantined.len()).unwrap_or(i32::MAX),
             ..OutboxSummary::default()
         };
         for report in pending.reports {

@@ -16,8 +16,10 @@ open_enum! {
 }
 
 open_enum! {
-    /// A data feature fetched right after linking (a session's `prefetch[]`).
-    pub enum DataFeature {
+    /// A data feature fetched right after linking, as a session's `prefetch[]` spells it on the
+    /// wire. Apps name it with [`crate::data::DataFeature`], the one enum of a kind of account
+    /// data (`From` maps it here); this one decodes Stripe's answers and keeps unknown values.
+    pub enum PrefetchFeature {
         Balances => "balances",
         /// Private preview.
         InferredBalances => "inferred_balances",
@@ -28,7 +30,7 @@ open_enum! {
 
 open_enum! {
     /// A data feature an account is subscribed to for periodic refreshes (`subscriptions[]`).
-    /// Note the singular `balance`, unlike [`DataFeature::Balances`].
+    /// Note the singular `balance`, unlike [`PrefetchFeature::Balances`].
     pub enum AccountSubscription {
         /// Private preview.
         Balance => "balance",

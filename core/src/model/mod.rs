@@ -54,10 +54,11 @@ pub use decode::{
 pub use enums::{
     AccountCategory, AccountHolderType, AccountNumberIdentifierType, AccountNumberStatus,
     AccountStatus, AccountSubcategory, AccountSubscription, ActiveCause, AuthorizationStatus,
-    BalanceType, ConfidenceLevel, ConsentOutcome, DataFeature, HostedDeliveryMethod, InactiveCause,
+    BalanceType, ConfidenceLevel, ConsentOutcome, HostedDeliveryMethod, InactiveCause,
     InstitutionStatus, ManualEntryMode, PaymentMethodType, PaymentNetwork, Permission,
-    ProcessingStatus, RefreshStatus, RelinkFailureReason, RequirePaymentMethodSupport,
-    SessionCancelledReason, SessionStatus, StatusAction, TransactionStatus, UiMode,
+    PrefetchFeature, ProcessingStatus, RefreshStatus, RelinkFailureReason,
+    RequirePaymentMethodSupport, SessionCancelledReason, SessionStatus, StatusAction,
+    TransactionStatus, UiMode,
 };
 pub use expandable::{Expandable, HasObjectId};
 pub use institution::{FeatureSupport, Institution, InstitutionFeatures};

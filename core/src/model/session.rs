@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::account::{Account, AccountHolder};
 use super::decode::ObjectKind;
 use super::enums::{
-    AccountSubcategory, ConsentOutcome, DataFeature, HostedDeliveryMethod, ManualEntryMode,
-    Permission, RelinkFailureReason, RequirePaymentMethodSupport, SessionCancelledReason,
+    AccountSubcategory, ConsentOutcome, HostedDeliveryMethod, ManualEntryMode, Permission,
+    PrefetchFeature, RelinkFailureReason, RequirePaymentMethodSupport, SessionCancelledReason,
     SessionStatus, UiMode,
 };
 use super::expandable::{Expandable, HasObjectId};
@@ -66,7 +66,7 @@ pub struct Session {
     pub permissions: Vec<Permission>,
     /// Data fetched right after linking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefetch: Option<Vec<DataFeature>>,
+    pub prefetch: Option<Vec<PrefetchFeature>>,
     /// Where a webview integration returns after OAuth in the native browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,

@@ -127,9 +127,9 @@ pub enum TransportError {
     /// The TLS handshake or the certificate check failed (a pinning failure too).
     #[error("TLS failure: {reason}")]
     Tls { reason: String },
-    /// The body exceeded the request's `max_response_bytes`.
+    /// The body exceeded the request's `max_response_bytes`; `limit` is that cap, in bytes.
     #[error("the response exceeded {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge { limit: i64 },
     /// The call was cancelled (the caller went away).
     #[error("cancelled")]
     Cancelled,

@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use super::HttpResponse;
+use super::{HttpResponse, TransportError};
 
 /// The response cap when the app configures none: 1 MiB. The largest answer of the contract (a
 /// session with 100 accounts) is about 150 KB.
@@ -328,6 +328,21 @@ pub fn host_headers(provided: Headers) -> Result<(Headers, Vec<String>), PolicyE
         }
     }
     Ok((kept, dropped))
+}
+
+/// The status a host transport returned (Swift and Kotlin pass an `Int32` / `Int`), as the
+/// core's `u16`. An HTTP status has three digits (RFC 9110 §15: 100 to 599); anything else — a
+/// negative number, 0, 1000 — is the transport's mistake, a [`TransportError::Other`] saying so,
+/// never wrapped round into some other status.
+pub fn http_status(status: i32) -> Result<u16, TransportError> {
+    u16::try_from(status)
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| TransportError::Other {
+            reason: format!(
+                "the host transport returned HTTP status {status}, which is not a status (100 to 599)"
+            ),
+        })
 }
 
 /// Redirects are answers, never followed.
@@ -999,6 +1014,22 @@ pub fn scrub(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_status_outside_100_to_599_is_a_transport_error_never_wrapped() {
+        assert_eq!(http_status(200), Ok(200));
+        assert_eq!(http_status(100), Ok(100));
+        assert_eq!(http_status(599), Ok(599));
+        // -65336 would wrap to 200 as a u16, 65736 too: both are refused.
+        for bad in [-1, 0, 99, 600, 1000, -65336, 65736, i32::MIN, i32::MAX] {
+            match http_status(bad) {
+                Err(TransportError::Other { reason }) => {
+                    assert!(reason.contains(&bad.to_string()), "{reason}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
 
     fn response(headers: &[(&str, &str)], body: &str) -> HttpResponse {
         HttpResponse {

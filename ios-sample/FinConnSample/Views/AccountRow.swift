@@ -14,7 +14,7 @@ struct AccountRow: View {
                 Text(account.displayLine)
                 if account.needsRelinkNow {
                     Badge(text: "Needs relink", color: .red)
-                } else if let deadline = account.relinkRequiredBy {
+                } else if let deadline = account.relinkRequiredByUnixSeconds {
                     Badge(text: "Relink by \(UserMessages.dateText(unixSeconds: deadline))", color: .orange)
                 }
             }
@@ -30,7 +30,7 @@ struct AccountRow: View {
 
     /// The core flags the accounts a relink repairs; a relink needs the account's authorization.
     private var canRelink: Bool {
-        (account.needsRelinkNow || account.relinkRequiredBy != nil) && account.authorization != nil
+        (account.needsRelinkNow || account.relinkRequiredByUnixSeconds != nil) && account.authorization != nil
     }
 }
 

@@ -32,7 +32,7 @@ struct AccountView: View {
                 if let balance = account?.balance {
                     LabeledLine(title: "Current", value: UserMessages.text(for: balance.current))
                     LabeledLine(title: "Available", value: balance.available.map { UserMessages.text(for: $0) } ?? "–")
-                    Text("As of \(UserMessages.dateTimeText(unixSeconds: balance.asOf))")
+                    Text("As of \(UserMessages.dateTimeText(unixSeconds: balance.asOfUnixSeconds))")
                         .font(.caption)
                         .foregroundColor(.secondary)
                 } else {
@@ -117,7 +117,7 @@ private struct TransactionRow: View {
         HStack(alignment: .firstTextBaseline) {
             VStack(alignment: .leading, spacing: 2) {
                 Text(transaction.description)
-                Text("\(UserMessages.dateText(unixSeconds: transaction.transactedAt)) · \(UserMessages.text(for: transaction.status))")
+                Text("\(UserMessages.dateText(unixSeconds: transaction.transactedAtUnixSeconds)) · \(UserMessages.text(for: transaction.status))")
                     .font(.caption)
                     .foregroundColor(.secondary)
             }

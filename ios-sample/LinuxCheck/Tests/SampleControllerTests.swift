@@ -321,8 +321,8 @@ final class SampleControllerTests: XCTestCase {
         XCTAssertFalse(details.latestTransactions.isEmpty)
         XCTAssertLessThanOrEqual(details.latestTransactions.count, 5)
         XCTAssertEqual(
-            details.latestTransactions.map(\.transactedAt),
-            details.latestTransactions.map(\.transactedAt).sorted(by: >),
+            details.latestTransactions.map(\.transactedAtUnixSeconds),
+            details.latestTransactions.map(\.transactedAtUnixSeconds).sorted(by: >),
             "newest first"
         )
         XCTAssertNil(details.action)

@@ -245,7 +245,7 @@ fn child_main(args: &ChildArgs) -> ExitCode {
             say(&format!(
                 "recovered waiting={} remaining={}",
                 recovery.waiting.len(),
-                reports.unwrap_or(u32::MAX)
+                reports.unwrap_or(i32::MAX)
             ));
             return 0;
         }

@@ -140,10 +140,11 @@ final class StripeSheetPresenterTests: XCTestCase {
             sheet.onEvent?(FinancialConnectionsEvent(name: .open, metadata: ["manual_entry": false]))
             // The user goes to the bank's app: UIKit posts this on the main thread.
             NotificationCenter.default.post(name: UIApplication.didEnterBackgroundNotification, object: nil)
-            // The redirect is handled (async) before Stripe's sheet reports its result, as on a device.
+            // `handleUrl` is async: the sheet completes once the redirect was handled.
+            let sessionId = presenter.configurations.last?.sessionId
             Task {
                 do {
-                    try await self.finishAtTheBank(client, try XCTUnwrap(presenter.configurations.last).sessionId, "success_three")
+                    try await self.finishAtTheBank(client, try XCTUnwrap(sessionId), "success_three")
                 } catch {
                     XCTFail("\(error)")
                 }
@@ -206,9 +207,10 @@ final class StripeSheetPresenterTests: XCTestCase {
         let client = try await newClient()
         let presenter = Recording(StripeSheetPresenter(returnURL: returnURL) { [screen] in screen })
         FinancialConnectionsSheet.linuxCheckSheet = { _, _, completion in
+            let sessionId = presenter.configurations.last?.sessionId
             Task {
                 do {
-                    try await self.finishAtTheBank(client, try XCTUnwrap(presenter.configurations.last).sessionId, "oauth_canceled")
+                    try await self.finishAtTheBank(client, try XCTUnwrap(sessionId), "oauth_canceled")
                 } catch {
                     XCTFail("\(error)")
                 }

@@ -87,7 +87,7 @@ public final class PlatformHttpTransport: HttpTransport, @unchecked Sendable {
 
     /// URLSession's idle timeout for a deadline of `milliseconds`: whole seconds, rounded up, at
     /// least one (Linux truncates to whole seconds, and below one it fires almost at once).
-    static func idleTimeoutSeconds(milliseconds: UInt64) -> TimeInterval {
+    static func idleTimeoutSeconds(milliseconds: Int64) -> TimeInterval {
         TimeInterval(max(1, (milliseconds / 1000) + (milliseconds % 1000 == 0 ? 0 : 1)))
     }
 
@@ -183,7 +183,7 @@ private func isLibcurlTlsFailure(_ error: URLError) -> Bool {
 private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private struct Exchange {
         let task: URLSessionTask
-        let cap: UInt64
+        let cap: Int64
         let continuation: CheckedContinuation<HttpResponse, Error>
         var response: HTTPURLResponse?
         var body = Data()
@@ -208,7 +208,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
         delegateQueue.maxConcurrentOperationCount = 1
     }
 
-    func open(_ id: Int, task: URLSessionTask, cap: UInt64, continuation: CheckedContinuation<HttpResponse, Error>) {
+    func open(_ id: Int, task: URLSessionTask, cap: Int64, continuation: CheckedContinuation<HttpResponse, Error>) {
         lock.lock()
         open[id] = Exchange(task: task, cap: cap, continuation: continuation)
         lock.unlock()
@@ -284,7 +284,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
             guard let http = response as? HTTPURLResponse, (100...599).contains(http.statusCode) else {
                 return .failure(TransportError.Other(reason: "not an HTTP response"))
             }
-            if http.expectedContentLength > 0 && UInt64(http.expectedContentLength) > exchange.cap {
+            if http.expectedContentLength > 0 && http.expectedContentLength > exchange.cap {
                 return .failure(TransportError.TooLarge(limit: exchange.cap))
             }
             exchange.response = http
@@ -296,7 +296,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         update(dataTask.taskIdentifier) { exchange in
-            if UInt64(exchange.body.count) + UInt64(data.count) > exchange.cap {
+            if Int64(exchange.body.count) + Int64(data.count) > exchange.cap {
                 return .failure(TransportError.TooLarge(limit: exchange.cap))
             }
             exchange.body.append(data)
@@ -353,7 +353,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
                 headers[name] = value
             }
         }
-        answer(id, .success(HttpResponse(status: UInt16(http.statusCode), headers: headers, body: exchange.body)))
+        answer(id, .success(HttpResponse(status: Int32(http.statusCode), headers: headers, body: exchange.body)))
     }
 }
 

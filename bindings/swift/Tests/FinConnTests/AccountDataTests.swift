@@ -6,7 +6,7 @@ import XCTest
 import FinConn
 
 private let dataReturnURL = "finconn-test://stripe-redirect"
-private let allFeatures: [RefreshFeature] = [.balance, .ownership, .transactions]
+private let allFeatures: [DataFeature] = [.balances, .ownership, .transactions]
 
 private final class DataUser: HeadersProvider {
     func headers() -> [String: String] {
@@ -60,7 +60,7 @@ final class AccountDataTests: XCTestCase {
         return result
     }
 
-    private func outcome(_ report: RefreshReport, _ feature: RefreshFeature) -> FeatureOutcome? {
+    private func outcome(_ report: RefreshReport, _ feature: DataFeature) -> FeatureOutcome? {
         report.features.first { $0.feature == feature }?.outcome
     }
 
@@ -76,10 +76,10 @@ final class AccountDataTests: XCTestCase {
         let balance = try XCTUnwrap(report.account.balance)
         XCTAssertTrue(!balance.current.isEmpty && balance.current.allSatisfy { $0.amountMinor != 0 })
         XCTAssertTrue(try sim.requests(endpointName: "account") >= 2, "the account was polled")
-        let first = try XCTUnwrap(report.features.first { $0.feature == .balance })
+        let first = try XCTUnwrap(report.features.first { $0.feature == .balances })
         let refreshes = try sim.requests(endpointName: "refresh")
-        let again = try await client.refresh(accountId: account.id, features: [.balance])
-        XCTAssertEqual(outcome(again, .balance), .tooSoon(retryAt: try XCTUnwrap(first.nextRefreshAvailableAt)))
+        let again = try await client.refresh(accountId: account.id, features: [.balances])
+        XCTAssertEqual(outcome(again, .balances), .tooSoon(retryAtUnixSeconds: try XCTUnwrap(first.nextRefreshAvailableAtUnixSeconds)))
         XCTAssertEqual(try sim.requests(endpointName: "refresh"), refreshes, "nothing sent")
     }
 
@@ -99,7 +99,7 @@ final class AccountDataTests: XCTestCase {
         let noTxn = try await link(client, "no_transactions_bank").accounts[0]
         let before = try sim.requests(endpointName: "transactions")
         let partial = try await client.refresh(accountId: noTxn.id, features: allFeatures)
-        XCTAssertEqual(outcome(partial, .balance), .succeeded)
+        XCTAssertEqual(outcome(partial, .balances), .succeeded)
         XCTAssertEqual(outcome(partial, .transactions), .notPermitted)
         let missing = AccountAction.relinkRequired(
             authorization: noTxn.authorization,
@@ -123,7 +123,7 @@ final class AccountDataTests: XCTestCase {
             XCTAssertEqual(owners.count, Set(owners.map { $0.id }).count, "every owner once")
             manyOwners = manyOwners || owners.count > 10
             let sync = try await client.syncTransactions(accountId: account.id, cursor: nil)
-            XCTAssertEqual(try sim.transactionsHeld(accountId: account.id), UInt64(sync.transactions.count))
+            XCTAssertEqual(try sim.transactionsHeld(accountId: account.id), Int32(sync.transactions.count))
             paged = paged || sync.pages > 1
             XCTAssertTrue(try XCTUnwrap(sync.cursor).hasPrefix("fctxnref_"))
         }
@@ -151,7 +151,7 @@ final class AccountDataTests: XCTestCase {
         for t in first.transactions + second.transactions {
             ledger[t.id] = t
         }
-        XCTAssertEqual(try sim.transactionsHeld(accountId: id), UInt64(ledger.count))
+        XCTAssertEqual(try sim.transactionsHeld(accountId: id), Int32(ledger.count))
         let third = try await client.syncTransactions(accountId: id, cursor: second.cursor)
         XCTAssertTrue(third.transactions.isEmpty)
     }
@@ -183,7 +183,7 @@ final class AccountDataTests: XCTestCase {
         let id = try XCTUnwrap(result.accounts.first).id
         try sim.pushFault(endpointName: "refresh", faultSpec: "delay_ms:1500", count: 1)
         let started = DispatchTime.now().uptimeNanoseconds
-        let call = Task { try await client.refresh(accountId: id, features: [.balance]) }
+        let call = Task { try await client.refresh(accountId: id, features: [.balances]) }
         try await Task.sleep(nanoseconds: 200_000_000)
         call.cancel()
         _ = await call.result
@@ -232,8 +232,8 @@ final class AccountDataTests: XCTestCase {
             case "account":
                 texts.append(String(describing: try await client.account(accountId: id)))
             case "refresh":
-                let report = try await client.refresh(accountId: id, features: [.balance])
-                let pending = outcome(report, .balance) == .stillPending
+                let report = try await client.refresh(accountId: id, features: [.balances])
+                let pending = outcome(report, .balances) == .stillPending
                 if pending != lying.expectStillPending { wrong.append("still pending: \(pending)") }
                 texts.append(String(describing: report))
             case "owners":

@@ -305,7 +305,7 @@ final class FinConnTests: XCTestCase {
         let broken = try single(first.accounts) { $0.needsRelinkNow }
         XCTAssertEqual(broken.status, .inactive)
         XCTAssertNotNil(
-            first.accounts.first { $0.relinkRequiredBy != nil },
+            first.accounts.first { $0.relinkRequiredByUnixSeconds != nil },
             "an active account warns before deactivation"
         )
         let relink = RelinkRequest(
@@ -404,7 +404,7 @@ final class FinConnTests: XCTestCase {
             XCTAssertNil((thrown as? FinConnError)?.requestId())
         }
         // Results print their case and fields.
-        XCTAssertEqual(String(describing: FeatureOutcome.tooSoon(retryAt: 5)), "TooSoon { retry_at: 5 }")
+        XCTAssertEqual(String(describing: FeatureOutcome.tooSoon(retryAtUnixSeconds: 5)), "TooSoon { retry_at_unix_seconds: 5 }")
         XCTAssertEqual(String(describing: SheetResult.failed(error: "boom")), "Failed { error: \"boom\" }")
         XCTAssertEqual(String(describing: AccountAction.disconnected), "Disconnected")
     }
@@ -864,7 +864,7 @@ final class FinConnTests: XCTestCase {
         XCTAssertEqual(try sim.sessionsCreated(), 1)
     }
 
-    private func shortConfig(requestTimeoutMs: UInt64, maxAttempts: UInt32) -> FlowClientConfig {
+    private func shortConfig(requestTimeoutMs: Int64, maxAttempts: Int32) -> FlowClientConfig {
         FlowClientConfig(
             backendUrl: sim.backendUrl(),
             returnUrls: [returnURL],

@@ -147,7 +147,7 @@ final class LinkTests: XCTestCase {
         }
     }
 
-    private func newClient(dataDir dir: URL? = nil, maxAttempts: UInt32 = 4) async throws -> FlowClient {
+    private func newClient(dataDir dir: URL? = nil, maxAttempts: Int32 = 4) async throws -> FlowClient {
         try await FlowClient.open(
             config: FlowClientConfig(
                 backendUrl: sim.backendUrl(),

@@ -67,12 +67,12 @@ class PlatformHttpTransport(
 
     private fun exchange(connection: HttpURLConnection, request: HttpRequest): HttpResponse {
         val started = System.nanoTime()
-        val totalMs = request.timeoutMs().toLong()
-        val cap = request.maxResponseBytes().toLong()
+        val totalMs = request.timeoutMs()
+        val cap = request.maxResponseBytes()
         try {
             connection.instanceFollowRedirects = false
             connection.useCaches = false
-            connection.connectTimeout = clampMs(request.connectTimeoutMs().toLong())
+            connection.connectTimeout = clampMs(request.connectTimeoutMs())
             connection.readTimeout = clampMs(totalMs)
             connection.requestMethod =
                 when (request.method()) {
@@ -91,12 +91,12 @@ class PlatformHttpTransport(
             }
             val status = connection.responseCode
             if (status !in 100..599) throw TransportException.Other("not an HTTP response")
-            if (connection.contentLengthLong > cap) throw TransportException.TooLarge(cap.toULong())
+            if (connection.contentLengthLong > cap) throw TransportException.TooLarge(cap)
             val stream: InputStream? = if (status >= 400) connection.errorStream else connection.inputStream
             val bytes = stream?.use { readCapped(it, cap, started, totalMs) } ?: ByteArray(0)
             val headers =
                 RESPONSE_HEADERS.mapNotNull { name -> connection.getHeaderField(name)?.let { name to it } }.toMap()
-            return HttpResponse(status.toUShort(), headers, bytes)
+            return HttpResponse(status, headers, bytes)
         } catch (e: TransportException) {
             throw e
         } catch (e: IOException) {
@@ -112,7 +112,7 @@ class PlatformHttpTransport(
         while (true) {
             val n = stream.read(chunk)
             if (n < 0) return out.toByteArray()
-            if (out.size().toLong() + n > cap) throw TransportException.TooLarge(cap.toULong())
+            if (out.size().toLong() + n > cap) throw TransportException.TooLarge(cap)
             out.write(chunk, 0, n)
             if ((System.nanoTime() - started) / 1_000_000 > totalMs) {
                 throw TransportException.Timeout("the answer took longer than ${totalMs} ms")

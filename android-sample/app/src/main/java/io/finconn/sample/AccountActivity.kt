@@ -100,7 +100,7 @@ class AccountActivity : AppCompatActivity() {
                 R.string.balance_line,
                 UserMessages.money(balance.current),
                 UserMessages.money(balance.available),
-                UserMessages.dateTime(balance.asOf),
+                UserMessages.dateTime(balance.asOfUnixSeconds),
             )
         }
 
@@ -127,7 +127,7 @@ class AccountActivity : AppCompatActivity() {
                     t.description,
                     UserMessages.money(t.amount),
                     UserMessages.text(this, t.status),
-                    UserMessages.date(t.transactedAt),
+                    UserMessages.date(t.transactedAtUnixSeconds),
                 )
             }
         }

@@ -45,7 +45,7 @@ class AccountAdapter(
         holder.line.text = account.displayLine
         holder.itemView.setOnClickListener { onOpen(account) }
 
-        val deadline = account.relinkRequiredBy
+        val deadline = account.relinkRequiredByUnixSeconds
         val badge = when {
             account.needsRelinkNow -> context.getString(R.string.badge_needs_relink)
             deadline != null -> context.getString(R.string.badge_relink_by, UserMessages.date(deadline))

@@ -10,7 +10,7 @@ import io.finconn.AccountAction
 import io.finconn.AccountOwner
 import io.finconn.core.FeatureRefresh
 import io.finconn.FlowClient
-import io.finconn.core.RefreshFeature
+import io.finconn.core.DataFeature
 import io.finconn.Transaction
 import io.finconn.TransactionSync
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -33,8 +33,8 @@ class TransactionLedger {
         sync.transactions.forEach { byId[it.id] = it }
     }
 
-    /** The [count] latest by `transactedAt`, newest first. */
-    fun latest(count: Int): List<Transaction> = byId.values.sortedByDescending { it.transactedAt }.take(count)
+    /** The [count] latest by `transactedAtUnixSeconds`, newest first. */
+    fun latest(count: Int): List<Transaction> = byId.values.sortedByDescending { it.transactedAtUnixSeconds }.take(count)
 }
 
 /**
@@ -118,6 +118,6 @@ class AccountViewModel(application: Application, savedState: SavedStateHandle) :
     private companion object {
         const val TAG = "FinConnSample"
         const val LATEST = 5
-        val FEATURES = listOf(RefreshFeature.BALANCE, RefreshFeature.OWNERSHIP, RefreshFeature.TRANSACTIONS)
+        val FEATURES = listOf(DataFeature.BALANCES, DataFeature.OWNERSHIP, DataFeature.TRANSACTIONS)
     }
 }

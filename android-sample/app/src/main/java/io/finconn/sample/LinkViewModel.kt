@@ -5,7 +5,7 @@ import android.util.Log
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import io.finconn.Account
-import io.finconn.DataFeature
+import io.finconn.core.DataFeature
 import io.finconn.FlowClient
 import io.finconn.FlowListener
 import io.finconn.Permission
@@ -45,7 +45,7 @@ class LinkViewModel(application: Application) : AndroidViewModel(application) {
     val state: StateFlow<UiState> = mutableState.asStateFlow()
 
     private var client: FlowClient? = null
-    private var listenerId: ULong? = null
+    private var listenerId: Long? = null
 
     init {
         viewModelScope.launch {

@@ -11,7 +11,7 @@ import io.finconn.core.FlowStatus
 import io.finconn.InternalException
 import io.finconn.core.Money
 import io.finconn.Permission
-import io.finconn.core.RefreshFeature
+import io.finconn.core.DataFeature
 import io.finconn.RelinkOutcome
 import io.finconn.RelinkReason
 import io.finconn.TransactionStatus
@@ -35,12 +35,12 @@ object UserMessages {
         is FinConnException.Offline -> context.getString(R.string.error_offline)
         is FinConnException.Timeout -> context.getString(R.string.error_timeout)
         is FinConnException.Tls -> context.getString(R.string.error_tls)
-        is FinConnException.Unauthorized -> context.getString(R.string.error_unauthorized, error.status.toInt())
-        is FinConnException.Rejected -> context.getString(R.string.error_rejected, error.status.toInt(), error.reason)
+        is FinConnException.Unauthorized -> context.getString(R.string.error_unauthorized, error.status)
+        is FinConnException.Rejected -> context.getString(R.string.error_rejected, error.status, error.reason)
         is FinConnException.ServiceUnavailable -> {
             val retryAfterMs = error.retryAfterMs
             if (retryAfterMs != null) {
-                context.getString(R.string.error_unavailable_retry, (retryAfterMs / 1000u + 1u).toInt())
+                context.getString(R.string.error_unavailable_retry, (retryAfterMs / 1000 + 1).toInt())
             } else {
                 context.getString(R.string.error_unavailable)
             }
@@ -100,17 +100,18 @@ object UserMessages {
             is FeatureOutcome.Succeeded -> context.getString(R.string.outcome_succeeded)
             is FeatureOutcome.Failed -> context.getString(R.string.outcome_failed)
             is FeatureOutcome.StillPending -> context.getString(R.string.outcome_pending)
-            is FeatureOutcome.TooSoon -> context.getString(R.string.outcome_too_soon, dateTime(o.retryAt))
+            is FeatureOutcome.TooSoon -> context.getString(R.string.outcome_too_soon, dateTime(o.retryAtUnixSeconds))
             is FeatureOutcome.NotPermitted -> context.getString(R.string.outcome_not_permitted)
             is FeatureOutcome.Gone -> context.getString(R.string.outcome_gone)
         }
         return context.getString(R.string.outcome_line, text(context, refresh.feature), outcome)
     }
 
-    fun text(context: Context, feature: RefreshFeature): String = when (feature) {
-        RefreshFeature.BALANCE -> context.getString(R.string.feature_balance)
-        RefreshFeature.OWNERSHIP -> context.getString(R.string.feature_ownership)
-        RefreshFeature.TRANSACTIONS -> context.getString(R.string.feature_transactions)
+    fun text(context: Context, feature: DataFeature): String = when (feature) {
+        DataFeature.BALANCES -> context.getString(R.string.feature_balance)
+        DataFeature.OWNERSHIP -> context.getString(R.string.feature_ownership)
+        DataFeature.TRANSACTIONS -> context.getString(R.string.feature_transactions)
+        DataFeature.INFERRED_BALANCES -> context.getString(R.string.feature_inferred_balances)
     }
 
     fun text(context: Context, action: AccountAction): String = when (action) {

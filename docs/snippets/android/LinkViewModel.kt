@@ -4,12 +4,12 @@ import android.app.Application
 import android.util.Log
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
-import io.finconn.DataFeature
 import io.finconn.FlowClient
 import io.finconn.FlowResult
 import io.finconn.Permission
 import io.finconn.SessionOptions
 import io.finconn.SheetPresenter
+import io.finconn.core.DataFeature
 import io.finconn.core.FinConnException
 import io.finconn.core.FlowStatus
 import kotlinx.coroutines.launch

@@ -398,3 +398,38 @@ async fn linking_the_same_bank_twice_flags_the_duplicates() {
         .await
         .is_err());
 }
+
+/// `InferredBalances` is a Stripe private preview: an account without it (the simulator's, like
+/// any account outside the preview) refuses its refresh. The app gets the typed 4xx with Stripe's
+/// reason, not a panic and not a report claiming a feature outcome; nothing is
+/// retried, and the generally available features still refresh afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_of_a_preview_feature_the_account_lacks_is_a_typed_rejection() {
+    let env = Env::start().await;
+    let client = env.client(&Opts::default());
+    let result = link(&env, &client, Institution::DataBank).await;
+    let id = &result.accounts[0].id;
+    let refreshes = env.sim.requests(Endpoint::Refresh);
+    let err = client
+        .refresh(id, &[DataFeature::InferredBalances])
+        .await
+        .expect_err("the simulator has no inferred balances");
+    let public = err;
+    assert_eq!(public.code(), "rejected", "{public:?}");
+    assert!(!public.is_retryable(), "{public:?}");
+    assert!(
+        public.to_string().contains("`features` must be"),
+        "Stripe's reason reaches the app's log: {public}"
+    );
+    assert!(
+        env.sim.requests(Endpoint::Refresh) <= refreshes + 1,
+        "a 4xx is not retried"
+    );
+    let report = client
+        .refresh(id, &DataFeature::GENERALLY_AVAILABLE)
+        .await
+        .unwrap();
+    for f in DataFeature::GENERALLY_AVAILABLE {
+        assert_eq!(outcome(&report, f), FeatureOutcome::Succeeded, "{f:?}");
+    }
+}

@@ -438,7 +438,8 @@ pub enum DataFeature {
     Ownership,
     /// The account's transactions (`transactions`).
     Transactions,
-    /// Balances Stripe infers from transactions (`inferred_balances`; Stripe private preview).
+    /// Balances Stripe infers from transactions (`inferred_balances`; Stripe private preview): a
+    /// refresh of it on an account outside the preview is `Rejected` (400), with Stripe's reason.
     InferredBalances,
 }
 

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use finconn_client::backend::HeaderProvider;
 use finconn_client::flow as core_flow;
@@ -13,8 +12,10 @@ use finconn_core::events::{FlowEvent, OutboxSummary};
 use finconn_core::network::endpoints::BackendEndpoints;
 use finconn_core::return_url::ReturnUrlRules;
 
+use crate::callback::CallbackError;
 use crate::data::{OwnersResult, RefreshReport, TransactionSync};
 use crate::executor::offload;
+use crate::numbers::{as_millis, millis, unsigned};
 use crate::transport::{HttpTransport, TransportAdapter};
 use crate::types::{
     Account, FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlCheck, UrlHandling,
@@ -118,24 +119,6 @@ pub trait FlowListener: Send + Sync {
     fn on_event(&self, event: FlowEvent) -> Result<(), CallbackError>;
 }
 
-/// What a host callback (`HeadersProvider`, `FlowListener`, `Logger`) may throw. Its reason is
-/// never shown or logged by the library: it may hold anything.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum CallbackError {
-    /// The callback could not do its job (no headers to give, no screen to present from).
-    #[error("the host callback failed")]
-    Failed {
-        /// Anything the app wants to say; the library never shows, logs or sends it.
-        reason: String,
-    },
-}
-
-impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        CallbackError::Failed { reason: e.reason }
-    }
-}
-
 struct HeadersAdapter(Arc<dyn HeadersProvider>);
 
 impl HeaderProvider for HeadersAdapter {
@@ -158,26 +141,6 @@ impl core_flow::FlowEventListener for ListenerAdapter {
         // A listener that throws misses only this event (its reason is the host's: not logged).
         let _ = self.0.on_event(event.clone());
     }
-}
-
-/// A number of the configuration as the core's unsigned type: a negative one is the app's mistake,
-/// refused as `InvalidConfiguration` naming the field (never wrapped round, never a panic).
-fn unsigned<T: TryFrom<i64>>(field: &str, value: i64) -> Result<T, FinConnError> {
-    T::try_from(value).map_err(|_| {
-        FinConnError::invalid_configuration(format_args!(
-            "{field} is {value}: it must not be negative"
-        ))
-    })
-}
-
-fn millis(field: &str, value: i64) -> Result<Duration, FinConnError> {
-    unsigned(field, value).map(Duration::from_millis)
-}
-
-/// The core's milliseconds as the API's (a duration too long for an `i64` of milliseconds, which
-/// no configuration holds, saturates).
-pub(crate) fn as_millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl TryFrom<FlowClientConfig> for core_flow::FlowConfig {
@@ -670,6 +633,6 @@ mod tests {
         c.connect_timeout_ms = 0;
         let core: core_flow::FlowConfig = c.try_into().unwrap();
         assert_eq!(core.backend.retry.max_attempts, 0);
-        assert_eq!(core.backend.connect_timeout, Duration::ZERO);
+        assert_eq!(core.backend.connect_timeout, std::time::Duration::ZERO);
     }
 }

@@ -13,27 +13,6 @@ use finconn_core::model as core_model;
 
 use crate::types::{Account, Permission};
 
-/// The state of one of an account's refreshes.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RefreshRecord {
-    /// `pending`, `succeeded`, `failed`, or a newer value.
-    pub status: String,
-    /// When Stripe last tried this refresh: Unix time in seconds, UTC, as Stripe sends it.
-    pub last_attempted_at_unix_seconds: i64,
-    /// When the next refresh may be asked for: Unix time in seconds, UTC, as Stripe sends it. `None` while pending.
-    pub next_refresh_available_at_unix_seconds: Option<i64>,
-}
-
-impl From<&core_data::RefreshState> for RefreshRecord {
-    fn from(s: &core_data::RefreshState) -> Self {
-        RefreshRecord {
-            status: s.status.as_str().to_owned(),
-            last_attempted_at_unix_seconds: s.last_attempted_at,
-            next_refresh_available_at_unix_seconds: s.next_refresh_available_at,
-        }
-    }
-}
-
 /// Why a relink is required.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 #[uniffi::export(Debug)]

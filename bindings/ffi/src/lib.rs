@@ -6,11 +6,13 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | `callback` | `CallbackError`, what every host callback (foreign trait) may throw |
+//! | `numbers` | the checked conversions between the API's signed numbers and the core's unsigned ones |
 //! | `client` | `FlowClient`, `Flow`, `FlowClientConfig`, `PendingRecovery`, `HeadersProvider`, `FlowListener`, `checkReturnUrl` |
 //! | `link` | `FlowClient.link` and `FlowClient.handleUrl`, the foreign trait `SheetPresenter`, `LinkEvents` |
 //! | `executor` | the library's own runtime ("finconn-runtime") and `offload`, through which every async export runs |
 //! | `transport` | `HttpTransport` (the host's HTTP stack), `HttpRequest`, `HttpResponse`, `TransportError` |
-//! | `types` | the records and enums the apps see, and their conversions |
+//! | `types` | the records and enums the apps see (`Account` and its `RefreshRecord`s included), and their conversions |
 //! | `data` | the account-data records: balances (`Money`), refresh reports, owners, transactions, `AccountAction`, duplicates |
 //! | `logging` | `Logger`/`setLogger`: the core's `tracing` logs to OSLog / Logcat |
 //! | `testing` | (feature `testing`, never shipped) the loopback simulator and a panic trigger for the JVM tests |
@@ -24,12 +26,14 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod callback;
 pub mod client;
 pub mod data;
 pub mod executor;
 pub mod link;
 
 pub mod logging;
+pub mod numbers;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transport;

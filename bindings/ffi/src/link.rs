@@ -11,7 +11,8 @@ use finconn_core::error::FinConnError;
 use finconn_core::network::BoxFuture;
 use finconn_core::reconcile::SheetOutcome;
 
-use crate::client::{settled, CallbackError, FlowClient};
+use crate::callback::CallbackError;
+use crate::client::{settled, FlowClient};
 use crate::executor::offload;
 use crate::types::{FlowResult, SessionOptions, SheetConfiguration, SheetResult, UrlHandling};
 

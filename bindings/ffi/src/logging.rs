@@ -56,7 +56,7 @@ pub trait Logger: Send + Sync {
         level: LogLevel,
         target: String,
         message: String,
-    ) -> Result<(), crate::client::CallbackError>;
+    ) -> Result<(), crate::callback::CallbackError>;
 }
 
 static LOGGER: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
@@ -399,7 +399,7 @@ mod tests {
             _level: LogLevel,
             _target: String,
             message: String,
-        ) -> Result<(), crate::client::CallbackError> {
+        ) -> Result<(), crate::callback::CallbackError> {
             if !self.blocked.swap(true, Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_secs(1));
             }

@@ -103,12 +103,12 @@ impl HttpRequest {
 
     /// Time to establish the connection, milliseconds.
     pub fn connect_timeout_ms(&self) -> i64 {
-        crate::client::as_millis(self.inner.connect_timeout)
+        crate::numbers::as_millis(self.inner.connect_timeout)
     }
 
     /// Total time for the exchange, body included, milliseconds.
     pub fn timeout_ms(&self) -> i64 {
-        crate::client::as_millis(self.inner.timeout)
+        crate::numbers::as_millis(self.inner.timeout)
     }
 
     /// Fail with `TransportError.TooLarge` as soon as more than this many bytes have been read.

@@ -14,6 +14,7 @@ use super::enums::{
 };
 use super::expandable::{Expandable, HasObjectId};
 use super::institution::Institution;
+use super::object_kind::ObjectKind;
 use super::ownership::AccountOwnership;
 use super::serde_util::null_as_default;
 
@@ -101,7 +102,7 @@ pub struct Account {
 
 impl Account {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.account";
+    pub const OBJECT: &'static str = ObjectKind::Account.canonical();
 
     /// Whether the account holder must relink this account before it can be used again
     /// (`status_details.inactive.action == relink_required`).
@@ -327,7 +328,7 @@ pub struct AccountInferredBalance {
 
 impl AccountInferredBalance {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.account_inferred_balance";
+    pub const OBJECT: &'static str = ObjectKind::AccountInferredBalance.canonical();
 }
 
 impl HasObjectId for AccountInferredBalance {

@@ -7,6 +7,7 @@ use super::account::{AccountHolder, StatusDetails};
 use super::enums::AuthorizationStatus;
 use super::expandable::{Expandable, HasObjectId};
 use super::institution::Institution;
+use super::object_kind::ObjectKind;
 use super::serde_util::null_as_default;
 
 /// A set of credentials used to connect a group of accounts.
@@ -37,7 +38,7 @@ pub struct Authorization {
 
 impl Authorization {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.authorization";
+    pub const OBJECT: &'static str = ObjectKind::Authorization.canonical();
 
     /// Whether `status_details.inactive.action` is `relink_required`.
     pub fn needs_relink_now(&self) -> bool {

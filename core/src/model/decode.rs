@@ -20,6 +20,7 @@ use super::authorization::Authorization;
 use super::expandable::HasObjectId;
 use super::institution::Institution;
 use super::list::List;
+use super::object_kind::ObjectKind;
 use super::ownership::{AccountOwner, AccountOwnership};
 use super::serde_util::null_as_default;
 use super::session::Session;
@@ -151,71 +152,6 @@ impl StripeObject {
             StripeObject::Institution(_) => ObjectKind::Institution,
             StripeObject::AccountInferredBalance(_) => ObjectKind::AccountInferredBalance,
             StripeObject::List(_) => ObjectKind::List,
-        }
-    }
-}
-
-/// The object types [`decode_object`] knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ObjectKind {
-    Session,
-    Account,
-    AccountOwner,
-    AccountOwnership,
-    Transaction,
-    Authorization,
-    Institution,
-    AccountInferredBalance,
-    List,
-}
-
-impl ObjectKind {
-    /// From an `object` value, including legacy names.
-    pub(crate) fn from_object_name(name: &str) -> Option<Self> {
-        Some(match name {
-            Session::OBJECT | "link_account_session" => ObjectKind::Session,
-            Account::OBJECT | "linked_account" => ObjectKind::Account,
-            AccountOwner::OBJECT => ObjectKind::AccountOwner,
-            AccountOwnership::OBJECT => ObjectKind::AccountOwnership,
-            Transaction::OBJECT => ObjectKind::Transaction,
-            Authorization::OBJECT => ObjectKind::Authorization,
-            Institution::OBJECT => ObjectKind::Institution,
-            AccountInferredBalance::OBJECT => ObjectKind::AccountInferredBalance,
-            "list" => ObjectKind::List,
-            _ => return None,
-        })
-    }
-
-    /// From an id prefix, including legacy ones.
-    pub(crate) fn from_id(id: &str) -> Option<Self> {
-        const PREFIXES: &[(&str, ObjectKind)] = &[
-            ("fcsess_", ObjectKind::Session),
-            ("las_", ObjectKind::Session),
-            ("fca_", ObjectKind::Account),
-            ("la_", ObjectKind::Account),
-            ("fcaown_", ObjectKind::AccountOwner),
-            ("fcaowns_", ObjectKind::AccountOwnership),
-            ("fctxn_", ObjectKind::Transaction),
-            ("fcauth_", ObjectKind::Authorization),
-            ("fcinst_", ObjectKind::Institution),
-        ];
-        PREFIXES
-            .iter()
-            .find(|(prefix, _)| id.starts_with(prefix))
-            .map(|&(_, kind)| kind)
-    }
-
-    pub(crate) fn canonical(self) -> &'static str {
-        match self {
-            ObjectKind::Session => Session::OBJECT,
-            ObjectKind::Account => Account::OBJECT,
-            ObjectKind::AccountOwner => AccountOwner::OBJECT,
-            ObjectKind::AccountOwnership => AccountOwnership::OBJECT,
-            ObjectKind::Transaction => Transaction::OBJECT,
-            ObjectKind::Authorization => Authorization::OBJECT,
-            ObjectKind::Institution => Institution::OBJECT,
-            ObjectKind::AccountInferredBalance => AccountInferredBalance::OBJECT,
-            ObjectKind::List => List::<()>::OBJECT,
         }
     }
 }

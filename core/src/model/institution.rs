@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::enums::InstitutionStatus;
 use super::expandable::HasObjectId;
+use super::object_kind::ObjectKind;
 use super::serde_util::null_as_default;
 
 /// A bank or other institution (`financial_connections.institution`, id `fcinst_…`).
@@ -37,7 +38,7 @@ pub struct Institution {
 
 impl Institution {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.institution";
+    pub const OBJECT: &'static str = ObjectKind::Institution.canonical();
 }
 
 impl HasObjectId for Institution {

@@ -3,6 +3,7 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::object_kind::ObjectKind;
 use super::serde_util::null_as_default;
 
 /// One page of a Stripe list. Decodes with or without `"object": "list"` and always encodes it.
@@ -25,7 +26,7 @@ pub struct List<T> {
 
 impl<T> List<T> {
     /// The object name of a list.
-    pub const OBJECT: &'static str = "list";
+    pub const OBJECT: &'static str = ObjectKind::List.canonical();
 
     /// Whether this page has no items.
     pub fn is_empty(&self) -> bool {

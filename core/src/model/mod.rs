@@ -12,6 +12,7 @@
 //! | `transaction.rs` | [`Transaction`] |
 //! | `authorization.rs` | [`Authorization`] |
 //! | `institution.rs` | [`Institution`] |
+//! | `object_kind.rs` | which object a JSON value is: Stripe's `object` names and id prefixes, legacy ones included (the one copy of them) |
 //! | `decode.rs` | [`decode_object`], [`decode_session`], [`decode_account`], [`decode_account_list`], [`StripeObject`], [`DecodeError`] |
 //!
 //! Rules every type follows:
@@ -30,6 +31,7 @@ mod enums;
 mod expandable;
 mod institution;
 mod list;
+mod object_kind;
 pub(crate) mod open_enum;
 mod ownership;
 mod serde_util;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::expandable::HasObjectId;
 use super::list::List;
+use super::object_kind::ObjectKind;
 
 /// One owner of an account, as the institution reports it (`financial_connections.account_owner`,
 /// id `fcaown_…`).
@@ -35,7 +36,7 @@ pub struct AccountOwner {
 
 impl AccountOwner {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.account_owner";
+    pub const OBJECT: &'static str = ObjectKind::AccountOwner.canonical();
 }
 
 impl HasObjectId for AccountOwner {
@@ -61,7 +62,7 @@ pub struct AccountOwnership {
 
 impl AccountOwnership {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.account_ownership";
+    pub const OBJECT: &'static str = ObjectKind::AccountOwnership.canonical();
 }
 
 impl HasObjectId for AccountOwnership {

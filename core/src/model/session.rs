@@ -6,7 +6,6 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::account::{Account, AccountHolder};
-use super::decode::ObjectKind;
 use super::enums::{
     AccountSubcategory, ConsentOutcome, HostedDeliveryMethod, ManualEntryMode, Permission,
     PrefetchFeature, RelinkFailureReason, RequirePaymentMethodSupport, SessionCancelledReason,
@@ -14,6 +13,7 @@ use super::enums::{
 };
 use super::expandable::{Expandable, HasObjectId};
 use super::list::List;
+use super::object_kind::ObjectKind;
 use super::serde_util::{from_json_value, null_as_default};
 use crate::secret::Secret;
 
@@ -99,7 +99,7 @@ pub struct Session {
 
 impl Session {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.session";
+    pub const OBJECT: &'static str = ObjectKind::Session.canonical();
 }
 
 impl HasObjectId for Session {

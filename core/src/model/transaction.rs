@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::enums::{ConfidenceLevel, TransactionStatus};
 use super::expandable::HasObjectId;
+use super::object_kind::ObjectKind;
 
 /// A transaction of a linked account (`financial_connections.transaction`, id `fctxn_…`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,7 +45,7 @@ pub struct Transaction {
 
 impl Transaction {
     /// The canonical object name.
-    pub const OBJECT: &'static str = "financial_connections.transaction";
+    pub const OBJECT: &'static str = ObjectKind::Transaction.canonical();
 }
 
 impl HasObjectId for Transaction {

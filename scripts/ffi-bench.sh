@@ -50,36 +50,9 @@ read -r -a CRITERION_ARGS <<<"${CRITERION_ARGS:---warm-up-time 3 --measurement-t
 export FINCONN_BENCH_MATCHING_URL="${FINCONN_BENCH_MATCHING_URL:-https://example.com/fc-return?status=success&session_id=fcsess_1MuOL4IG1CZuezXpoeuzQJYm&linked_account=fca_1MuOLGIG1CZuezXpjZnH7XAL&payment_intent=pi_3MtwBwLkdIwHu7ix28a3tqPa&redirect_status=succeeded&source_redirect_slug=test_YWNjdF8x}"
 export FINCONN_BENCH_HOSTILE_URL="${FINCONN_BENCH_HOSTILE_URL:-https://example.com.evil.io/fc-return?status=success&session_id=fcsess_1MuOL4IG1CZuezXpoeuzQJYm&next=https%3A%2F%2Fevil.io%2Fsteal}"
 
-# --- tools (as scripts/kotlin-tests.sh; one pinned version, one cache) ---------------------------
-JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
-[[ -f "$JNA_JAR" ]] || die "$JNA_JAR not found: apt-get install -y libjna-java (or set JNA_JAR)"
-command -v java >/dev/null || die "java not found (JDK 17 expected)"
-install_kotlin_compiler
-
-# --- 1. library ---------------------------------------------------------------------------------
+# --- 1.-2. library, bindings, bench program (scripts/lib/bindings-common.sh) -------------------
 WORK="$FINCONN_ROOT/build/ffi-bench"
-rm -rf "$WORK"
-mkdir -p "$WORK/lib"
-CDYLIB="$(FINCONN_FFI_FEATURES='' build_host_ffi "$PROFILE")"
-# A copy: the shared target dir may be rebuilt (other features) while the JVM has it loaded.
-cp "$CDYLIB" "$WORK/lib/"
-CDYLIB="$WORK/lib/$(basename "$CDYLIB")"
-
-# --- 2. bindings + bench program -----------------------------------------------------------------
-BINDGEN="$(build_bindgen)"
-run_bindgen "$BINDGEN" "$CDYLIB" kotlin "$WORK/generated"
-[[ -f "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
-  die "expected $WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
-# Both components (io.finconn and the core's io.finconn.core), with the hand-written Kotlin of
-# the AAR (PlatformHttpTransport.kt, FlowClient.open(config, headers)), as an app gets them.
-generated=()
-while IFS= read -r f; do generated+=("$f"); done < <(find "$WORK/generated" -name '*.kt' | sort)
-log "kotlinc: generated bindings + bindings/android/src/main/java -> $WORK/bindings.jar"
-"$KOTLINC" -Werror -d "$WORK/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" \
-  "${generated[@]}" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
-log "kotlinc: bindings/tests/kotlin-bench/HandleUrlBench.kt -> $WORK/bench-classes"
-"$KOTLINC" -Werror -d "$WORK/bench-classes" -classpath "$WORK/bindings.jar:$JNA_JAR:$COROUTINES_JAR" \
-  "$FINCONN_ROOT/bindings/tests/kotlin-bench/HandleUrlBench.kt"
+build_kotlin_bench "$WORK" "$PROFILE" "$FINCONN_ROOT/bindings/tests/kotlin-bench/HandleUrlBench.kt"
 
 # --- 3. Kotlin ----------------------------------------------------------------------------------
 log "java io.finconn.bench.HandleUrlBenchKt (n=$N, warm-up $WARMUP, jna.library.path=$WORK/lib)"

@@ -46,33 +46,9 @@ done
 [[ "$N" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ && "$BOUND_US" =~ ^[1-9][0-9]*$ ]] ||
   die "--n, --warmup and --bound-us take numbers"
 
-JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
-[[ -f "$JNA_JAR" ]] || die "$JNA_JAR not found: apt-get install -y libjna-java (or set JNA_JAR)"
-command -v java >/dev/null || die "java not found (JDK 17 expected)"
-install_kotlin_compiler
-
-# --- 1. library ---------------------------------------------------------------------------------
+# --- 1.-2. library, bindings, bench program (scripts/lib/bindings-common.sh) -------------------
 WORK="$FINCONN_ROOT/build/sync-calls-bench"
-rm -rf "$WORK"
-mkdir -p "$WORK/lib"
-CDYLIB="$(FINCONN_FFI_FEATURES='' build_host_ffi "$PROFILE")"
-# A copy: the shared target dir may be rebuilt (other features) while the JVM has it loaded.
-cp "$CDYLIB" "$WORK/lib/"
-CDYLIB="$WORK/lib/$(basename "$CDYLIB")"
-
-# --- 2. bindings + bench program -----------------------------------------------------------------
-BINDGEN="$(build_bindgen)"
-run_bindgen "$BINDGEN" "$CDYLIB" kotlin "$WORK/generated"
-[[ -f "$WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
-  die "expected $WORK/generated/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
-generated=()
-while IFS= read -r f; do generated+=("$f"); done < <(find "$WORK/generated" -name '*.kt' | sort)
-log "kotlinc: generated bindings + bindings/android/src/main/java -> $WORK/bindings.jar"
-"$KOTLINC" -Werror -d "$WORK/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" \
-  "${generated[@]}" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
-log "kotlinc: bindings/tests/kotlin-bench/SyncCallsBench.kt -> $WORK/bench-classes"
-"$KOTLINC" -Werror -d "$WORK/bench-classes" -classpath "$WORK/bindings.jar:$JNA_JAR:$COROUTINES_JAR" \
-  "$FINCONN_ROOT/bindings/tests/kotlin-bench/SyncCallsBench.kt"
+build_kotlin_bench "$WORK" "$PROFILE" "$FINCONN_ROOT/bindings/tests/kotlin-bench/SyncCallsBench.kt"
 
 # --- 3. run -------------------------------------------------------------------------------------
 log "java io.finconn.bench.SyncCallsBenchKt (profile $PROFILE, n=$N, warm-up $WARMUP, bound $BOUND_US µs, report only: $REPORT_ONLY)"

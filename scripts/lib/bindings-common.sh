@@ -148,3 +148,38 @@ install_kotlin_compiler() {
   done
   log "kotlinc ($source, $home): $("$KOTLINC" -version 2>&1 | tail -n 1)"
 }
+
+# A Kotlin benchmark program against a fresh build of the library, as an app gets it:
+#   build_kotlin_bench WORK PROFILE BENCH_KT
+# Checks java and JNA (JNA_JAR, default Debian's libjna-java), installs the Kotlin compiler, builds
+# the cdylib with PROFILE and no features and copies it to WORK/lib (the shared target dir may be
+# rebuilt while the JVM has it loaded), generates both components' Kotlin into WORK/generated,
+# compiles them with the hand-written Kotlin of the AAR (PlatformHttpTransport.kt,
+# FlowClient.open(config, headers)) into WORK/bindings.jar and BENCH_KT into WORK/bench-classes.
+# Sets JNA_JAR and CDYLIB (the copy), besides what install_kotlin_compiler sets.
+build_kotlin_bench() {
+  local work="$1" profile="$2" bench="$3" bindgen f
+  local generated=()
+  JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
+  [[ -f "$JNA_JAR" ]] || die "$JNA_JAR not found: apt-get install -y libjna-java (or set JNA_JAR)"
+  command -v java >/dev/null || die "java not found (JDK 17 expected)"
+  install_kotlin_compiler
+
+  rm -rf "$work"
+  mkdir -p "$work/lib"
+  CDYLIB="$(FINCONN_FFI_FEATURES='' build_host_ffi "$profile")"
+  cp "$CDYLIB" "$work/lib/"
+  CDYLIB="$work/lib/$(basename "$CDYLIB")"
+
+  bindgen="$(build_bindgen)"
+  run_bindgen "$bindgen" "$CDYLIB" kotlin "$work/generated"
+  [[ -f "$work/generated/io/finconn/$FINCONN_FFI_LIB.kt" ]] ||
+    die "expected $work/generated/io/finconn/$FINCONN_FFI_LIB.kt: was uniffi.toml applied?"
+  while IFS= read -r f; do generated+=("$f"); done < <(find "$work/generated" -name '*.kt' | sort)
+  log "kotlinc: generated bindings + bindings/android/src/main/java -> $work/bindings.jar"
+  "$KOTLINC" -Werror -d "$work/bindings.jar" -classpath "$JNA_JAR:$COROUTINES_JAR" \
+    "${generated[@]}" "$FINCONN_ROOT"/bindings/android/src/main/java/io/finconn/*.kt
+  log "kotlinc: ${bench#"$FINCONN_ROOT"/} -> $work/bench-classes"
+  "$KOTLINC" -Werror -d "$work/bench-classes" -classpath "$work/bindings.jar:$JNA_JAR:$COROUTINES_JAR" \
+    "$bench"
+}

@@ -14,24 +14,7 @@ private final class DataUser: HeadersProvider {
     }
 }
 
-final class AccountDataTests: XCTestCase {
-    private var sim: TestSimulator!
-    private var dataDir: URL!
-
-    override func setUpWithError() throws {
-        sim = try TestSimulator.start()
-        dataDir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("finconn-swift-data-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        sim?.shutdown()
-        sim = nil
-        if let dataDir {
-            try? FileManager.default.removeItem(at: dataDir)
-        }
-    }
+final class AccountDataTests: SimulatorTestCase {
 
     private func client() async throws -> FlowClient {
         try await FlowClient.open(

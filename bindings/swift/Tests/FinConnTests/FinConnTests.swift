@@ -215,24 +215,7 @@ private func single<T>(
     return try XCTUnwrap(matching.first, file: file, line: line)
 }
 
-final class FinConnTests: XCTestCase {
-    private var sim: TestSimulator!
-    private var dataDir: URL!
-
-    override func setUpWithError() throws {
-        sim = try TestSimulator.start()
-        dataDir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("finconn-swift-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        sim?.shutdown()
-        sim = nil
-        if let dataDir {
-            try? FileManager.default.removeItem(at: dataDir)
-        }
-    }
+final class FinConnTests: SimulatorTestCase {
 
     private func newClient() async throws -> FlowClient {
         try await FlowClient.open(

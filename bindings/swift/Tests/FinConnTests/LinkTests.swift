@@ -128,24 +128,7 @@ private final class Events: FlowListener, @unchecked Sendable {
     }
 }
 
-final class LinkTests: XCTestCase {
-    private var sim: TestSimulator!
-    private var dataDir: URL!
-
-    override func setUpWithError() throws {
-        sim = try TestSimulator.start()
-        dataDir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("finconn-swift-link-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        sim?.shutdown()
-        sim = nil
-        if let dataDir {
-            try? FileManager.default.removeItem(at: dataDir)
-        }
-    }
+final class LinkTests: SimulatorTestCase {
 
     private func newClient(dataDir dir: URL? = nil, maxAttempts: Int32 = 4) async throws -> FlowClient {
         try await FlowClient.open(

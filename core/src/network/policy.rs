@@ -1554,6 +1554,40 @@ mod tests {
         }
     }
 
+    /// What a hostile server may send as `Retry-After`: megabyte-long numbers, exponents of a
+    /// million digits, an HTTP date, text that is not ASCII. Each is read in one pass to a
+    /// bounded answer (at most a day) or ignored, never a panic and never a wait beyond the bound.
+    #[test]
+    fn hostile_retry_after_values_are_bounded_or_ignored() {
+        let million = |c: char| std::iter::repeat_n(c, 1_000_000).collect::<String>();
+        let day = Duration::from_secs(86_400);
+        let cases: Vec<(String, Option<Duration>)> = vec![
+            (format!("1{}", million('0')), None),
+            (format!("0.{}1", million('0')), Some(Duration::ZERO)),
+            (format!("{}7", million('0')), Some(Duration::from_secs(7))),
+            (format!("1e{}", million('9')), None),
+            (format!("1e-{}", million('9')), Some(Duration::ZERO)),
+            (
+                format!("0.5{}", million('9')),
+                Some(Duration::from_millis(600)),
+            ),
+            (million('.'), None),
+            ("Wed, 21 Oct 2026 07:28:00 GMT".into(), None),
+            ("-\u{e9}".into(), None),
+            ("\u{661}\u{662}".into(), None),
+            ("86400".into(), Some(day)),
+        ];
+        for (text, expected) in cases {
+            let shown: String = text.chars().take(24).collect();
+            let got = parse_seconds(&text);
+            assert_eq!(got, expected, "{shown}… ({} bytes)", text.len());
+            assert!(
+                got.is_none_or(|d| d <= day),
+                "{shown}…: {got:?} beyond a day"
+            );
+        }
+    }
+
     #[test]
     fn request_ids_retry_after_and_logs() {
         let r = response(&[("Request-Id", "req_123"), ("Retry-After", "1.5")], "");

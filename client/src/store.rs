@@ -874,15 +874,23 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    /// A FIFO at `path` (through `mkfifo(1)`: `libc` is not a dependency).
+    /// A FIFO at `path`, made by `mkfifo(3)` in this process. Not by running `mkfifo(1)`: the
+    /// fork would give the child a copy of every file the other tests hold open, their flock'ed
+    /// lock files included, until it execs, so a lock just released could still look held.
     #[cfg(unix)]
     pub(crate) fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::FileTypeExt;
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("mkfifo runs");
-        assert!(status.success(), "mkfifo {}", path.display());
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call.
+        let rc = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
+        assert_eq!(
+            rc,
+            0,
+            "mkfifo {}: {}",
+            path.display(),
+            io::Error::last_os_error()
+        );
         assert!(fs::symlink_metadata(path).unwrap().file_type().is_fifo());
     }
 
